@@ -1,0 +1,108 @@
+// irqlora bench load MODEL_DIR: time to open a checkpoint (mmap + header
+// validation), to load it into the model, and forward throughput: prefill
+// tokens/s, and decode tokens/s with the KV cache against the baseline of
+// recomputing the whole sequence each step, measured in the same run.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <torch/cuda.h>
+
+#include "cli/model_options.h"
+#include "cli/verbs.h"
+#include "io/checkpoint.h"
+#include "model/llama_config.h"
+#include "runtime/runtime.h"
+
+namespace irq::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+void sync(const torch::Device& d) {
+  if (d.is_cuda()) torch::cuda::synchronize();
+}
+
+int run(const ParsedArgs& args) {
+  const std::filesystem::path dir = args.positional[0];
+  const int64_t repeats = std::max<int64_t>(1, args.integer("repeats"));
+
+  // Open: config + mmap + header validation of every shard.
+  double open_best = 1e30;
+  for (int64_t i = 0; i < repeats; ++i) {
+    const auto t0 = Clock::now();
+    auto config = LlamaConfig::from_file(dir / "config.json");
+    auto weights = CheckpointWeights::open(dir);
+    open_best = std::min(open_best, seconds(t0));
+  }
+  double load_best = 1e30;
+  LoadedModel loaded;
+  for (int64_t i = 0; i < repeats; ++i) {
+    loaded = load_for_cli(args, /*require_tokenizer=*/false);
+    load_best = std::min(load_best, loaded.load_seconds + loaded.open_seconds);
+  }
+  auto& model = loaded.model;
+  const auto device = model->options().device();
+  const auto& c = loaded.config;
+  const int64_t prompt = std::min<int64_t>(args.integer("prompt-tokens"), c.max_position_embeddings / 2);
+  const int64_t decode = std::min<int64_t>(args.integer("decode-tokens"), c.max_position_embeddings - prompt);
+  const int64_t batch = std::max<int64_t>(1, args.integer("batch"));
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(/*seed=*/1234);
+  auto ids = torch::randint(c.vocab_size, {batch, prompt + decode}, gen, torch::kInt64).to(device);
+
+  // Prefill: one forward over the prompt (warm-up first).
+  model->forward(ids.narrow(1, 0, prompt));
+  sync(device);
+  double prefill_best = 1e30;
+  for (int64_t i = 0; i < repeats; ++i) {
+    const auto t0 = Clock::now();
+    model->forward(ids.narrow(1, 0, prompt), nullptr, {}, /*last_only=*/true);
+    sync(device);
+    prefill_best = std::min(prefill_best, seconds(t0));
+  }
+  // Decode with the KV cache.
+  auto cache = model->make_cache(batch, prompt + decode);
+  model->forward(ids.narrow(1, 0, prompt), &cache, {}, true);
+  sync(device);
+  auto t0 = Clock::now();
+  for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, t, 1), &cache, {}, true);
+  sync(device);
+  const double cached = seconds(t0);
+  // Baseline: recompute the whole prefix for every new token.
+  t0 = Clock::now();
+  for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, 0, t + 1), nullptr, {}, true);
+  sync(device);
+  const double recompute = seconds(t0);
+
+  const double gib = static_cast<double>(loaded.checkpoint_bytes) / (1 << 30);
+  std::printf("bench load  %s  (%s on %s, %d threads, best of %lld)\n", dir.c_str(),
+              dtype_display_name(model->options().dtype().toScalarType()).c_str(), device.str().c_str(), num_threads(),
+              (long long)repeats);
+  std::printf("  open (config + mmap + header validation)   %10.3f ms\n", 1e3 * open_best);
+  std::printf("  load into model                            %10.3f ms  (%.2f GiB/s of checkpoint)\n", 1e3 * load_best,
+              gib / load_best);
+  std::printf("  prefill  batch %lld x %lld tokens               %10.1f tokens/s\n", (long long)batch, (long long)prompt,
+              batch * prompt / prefill_best);
+  std::printf("  decode with KV cache (%lld steps)             %10.1f tokens/s\n", (long long)decode, batch * decode / cached);
+  std::printf("  decode recomputing the prefix (baseline)   %10.1f tokens/s\n", batch * decode / recompute);
+  std::printf("  ratio KV cache / recompute                 %10.2fx\n", recompute / cached);
+  return 0;
+}
+
+}  // namespace
+
+Verb bench_load_verb() {
+  VerbSpec spec{"bench load", "MODEL_DIR", "benchmark: checkpoint open/load time and forward tokens/s", {}, 1, 1};
+  spec.options = {{"repeats", "N", "repetitions; the best is reported", "3"},
+                  {"prompt-tokens", "T", "prefill length", "128"},
+                  {"decode-tokens", "N", "decode steps", "64"},
+                  {"batch", "B", "sequences per forward", "1"}};
+  for (auto& o : model_options()) spec.options.push_back(o);
+  return {spec, &run};
+}
+
+}  // namespace irq::cli

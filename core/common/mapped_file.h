@@ -1,0 +1,32 @@
+// Read-only memory mapping of a whole file (RAII over open/mmap/munmap).
+// Safetensors views point into the mapping, so it is held by shared_ptr and
+// outlives every tensor that borrows from it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+namespace irq {
+
+class MappedFile {
+ public:
+  // Throws Error(kNotFound / kIo) naming the path.
+  static std::shared_ptr<MappedFile> open(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  std::filesystem::path path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace irq

@@ -1,0 +1,26 @@
+// Process-wide runtime settings: LibTorch's intra-op threads, device choice
+// ("cpu", "cuda", "cuda:N", "auto") and the default compute dtype per device
+// (float32 on CPU, bfloat16 on CUDA).
+#pragma once
+
+#include <string>
+
+#include <torch/types.h>
+
+namespace irq {
+
+// Uses every core (or IRQ_NUM_THREADS when set). Idempotent.
+void init_runtime();
+int num_threads();
+
+bool cuda_available();
+std::string cuda_device_name();  // "" without CUDA
+
+// Throws Error(kUsage) for a bad name, Error(kUnsupported) for cuda without a GPU.
+torch::Device parse_device(const std::string& name);
+torch::ScalarType default_dtype(const torch::Device& device);
+// "float32" | "fp32", "bfloat16" | "bf16", "float16" | "fp16"; throws Error(kUsage).
+torch::ScalarType parse_dtype(const std::string& name);
+std::string dtype_display_name(torch::ScalarType type);  // "float32", "bfloat16", ...
+
+}  // namespace irq

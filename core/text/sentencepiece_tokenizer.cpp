@@ -1,0 +1,74 @@
+// libsentencepiece wrapper and the tokenizer lookup of a model directory.
+#include "text/sentencepiece_tokenizer.h"
+
+#include <sentencepiece_processor.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace irq {
+
+namespace fs = std::filesystem;
+
+SentencePieceTokenizer::SentencePieceTokenizer() : sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
+SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(const std::string& serialized,
+                                                                           const std::string& label) {
+  std::unique_ptr<SentencePieceTokenizer> t(new SentencePieceTokenizer());
+  const auto status = t->sp_->LoadFromSerializedProto(serialized);
+  if (!status.ok())
+    throw make_error(ErrorKind::kInvalidInput, label, "not a sentencepiece model: " + std::string(status.message()));
+  return t;
+}
+
+std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open tokenizer");
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return from_bytes(bytes.str(), path.string());
+}
+
+std::vector<int64_t> SentencePieceTokenizer::encode(const std::string& text, bool add_bos) const {
+  std::vector<int> ids;
+  const auto status = sp_->Encode(text, &ids);
+  if (!status.ok()) throw make_error(ErrorKind::kInvalidInput, "tokenizer", std::string(status.message()));
+  std::vector<int64_t> out;
+  out.reserve(ids.size() + 1);
+  if (add_bos && bos_id() >= 0) out.push_back(bos_id());
+  out.insert(out.end(), ids.begin(), ids.end());
+  return out;
+}
+
+std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::vector<int> v;
+  for (int64_t id : ids)
+    if (id >= 0 && id < vocab_size() && !sp_->IsControl(static_cast<int>(id))) v.push_back(static_cast<int>(id));
+  std::string text;
+  const auto status = sp_->Decode(v, &text);
+  if (!status.ok()) throw make_error(ErrorKind::kInvalidInput, "tokenizer", std::string(status.message()));
+  return text;
+}
+
+std::string SentencePieceTokenizer::piece(int64_t id) const {
+  if (id < 0 || id >= vocab_size()) return "";
+  return sp_->IdToPiece(static_cast<int>(id));
+}
+
+int64_t SentencePieceTokenizer::vocab_size() const { return sp_->GetPieceSize(); }
+int64_t SentencePieceTokenizer::bos_id() const { return sp_->bos_id(); }
+int64_t SentencePieceTokenizer::eos_id() const { return sp_->eos_id(); }
+
+std::unique_ptr<Tokenizer> open_tokenizer(const fs::path& dir) {
+  const fs::path model = dir / "tokenizer.model";
+  if (fs::exists(model)) return SentencePieceTokenizer::from_file(model);
+  if (fs::exists(dir / "tokenizer.json"))
+    throw make_error(ErrorKind::kUnsupported, (dir / "tokenizer.json").string(),
+                     "only sentencepiece tokenizer.model is supported in this version; add the tokenizer.model");
+  throw make_error(ErrorKind::kNotFound, dir.string(), "no tokenizer: tokenizer.model is missing");
+}
+
+}  // namespace irq

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Sets up everything the IR-QLoRA workbench needs on a fresh Debian/Ubuntu
+# machine, idempotently: Debian packages (Qt 6, QCustomPlot, SQLite,
+# sentencepiece, nlohmann-json, build tools) and a project-local virtualenv
+# (.venv) holding the PyPI torch wheel whose LibTorch the build links against.
+#
+#   scripts/setup.sh            # packages + venv
+#   IRQ_SKIP_APT=1 scripts/setup.sh   # venv only (no root, packages present)
+set -euo pipefail
+
+TORCH_VERSION="2.11.0"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${IRQ_VENV:-$root/.venv}"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  python3 python3-venv python3-dev python3-numpy
+  qt6-base-dev libqcustomplot-dev libgl-dev
+  libsqlite3-dev sqlite3 libsentencepiece-dev nlohmann-json3-dev
+  xvfb xauth
+)
+
+install_apt() {
+  if [ "${IRQ_SKIP_APT:-0}" = 1 ]; then log "IRQ_SKIP_APT=1: not installing Debian packages"; return; fi
+  local missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then log "Debian packages present"; return; fi
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_venv() {
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating virtualenv $venv"
+    /usr/bin/python3 -m venv "$venv"
+  fi
+  if "$venv/bin/python" -c "import torch,sys; sys.exit(0 if torch.__version__.split('+')[0]=='$TORCH_VERSION' else 1)" 2>/dev/null; then
+    log "torch $TORCH_VERSION present in $venv"
+  else
+    log "installing torch==$TORCH_VERSION into $venv (large download, once)"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet "torch==$TORCH_VERSION" numpy
+  fi
+  "$venv/bin/python" -c "import numpy" 2>/dev/null || "$venv/bin/pip" install --quiet numpy
+}
+
+install_apt
+install_venv
+log "done: LibTorch at $("$venv/bin/python" -c 'import torch;print(torch.utils.cmake_prefix_path)')"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The irqlora CLI as a user runs it: help, info, generate, demo, bench, and the
+# documented exit codes with messages that name the bad file.
+#   test_cli.sh IRQLORA FIXTURES_DIR
+set -u
+irq="$1"; fixtures="$2"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+passed=0; failed=0
+
+check() {  # check NAME EXPECTED_EXIT REGEX -- command...
+  local name="$1" want="$2" regex="$3"; shift 4
+  local out rc
+  out="$("$@" 2>&1)"; rc=$?
+  if [ "$rc" = "$want" ] && printf '%s' "$out" | grep -Eq -- "$regex"; then
+    passed=$((passed+1)); echo "ok   $name"
+  else
+    failed=$((failed+1)); echo "FAIL $name: exit $rc (want $want), output:"; printf '%s\n' "$out" | head -20
+  fi
+}
+
+check "help"               0 "verbs:"                         -- "$irq" --help
+check "no arguments"       2 "usage: irqlora VERB"            -- "$irq"
+check "verb help"          0 "--max-new-tokens N"             -- "$irq" generate --help
+check "unknown verb"       2 "unknown verb 'frobnicate'"      -- "$irq" frobnicate
+check "unknown option"     2 "unknown option --bogus"         -- "$irq" info "$fixtures/tiny_llama" --bogus
+check "missing value"      2 "--max-new-tokens needs a value" -- "$irq" generate "$fixtures/tiny_llama" --max-new-tokens
+check "bad integer"        2 "expects an integer"             -- "$irq" generate "$fixtures/tiny_llama" --max-new-tokens many
+check "info"               0 "4 heads, 2 kv heads \\(GQA\\)"      -- "$irq" info "$fixtures/tiny_llama"
+check "info json"          0 '"total_params": 127296'         -- "$irq" info "$fixtures/tiny_llama" --json
+check "info tensors"       0 "model.layers.1.mlp.up_proj.weight +BF16 +\[96, 64\]" -- "$irq" info "$fixtures/tiny_llama" --tensors
+check "generate"           0 "prompt tokens, 5 new"           -- "$irq" generate "$fixtures/tiny_llama" --prompt "the robot" --max-new-tokens 5 --device cpu
+check "generate sampled"   0 "5 new"                          -- "$irq" generate "$fixtures/tiny_qwen2" --prompt "a" --max-new-tokens 5 --temperature 0.8 --top-k 20 --device cpu
+check "missing model dir"  4 "$tmp/absent: not a model directory" -- "$irq" info "$tmp/absent"
+
+mkdir -p "$tmp/truncated"; cp "$fixtures/tiny_llama/config.json" "$tmp/truncated/"
+head -c 100000 "$fixtures/tiny_llama/model.safetensors" > "$tmp/truncated/model.safetensors"
+check "truncated weights"  3 "truncated/model.safetensors: tensor '.*'.*run past the end" -- "$irq" info "$tmp/truncated"
+
+mkdir -p "$tmp/badcfg"; cp "$fixtures/tiny_llama/model.safetensors" "$tmp/badcfg/"
+sed 's/"num_key_value_heads": 2/"num_key_value_heads": 3/' "$fixtures/tiny_llama/config.json" > "$tmp/badcfg/config.json"
+check "wrong config field" 3 "badcfg/config.json: field 'num_key_value_heads' = 3" -- "$irq" info "$tmp/badcfg"
+
+mkdir -p "$tmp/notok"; cp "$fixtures/tiny_llama/model.safetensors" "$fixtures/tiny_llama/config.json" "$tmp/notok/"
+check "info without tokenizer" 0 "tokenizer +.*tokenizer.model is missing" -- "$irq" info "$tmp/notok"
+check "generate without tokenizer" 4 "notok: no tokenizer: tokenizer.model is missing" -- "$irq" generate "$tmp/notok" --prompt hi
+
+if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+  check "generate on cuda"  0 "1 new"                           -- "$irq" generate "$fixtures/tiny_llama" --prompt a --max-new-tokens 1 --device cuda
+else
+  check "cuda without a GPU" 5 "CUDA is not available"          -- "$irq" generate "$fixtures/tiny_llama" --prompt a --max-new-tokens 1 --device cuda
+fi
+check "demo"               0 "$tmp/demo"                      -- "$irq" demo --out "$tmp/demo"
+check "demo loads"         0 "4, hidden 256"                   -- "$irq" info "$tmp/demo"
+check "bench load"         0 "ratio KV cache / recompute"     -- "$irq" bench load "$fixtures/tiny_llama" --repeats 1 --prompt-tokens 16 --decode-tokens 8 --device cpu
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,172 @@
+// Main window composition and model opening.
+#include "main_window.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QEventLoop>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "model_browser.h"
+#include "model_overview.h"
+
+namespace irq::ui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+const char* kRecentKey = "recentModels";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      job_(new ModelLoadJob(this)),
+      browser_(new ModelBrowser),
+      overview_(new ModelOverview),
+      tabs_(new QTabWidget),
+      log_(new QPlainTextEdit),
+      busy_(new QProgressBar),
+      status_(new QLabel) {
+  setWindowTitle(tr("IR-QLoRA Workbench"));
+  setAcceptDrops(true);
+  resize(1280, 800);
+
+  tabs_->addTab(overview_, tr("Model"));
+  setCentralWidget(tabs_);
+
+  auto* browser_dock = new QDockWidget(tr("Model browser"), this);
+  browser_dock->setObjectName("modelBrowserDock");
+  browser_dock->setWidget(browser_);
+  addDockWidget(Qt::LeftDockWidgetArea, browser_dock);
+  resizeDocks({browser_dock}, {560}, Qt::Horizontal);
+
+  auto* log_dock = new QDockWidget(tr("Log"), this);
+  log_dock->setObjectName("logDock");
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(5000);
+  log_dock->setWidget(log_);
+  addDockWidget(Qt::BottomDockWidgetArea, log_dock);
+  resizeDocks({log_dock}, {140}, Qt::Vertical);
+
+  busy_->setRange(0, 0);
+  busy_->setMaximumWidth(160);
+  busy_->hide();
+  statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(busy_);
+
+  build_menus();
+  connect(job_, &ModelLoadJob::started, this, [this](const QString& what) {
+    status_->setText(tr("Loading %1 ...").arg(what));
+    busy_->show();
+    log(tr("loading %1").arg(what));
+  });
+  connect(job_, &ModelLoadJob::finished, this, &MainWindow::on_loaded);
+  connect(browser_, &ModelBrowser::module_selected, this, [this](const QString& name) {
+    if (!name.isEmpty()) status_->setText(name);
+  });
+}
+
+MainWindow::~MainWindow() { job_->wait(); }
+
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open model..."), QKeySequence::Open, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), current_dir_);
+    if (!dir.isEmpty()) open_model(dir);
+  });
+  file->addAction(tr("Open &demo model"), this, [this] { open_model(QString()); });
+  recent_menu_ = file->addMenu(tr("Open &recent"));
+  rebuild_recent_menu();
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+}
+
+void MainWindow::log(const QString& line) {
+  log_->appendPlainText(QDateTime::currentDateTime().toString("hh:mm:ss ") + line);
+}
+
+void MainWindow::open_model(const QString& dir) {
+  if (job_->running()) {
+    log(tr("a model is still loading; %1 not opened").arg(dir));
+    return;
+  }
+  job_->start(dir);
+}
+
+void MainWindow::wait_for_load() {
+  if (!job_->running()) return;
+  QEventLoop loop;
+  connect(job_, &ModelLoadJob::finished, &loop, &QEventLoop::quit, Qt::QueuedConnection);
+  loop.exec();
+}
+
+void MainWindow::on_loaded(const LoadResult& r) {
+  busy_->hide();
+  if (!r.error.isEmpty()) {
+    last_error_ = r.error;
+    status_->setText(tr("Could not open the model"));
+    log(tr("error: %1").arg(r.error));
+    Q_EMIT model_failed(r.error);
+    if (!QApplication::platformName().startsWith("offscreen") && isVisible())
+      QMessageBox::warning(this, tr("Could not open the model"), r.error);
+    return;
+  }
+  model_ = r.model;
+  summary_ = r.summary;
+  has_model_ = true;
+  last_error_.clear();
+  current_dir_ = QString::fromStdString(summary_.dir);
+  browser_->show_summary(summary_);
+  overview_->show_summary(summary_);
+  setWindowTitle(tr("IR-QLoRA Workbench - %1").arg(QFileInfo(current_dir_).fileName()));
+  status_->setText(tr("%1: %2 parameters, loaded in %3 s")
+                       .arg(current_dir_, QString::fromStdString(format_count(summary_.total_params)))
+                       .arg(r.seconds, 0, 'f', 2));
+  log(tr("opened %1 (%2, %3 layers, %4 parameters) in %5 s")
+          .arg(current_dir_, QString::fromStdString(summary_.architecture))
+          .arg(summary_.num_layers)
+          .arg(QString::fromStdString(format_count(summary_.total_params)))
+          .arg(r.seconds, 0, 'f', 2));
+  for (const auto& t : summary_.ignored_tensors) log(tr("unused checkpoint tensor %1").arg(QString::fromStdString(t)));
+  remember_recent(current_dir_);
+  Q_EMIT model_loaded(current_dir_);
+}
+
+void MainWindow::remember_recent(const QString& dir) {
+  QSettings settings;
+  QStringList recent = settings.value(kRecentKey).toStringList();
+  recent.removeAll(dir);
+  recent.prepend(dir);
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue(kRecentKey, recent);
+  rebuild_recent_menu();
+}
+
+void MainWindow::rebuild_recent_menu() {
+  recent_menu_->clear();
+  const QStringList recent = QSettings().value(kRecentKey).toStringList();
+  for (const QString& dir : recent) recent_menu_->addAction(dir, this, [this, dir] { open_model(dir); });
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls[0].isLocalFile() && QFileInfo(urls[0].toLocalFile()).isDir()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1) open_model(urls[0].toLocalFile());
+}
+
+}  // namespace irq::ui

@@ -1,0 +1,69 @@
+// The workbench main window: composes the model browser (left dock), the
+// model overview (central tab) and a log panel (bottom dock); opens models
+// by dialog, recent list or drag and drop, loading them in the background.
+#pragma once
+
+#include <QMainWindow>
+#include <QStringList>
+
+#include "model_load_job.h"
+
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QTabWidget;
+
+namespace irq::ui {
+
+class ModelBrowser;
+class ModelOverview;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // "" opens the built-in demo model.
+  void open_model(const QString& dir);
+  bool loading() const { return job_->running(); }
+  void wait_for_load();  // blocks until the current load has finished (tests, screenshots)
+
+  ModelBrowser* browser() const { return browser_; }
+  ModelOverview* overview() const { return overview_; }
+  QTabWidget* tabs() const { return tabs_; }
+  const ModelSummary* summary() const { return has_model_ ? &summary_ : nullptr; }
+  QString last_error() const { return last_error_; }
+  void log(const QString& line);
+
+ Q_SIGNALS:
+  void model_loaded(const QString& dir);
+  void model_failed(const QString& message);
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void build_menus();
+  void on_loaded(const LoadResult& result);
+  void remember_recent(const QString& dir);
+  void rebuild_recent_menu();
+
+  ModelLoadJob* job_;
+  ModelBrowser* browser_;
+  ModelOverview* overview_;
+  QTabWidget* tabs_;
+  QPlainTextEdit* log_;
+  QProgressBar* busy_;
+  QLabel* status_;
+  QMenu* recent_menu_ = nullptr;
+  std::shared_ptr<LoadedModel> model_;
+  ModelSummary summary_;
+  bool has_model_ = false;
+  QString last_error_;
+  QString current_dir_;
+};
+
+}  // namespace irq::ui

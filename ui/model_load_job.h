@@ -1,0 +1,46 @@
+// Loads a model directory off the GUI thread (QtConcurrent) and hands the GUI
+// a plain-data ModelSummary; the LoadedModel itself stays owned by a shared
+// pointer that only worker code dereferences.
+#pragma once
+
+#include <memory>
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QString>
+
+#include "model/model_summary.h"
+
+namespace irq {
+struct LoadedModel;
+}
+
+namespace irq::ui {
+
+struct LoadResult {
+  std::shared_ptr<LoadedModel> model;
+  ModelSummary summary;
+  QString error;  // empty on success
+  double seconds = 0;
+};
+
+class ModelLoadJob : public QObject {
+  Q_OBJECT
+ public:
+  explicit ModelLoadJob(QObject* parent = nullptr);
+  // Starts loading `dir`; an empty dir means the built-in demo model (written first if needed).
+  void start(const QString& dir);
+  bool running() const { return watcher_.isRunning(); }
+  void wait() { watcher_.waitForFinished(); }
+
+ Q_SIGNALS:
+  void started(const QString& dir);
+  void finished(const irq::ui::LoadResult& result);
+
+ private:
+  QFutureWatcher<LoadResult> watcher_;
+};
+
+}  // namespace irq::ui
+
+Q_DECLARE_METATYPE(irq::ui::LoadResult)

@@ -1,0 +1,21 @@
+// The ABI between the engine and its plugins (shared libraries in the plugin
+// folders). A plugin exports two C symbols:
+//   int  irq_plugin_abi_version(void);             must return kPluginAbiVersion
+//   void irq_plugin_register(irq::PluginInfo* info); registers its formats
+// and is compiled against the same core headers (C++ types cross the ABI).
+#pragma once
+
+#include <string>
+
+namespace irq {
+
+inline constexpr int kPluginAbiVersion = 1;
+
+struct PluginInfo {
+  std::string name;         // filled by the plugin
+  std::string description;  // filled by the plugin
+};
+
+}  // namespace irq
+
+#define IRQ_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))

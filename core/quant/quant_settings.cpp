@@ -1,0 +1,68 @@
+// Quantizer settings: names, validation, JSON.
+#include "quant/quant_settings.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace irq {
+
+QuantSettings QuantSettings::for_method(const std::string& method) {
+  QuantSettings s;
+  s.method = method;
+  if (method == "nf4") {
+    s.bits = 4;
+    s.n = 100;
+  } else if (method == "int2" || method == "int3" || method == "int4" || method == "int8") {
+    s.bits = method[3] - '0';
+    s.n = 50;
+  } else {
+    throw make_error(ErrorKind::kUsage, "--method " + method, "unknown quantization method (nf4, int2, int3, int4, int8)");
+  }
+  return s;
+}
+
+void QuantSettings::validate() const {
+  auto bad = [](const std::string& what) { return make_error(ErrorKind::kUsage, "quantization settings", what); };
+  if (block_size < 2 || block_size > 4096) throw bad("block/group size must be in [2, 4096], got " + std::to_string(block_size));
+  if (icq && (n < 1 || n > 10000)) throw bad("n must be in [1, 10000], got " + std::to_string(n));
+  if (icq && !(lambda > 0 && lambda < 1)) throw bad("lambda must be in (0, 1), got " + std::to_string(lambda));
+  if (stats_block < 1) throw bad("stats block must be positive");
+  if (method == "nf4" && bits != 4) throw bad("nf4 has 4 bits");
+}
+
+nlohmann::json QuantSettings::to_json() const {
+  return {{"method", method}, {"bits", bits},   {"block_size", block_size}, {"icq", icq},
+          {"lambda", lambda}, {"n", n},         {"stats_block", stats_block}};
+}
+
+QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::string& source) {
+  try {
+    QuantSettings s = for_method(j.at("method").get<std::string>());
+    s.bits = j.value("bits", s.bits);
+    s.block_size = j.value("block_size", s.block_size);
+    s.icq = j.value("icq", s.icq);
+    s.lambda = j.value("lambda", s.lambda);
+    s.n = j.value("n", s.n);
+    s.stats_block = j.value("stats_block", s.stats_block);
+    s.validate();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw make_error(ErrorKind::kInvalidInput, source, std::string("bad quantization settings: ") + e.what());
+  } catch (const Error& e) {
+    throw make_error(ErrorKind::kInvalidInput, source, e.what());
+  }
+}
+
+std::string QuantSettings::label() const {
+  std::string name = method == "nf4" ? "NF4" : "INT" + std::to_string(bits);
+  if (!icq) return name + " (block " + std::to_string(block_size) + ")";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "ICQ-%s (block %lld, lambda %g, n %d)", name.c_str(), static_cast<long long>(block_size),
+                lambda, n);
+  return buf;
+}
+
+}  // namespace irq

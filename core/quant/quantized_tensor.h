@@ -1,0 +1,58 @@
+// A quantized weight as plain data (CPU vectors), the unit that quantizers
+// produce, dequantizers read, QuantLinear holds and exporters write.
+//
+// NF4 / ICQ-NF4 (blocks of B over the row-major flattened weight, last block
+// zero-padded; bitsandbytes layout):
+//   codes        u8  [ceil(numel/B) * B / 2]  two 4-bit codes per byte, high nibble first
+//   absmax_q     u8  [nblocks]   8-bit dynamic-map index of (absmax - absmax_offset)
+//   absmax_scale f32 [ceil(nblocks/256)]  max |absmax - offset| per group of 256 blocks
+//   absmax_offset f32            mean absmax (bitsandbytes compress_statistics)
+//   tau_q        u8  [nblocks]   8-bit dynamic-map index of tau (ICQ; 0 = map's 0.0? see below)
+//   tau_scale    f32 [ceil(nblocks/256)]  max |tau| per group of 256 blocks (0 without ICQ)
+//   w ~ NF4[code] * dq(absmax) + dq(tau),  dq(v) = DYN8[v_q] * scale (+ offset for absmax)
+// INT-k (asymmetric, per row and group of G columns; last group may be short):
+//   codes  u8 [rows * cols packed]: k = 2: 4 per byte, k = 3, 4: 2 per byte (4-bit slots),
+//          k = 8: 1 per byte; high bits first; rows are not padded to bytes (flat stream)
+//   scale  f32 [rows * ngroups], zero f32 [rows * ngroups];  w ~ scale * (code - zero)
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "quant/quant_settings.h"
+
+namespace irq {
+
+struct QuantizedTensor {
+  QuantSettings settings;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> codes;
+  // NF4
+  std::vector<uint8_t> absmax_q;
+  std::vector<float> absmax_scale;
+  float absmax_offset = 0;
+  std::vector<uint8_t> tau_q;
+  std::vector<float> tau_scale;
+  // INT
+  std::vector<float> scale;
+  std::vector<float> zero;
+
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
+  int64_t cols() const { return shape.empty() ? 1 : numel() / shape[0]; }
+  uint64_t storage_bytes() const {
+    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + 4 + tau_q.size() + 4 * tau_scale.size() +
+           4 * scale.size() + 4 * zero.size();
+  }
+};
+
+// Codes packed as the layout above says; `bits` 2, 3, 4 or 8.
+std::vector<uint8_t> pack_codes(const uint8_t* codes, int64_t count, int bits);
+void unpack_codes(const uint8_t* packed, int64_t count, int bits, uint8_t* out);
+int slot_bits(int bits);  // storage bits per code: 2 -> 2, 3 -> 4, 4 -> 4, 8 -> 8
+
+}  // namespace irq

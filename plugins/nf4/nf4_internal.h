@@ -1,0 +1,49 @@
+// Internals of the NF4 / ICQ-NF4 quantizer plugin (IR-QLoRA, arXiv 2402.05445,
+// semantics of shared/reference/icq_oracle.py nf4_icq):
+//   blocks of B over the flattened weight (last block zero-padded); per block
+//   tau0 = lower median, span = max |w - tau0|, candidates
+//   tau_i = f32(f_i) * span + tau0 for f = linspace(-lambda*sigma, lambda*sigma, 2n+1);
+//   keep the first candidate with the highest code entropy; codes are NF4 of
+//   w - tau with absmax scaling; absmax and tau are 8-bit double-quantized.
+// Every float operation is done in float32 in the oracle's order (this
+// target is compiled with -ffp-contract=off), so codes match bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "quant/entropy.h"
+#include "quant/quant_format.h"
+
+namespace irq::nf4 {
+
+// f32(numpy.linspace(-lambda * sigma, lambda * sigma, 2n + 1)).
+std::vector<float> icq_factors(double lambda, int n);
+
+struct BlockChoice {
+  float tau = 0;
+  int32_t candidate = -1;
+  float entropy_plain = 0;
+  float entropy = 0;
+};
+
+// Candidate search over blocks [begin, end) of `blocks` (nblocks x B).
+// ref: re-quantizes the block for every candidate, as the oracle does.
+// fast: sorts the block once and moves each of the 15 code boundaries from the
+// previous candidate's position (codes are monotone in w), exact in float32.
+void search_ref(const float* blocks, int64_t B, int64_t begin, int64_t end, const std::vector<float>& factors,
+                const EntropyTable& table, BlockChoice* out);
+void search_fast(const float* blocks, int64_t B, int64_t begin, int64_t end, const std::vector<float>& factors,
+                 const EntropyTable& table, BlockChoice* out);
+
+// NF4 codes of w - tau (B values); returns absmax of w - tau.
+float encode_block(const float* w, int64_t B, float tau, uint8_t* codes);
+
+// The whole pipeline: search (ref or fast), codes, double quantization, stats.
+void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQuantStats* stats);
+void dequantize(const QuantizedTensor& q, float* out);
+
+// numpy's pairwise float32 summation (np.mean of a float32 array), for bit-exact absmax offsets.
+float pairwise_sum(const float* x, int64_t n);
+
+}  // namespace irq::nf4

@@ -1,0 +1,23 @@
+// Plugin entry: registers the NF4 / ICQ-NF4 format (bitsandbytes NF4 with
+// IR-QLoRA's information calibration) in the engine's quantizer table.
+#include "nf4_internal.h"
+#include "plugin/plugin_api.h"
+
+IRQ_PLUGIN_EXPORT int irq_plugin_abi_version() { return irq::kPluginAbiVersion; }
+
+IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
+  info->name = "nf4";
+  info->description = "NF4 and ICQ-NF4 (bitsandbytes layout, IR-QLoRA information calibration)";
+  irq::QuantFormat f;
+  f.name = "nf4";
+  f.description = info->description;
+  f.bits = {4};
+  f.quantize = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
+    irq::nf4::quantize(job, /*reference=*/false, out, stats);
+  };
+  f.quantize_ref = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
+    irq::nf4::quantize(job, /*reference=*/true, out, stats);
+  };
+  f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::nf4::dequantize(q, out); };
+  irq::register_quant_format(std::move(f));
+}

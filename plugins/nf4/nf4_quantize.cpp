@@ -1,0 +1,174 @@
+// The NF4 / ICQ-NF4 pipeline: candidate search, final codes, bitsandbytes
+// double quantization of absmax, 8-bit quantization of tau, dequantization
+// and per-block statistics (see nf4_internal.h for the semantics).
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/parallel.h"
+#include "nf4_internal.h"
+#include "quant/dynamic_map.h"
+#include "quant/nf4_levels.h"
+
+namespace irq::nf4 {
+
+namespace {
+
+float pairwise_block(const float* a, int64_t n) {
+  if (n < 8) {
+    float r = 0.0f;
+    for (int64_t i = 0; i < n; ++i) r = r + a[i];
+    return r;
+  }
+  if (n <= 128) {
+    float r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] = r[j] + a[i + j];
+    float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res = res + a[i];
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_block(a, n2) + pairwise_block(a + n2, n - n2);
+}
+
+}  // namespace
+
+float pairwise_sum(const float* x, int64_t n) {
+  // numpy reduces contiguous float32 in buffers of 8192 elements, pairwise inside each.
+  float acc = 0.0f;
+  for (int64_t c = 0; c < n; c += 8192) acc = acc + pairwise_block(x + c, std::min<int64_t>(8192, n - c));
+  return acc;
+}
+
+void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQuantStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const QuantSettings& s = job.settings;
+  s.validate();
+  const int64_t B = s.block_size;
+  int64_t numel = 1;
+  for (int64_t d : job.shape) numel *= d;
+  check_finite(job.weight, numel, job.name);
+  const int64_t nblocks = (numel + B - 1) / B;
+
+  std::vector<float> blocks(static_cast<size_t>(nblocks * B), 0.0f);  // zero-padded last block
+  std::memcpy(blocks.data(), job.weight, static_cast<size_t>(numel) * sizeof(float));
+  const EntropyTable table = EntropyTable::for_block(B, job.entropy_terms);
+  std::vector<BlockChoice> choice(static_cast<size_t>(nblocks));
+  if (s.icq) {
+    const auto factors = icq_factors(s.lambda, s.n);
+    if (reference) {
+      search_ref(blocks.data(), B, 0, nblocks, factors, table, choice.data());
+    } else {
+      parallel_for(nblocks, /*grain=*/64, [&](int64_t b0, int64_t b1) {
+        if (job.cancel && job.cancel->cancelled()) return;
+        search_fast(blocks.data(), B, b0, b1, factors, table, choice.data());
+      });
+    }
+    if (job.cancel) job.cancel->throw_if_cancelled("quantizing " + job.name);
+  }
+
+  // Final codes of w - tau, absmax, entropy, histograms.
+  std::vector<uint8_t> codes(static_cast<size_t>(nblocks * B));
+  std::vector<float> absmax(static_cast<size_t>(nblocks)), tau(static_cast<size_t>(nblocks), 0.0f);
+  stats->name = job.name;
+  stats->shape = job.shape;
+  stats->numel = numel;
+  stats->blocks = nblocks;
+  stats->levels = 16;
+  stats->entropy_plain.assign(static_cast<size_t>(nblocks), 0.0f);
+  stats->entropy.assign(static_cast<size_t>(nblocks), 0.0f);
+  stats->offset.assign(static_cast<size_t>(nblocks), 0.0f);
+  stats->candidate.assign(static_cast<size_t>(nblocks), -1);
+  stats->mse.assign(static_cast<size_t>(nblocks), 0.0f);
+  if (job.keep_block_histograms) stats->histogram.assign(static_cast<size_t>(nblocks * 16), 0);
+  parallel_for(nblocks, 256, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const size_t i = static_cast<size_t>(b);
+      if (s.icq) tau[i] = choice[i].tau;
+      absmax[i] = encode_block(blocks.data() + b * B, B, tau[i], codes.data() + b * B);
+      std::array<int32_t, 16> counts{};
+      for (int64_t j = 0; j < B; ++j) ++counts[codes[static_cast<size_t>(b * B + j)]];
+      stats->entropy[i] = table.entropy(counts.data(), 16);
+      stats->entropy_plain[i] = s.icq ? choice[i].entropy_plain : stats->entropy[i];
+      stats->candidate[i] = s.icq ? choice[i].candidate : -1;
+      stats->offset[i] = tau[i];
+      if (job.keep_block_histograms)
+        for (int v = 0; v < 16; ++v) stats->histogram[i * 16 + static_cast<size_t>(v)] = static_cast<uint16_t>(counts[static_cast<size_t>(v)]);
+    }
+  });
+
+  // Double quantization: absmax - mean in 8-bit groups of 256 blocks; tau likewise (scale = max |tau|).
+  const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
+  out->settings = s;
+  out->shape = job.shape;
+  out->absmax_offset = static_cast<float>(static_cast<double>(pairwise_sum(absmax.data(), nblocks)) / static_cast<double>(nblocks));
+  std::vector<float> centred(static_cast<size_t>(nblocks));
+  for (size_t i = 0; i < centred.size(); ++i) centred[i] = absmax[i] - out->absmax_offset;
+  out->absmax_q.resize(static_cast<size_t>(nblocks));
+  out->absmax_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(centred.data(), nblocks, s.stats_block, out->absmax_q.data(), out->absmax_scale.data());
+  out->tau_q.resize(static_cast<size_t>(nblocks));
+  out->tau_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, out->tau_q.data(), out->tau_scale.data());
+  out->codes = pack_codes(codes.data(), nblocks * B, 4);
+  out->scale.clear();
+  out->zero.clear();
+
+  // Error statistics against the dequantized weight.
+  std::vector<float> deq(static_cast<size_t>(numel));
+  dequantize(*out, deq.data());
+  std::vector<double> w2(static_cast<size_t>(nblocks)), e2(static_cast<size_t>(nblocks));
+  std::vector<int64_t> hist(16, 0);
+  for (int64_t b = 0; b < nblocks; ++b) {
+    const int64_t end = std::min(numel, (b + 1) * B);
+    double sw = 0, se = 0;
+    for (int64_t k = b * B; k < end; ++k) {
+      const double w = job.weight[k], e = w - deq[static_cast<size_t>(k)];
+      sw += w * w;
+      se += e * e;
+    }
+    w2[static_cast<size_t>(b)] = sw;
+    e2[static_cast<size_t>(b)] = se;
+    stats->mse[static_cast<size_t>(b)] = static_cast<float>(se / static_cast<double>(end - b * B));
+  }
+  for (int64_t k = 0; k < nblocks * B; ++k) ++hist[codes[static_cast<size_t>(k)]];
+  stats->code_histogram = hist;
+  stats->absmax = absmax;
+  double sw = 0, se = 0;
+  for (int64_t b = 0; b < nblocks; ++b) {
+    sw += w2[static_cast<size_t>(b)];
+    se += e2[static_cast<size_t>(b)];
+  }
+  stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stats->finish(sw, se, out->storage_bytes());
+}
+
+void dequantize(const QuantizedTensor& q, float* out) {
+  const int64_t B = q.settings.block_size, numel = q.numel();
+  const int64_t nblocks = (numel + B - 1) / B, group = q.settings.stats_block;
+  if (static_cast<int64_t>(q.absmax_q.size()) != nblocks || static_cast<int64_t>(q.codes.size()) * 2 < numel)
+    throw make_error(ErrorKind::kInvalidInput, "nf4 tensor", "codes/scales do not match the shape");
+  const auto& map = dynamic_map_8bit();
+  parallel_for(nblocks, 1024, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / group);
+      const float amax = map[q.absmax_q[i]] * q.absmax_scale[g] + q.absmax_offset;
+      const float tau = q.tau_q.empty() ? 0.0f : map[q.tau_q[i]] * q.tau_scale[g];
+      const int64_t end = std::min(numel, (b + 1) * B);
+      for (int64_t k = b * B; k < end; ++k) {
+        const uint8_t byte = q.codes[static_cast<size_t>(k / 2)];
+        const uint8_t code = (k % 2 == 0) ? static_cast<uint8_t>(byte >> 4) : static_cast<uint8_t>(byte & 0x0f);
+        out[k] = kNf4Levels[code] * amax + tau;
+      }
+    }
+  });
+}
+
+}  // namespace irq::nf4

@@ -1,6 +1,9 @@
-// Data-parallel loops over all cores without exposing ATen headers to the
-// caller (plugins stay light to compile): fn(begin, end) over [0, n) in
-// chunks of at least `grain`, on LibTorch's intra-op thread pool.
+// Data-parallel loops over all cores for the engine's own CPU kernels
+// (quantizers): fn(begin, end) over [0, n) in chunks of at least `grain`,
+// on a persistent pool of IRQ_NUM_THREADS (default: all cores) threads with
+// dynamic scheduling; the calling thread works too; nested calls run serially.
+// (at::parallel_for cannot be used from our code: its OpenMP body is inline
+// and the torch wheel bundles its own libgomp.)
 #pragma once
 
 #include <cstdint>
@@ -9,5 +12,6 @@
 namespace irq {
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+int parallel_threads();
 
 }  // namespace irq

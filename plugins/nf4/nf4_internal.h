@@ -27,13 +27,23 @@ struct BlockChoice {
   float entropy = 0;
 };
 
-// Candidate search over blocks [begin, end) of `blocks` (nblocks x B).
+// The blocks of a flattened weight: full blocks point into it, the last
+// partial block into a zero-padded copy.
+struct BlockSource {
+  const float* base;
+  int64_t full;       // number of complete blocks
+  const float* tail;  // the zero-padded last block (B floats) or nullptr
+  int64_t B;
+  const float* at(int64_t b) const { return b < full ? base + b * B : tail; }
+};
+
+// Candidate search over blocks [begin, end).
 // ref: re-quantizes the block for every candidate, as the oracle does.
 // fast: sorts the block once and moves each of the 15 code boundaries from the
 // previous candidate's position (codes are monotone in w), exact in float32.
-void search_ref(const float* blocks, int64_t B, int64_t begin, int64_t end, const std::vector<float>& factors,
+void search_ref(const BlockSource& blocks, int64_t begin, int64_t end, const std::vector<float>& factors,
                 const EntropyTable& table, BlockChoice* out);
-void search_fast(const float* blocks, int64_t B, int64_t begin, int64_t end, const std::vector<float>& factors,
+void search_fast(const BlockSource& blocks, int64_t begin, int64_t end, const std::vector<float>& factors,
                  const EntropyTable& table, BlockChoice* out);
 
 // NF4 codes of w - tau (B values); returns absmax of w - tau.

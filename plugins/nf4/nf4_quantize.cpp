@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include "common/error.h"
 #include "common/parallel.h"
@@ -52,31 +53,35 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   const QuantSettings& s = job.settings;
   s.validate();
   const int64_t B = s.block_size;
+  if (B % 2 != 0) throw make_error(ErrorKind::kUsage, "nf4", "block size must be even (two codes per byte)");
   int64_t numel = 1;
   for (int64_t d : job.shape) numel *= d;
   check_finite(job.weight, numel, job.name);
   const int64_t nblocks = (numel + B - 1) / B;
-
-  std::vector<float> blocks(static_cast<size_t>(nblocks * B), 0.0f);  // zero-padded last block
-  std::memcpy(blocks.data(), job.weight, static_cast<size_t>(numel) * sizeof(float));
+  std::vector<float> tail;
+  if (numel % B != 0) {  // zero-padded last block, as the oracle pads
+    tail.assign(static_cast<size_t>(B), 0.0f);
+    std::copy(job.weight + (nblocks - 1) * B, job.weight + numel, tail.begin());
+  }
+  const BlockSource blocks{job.weight, numel / B, tail.empty() ? nullptr : tail.data(), B};
   const EntropyTable table = EntropyTable::for_block(B, job.entropy_terms);
   std::vector<BlockChoice> choice(static_cast<size_t>(nblocks));
   if (s.icq) {
     const auto factors = icq_factors(s.lambda, s.n);
     if (reference) {
-      search_ref(blocks.data(), B, 0, nblocks, factors, table, choice.data());
+      search_ref(blocks, 0, nblocks, factors, table, choice.data());
     } else {
       parallel_for(nblocks, /*grain=*/64, [&](int64_t b0, int64_t b1) {
         if (job.cancel && job.cancel->cancelled()) return;
-        search_fast(blocks.data(), B, b0, b1, factors, table, choice.data());
+        search_fast(blocks, b0, b1, factors, table, choice.data());
       });
     }
     if (job.cancel) job.cancel->throw_if_cancelled("quantizing " + job.name);
   }
 
-  // Final codes of w - tau, absmax, entropy, histograms.
-  std::vector<uint8_t> codes(static_cast<size_t>(nblocks * B));
+  // Final codes of w - tau (packed as they are made), absmax, entropy, histograms.
   std::vector<float> absmax(static_cast<size_t>(nblocks)), tau(static_cast<size_t>(nblocks), 0.0f);
+  out->codes.assign(static_cast<size_t>(nblocks * B / 2), 0);
   stats->name = job.name;
   stats->shape = job.shape;
   stats->numel = numel;
@@ -87,21 +92,34 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   stats->offset.assign(static_cast<size_t>(nblocks), 0.0f);
   stats->candidate.assign(static_cast<size_t>(nblocks), -1);
   stats->mse.assign(static_cast<size_t>(nblocks), 0.0f);
+  stats->code_histogram.assign(16, 0);
   if (job.keep_block_histograms) stats->histogram.assign(static_cast<size_t>(nblocks * 16), 0);
+  std::mutex hist_mutex;
   parallel_for(nblocks, 256, [&](int64_t b0, int64_t b1) {
+    std::vector<uint8_t> codes(static_cast<size_t>(B));
+    std::array<int64_t, 16> hist{};
     for (int64_t b = b0; b < b1; ++b) {
       const size_t i = static_cast<size_t>(b);
       if (s.icq) tau[i] = choice[i].tau;
-      absmax[i] = encode_block(blocks.data() + b * B, B, tau[i], codes.data() + b * B);
+      absmax[i] = encode_block(blocks.at(b), B, tau[i], codes.data());
       std::array<int32_t, 16> counts{};
-      for (int64_t j = 0; j < B; ++j) ++counts[codes[static_cast<size_t>(b * B + j)]];
+      uint8_t* packed = out->codes.data() + b * B / 2;
+      for (int64_t j = 0; j < B; j += 2) {
+        ++counts[codes[static_cast<size_t>(j)]];
+        ++counts[codes[static_cast<size_t>(j) + 1]];
+        packed[j / 2] = static_cast<uint8_t>(codes[static_cast<size_t>(j)] << 4 | codes[static_cast<size_t>(j) + 1]);
+      }
       stats->entropy[i] = table.entropy(counts.data(), 16);
       stats->entropy_plain[i] = s.icq ? choice[i].entropy_plain : stats->entropy[i];
       stats->candidate[i] = s.icq ? choice[i].candidate : -1;
       stats->offset[i] = tau[i];
-      if (job.keep_block_histograms)
-        for (int v = 0; v < 16; ++v) stats->histogram[i * 16 + static_cast<size_t>(v)] = static_cast<uint16_t>(counts[static_cast<size_t>(v)]);
+      for (size_t v = 0; v < 16; ++v) {
+        hist[v] += counts[v];
+        if (job.keep_block_histograms) stats->histogram[i * 16 + v] = static_cast<uint16_t>(counts[v]);
+      }
     }
+    std::lock_guard<std::mutex> lock(hist_mutex);
+    for (size_t v = 0; v < 16; ++v) stats->code_histogram[v] += hist[v];
   });
 
   // Double quantization: absmax - mean in 8-bit groups of 256 blocks; tau likewise (scale = max |tau|).
@@ -117,30 +135,33 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   out->tau_q.resize(static_cast<size_t>(nblocks));
   out->tau_scale.resize(static_cast<size_t>(groups));
   quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, out->tau_q.data(), out->tau_scale.data());
-  out->codes = pack_codes(codes.data(), nblocks * B, 4);
   out->scale.clear();
   out->zero.clear();
 
-  // Error statistics against the dequantized weight.
-  std::vector<float> deq(static_cast<size_t>(numel));
-  dequantize(*out, deq.data());
+  // Error statistics against the dequantized weight, block by block.
   std::vector<double> w2(static_cast<size_t>(nblocks)), e2(static_cast<size_t>(nblocks));
-  std::vector<int64_t> hist(16, 0);
-  for (int64_t b = 0; b < nblocks; ++b) {
-    const int64_t end = std::min(numel, (b + 1) * B);
-    double sw = 0, se = 0;
-    for (int64_t k = b * B; k < end; ++k) {
-      const double w = job.weight[k], e = w - deq[static_cast<size_t>(k)];
-      sw += w * w;
-      se += e * e;
+  const auto& map = dynamic_map_8bit();
+  parallel_for(nblocks, 256, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / s.stats_block);
+      const float amax = map[out->absmax_q[i]] * out->absmax_scale[g] + out->absmax_offset;
+      const float t = map[out->tau_q[i]] * out->tau_scale[g];
+      const int64_t len = std::min(B, numel - b * B);
+      const float* w = job.weight + b * B;
+      const uint8_t* packed = out->codes.data() + b * B / 2;
+      double sw = 0, se = 0;
+      for (int64_t j = 0; j < len; ++j) {
+        const uint8_t code = (j % 2 == 0) ? static_cast<uint8_t>(packed[j / 2] >> 4) : static_cast<uint8_t>(packed[j / 2] & 0x0f);
+        const double x = w[j], e = x - static_cast<double>(kNf4Levels[code] * amax + t);
+        sw += x * x;
+        se += e * e;
+      }
+      w2[i] = sw;
+      e2[i] = se;
+      stats->mse[i] = static_cast<float>(se / static_cast<double>(len));
     }
-    w2[static_cast<size_t>(b)] = sw;
-    e2[static_cast<size_t>(b)] = se;
-    stats->mse[static_cast<size_t>(b)] = static_cast<float>(se / static_cast<double>(end - b * B));
-  }
-  for (int64_t k = 0; k < nblocks * B; ++k) ++hist[codes[static_cast<size_t>(k)]];
-  stats->code_histogram = hist;
-  stats->absmax = absmax;
+  });
+  stats->absmax = std::move(absmax);
   double sw = 0, se = 0;
   for (int64_t b = 0; b < nblocks; ++b) {
     sw += w2[static_cast<size_t>(b)];

@@ -18,7 +18,8 @@ Verb generate_verb();
 Verb demo_verb();
 Verb bench_load_verb();
 Verb bench_icq_verb();
+Verb quantize_verb();
 
-inline std::vector<Verb> all_verbs() { return {info_verb(), generate_verb(), demo_verb(), bench_load_verb(), bench_icq_verb()}; }
+inline std::vector<Verb> all_verbs() { return {info_verb(), generate_verb(), quantize_verb(), demo_verb(), bench_load_verb(), bench_icq_verb()}; }
 
 }  // namespace irq::cli

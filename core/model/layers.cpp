@@ -12,7 +12,21 @@ LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias
 
 LinearImpl::LinearImpl(const torch::Tensor& shared_weight) { weight = register_parameter("weight", shared_weight); }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::nn::functional::linear(x, weight, bias); }
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  if (quant) return torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias);
+  return torch::nn::functional::linear(x, weight, bias);
+}
+
+void LinearImpl::set_quantized(QuantizedWeight q) {
+  quant = std::make_shared<QuantizedWeight>(std::move(q.to(weight.device())));
+  torch::NoGradGuard no_grad;
+  weight.set_requires_grad(false);
+  weight.set_data(torch::empty({0}, weight.options()));
+}
+
+torch::Tensor LinearImpl::effective_weight(torch::ScalarType dtype) const {
+  return quant ? quant->dequantize(dtype) : weight.to(dtype);
+}
 
 EmbeddingImpl::EmbeddingImpl(int64_t num_embeddings, int64_t dim, const torch::TensorOptions& options) {
   weight = register_parameter("weight", torch::empty({num_embeddings, dim}, options));

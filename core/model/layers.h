@@ -8,6 +8,10 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <memory>
+
+#include "quant/quantized_weight.h"
+
 namespace irq {
 
 struct LinearImpl : torch::nn::Module {
@@ -15,8 +19,14 @@ struct LinearImpl : torch::nn::Module {
   // Registers an existing tensor as "weight" (tied lm_head: the same tensor as the embedding).
   explicit LinearImpl(const torch::Tensor& shared_weight);
   torch::Tensor forward(const torch::Tensor& x);  // (..., in) -> (..., out)
-  torch::Tensor weight;  // (out, in)
+  // Replaces the weight by a frozen quantized one (the float weight is freed;
+  // "weight" stays registered, empty). forward() dequantizes on the fly.
+  void set_quantized(QuantizedWeight q);
+  bool quantized() const { return quant != nullptr; }
+  torch::Tensor effective_weight(torch::ScalarType dtype) const;  // dequantized or the weight
+  torch::Tensor weight;  // (out, in); empty when quantized
   torch::Tensor bias;    // (out) or undefined
+  std::shared_ptr<QuantizedWeight> quant;
 };
 TORCH_MODULE(Linear);
 

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "io/tensor_view.h"
 #include "model/model_summary.h"
+#include "quant/quant_checkpoint.h"
 #include "runtime/runtime.h"
 
 #include <torch/cuda.h>
@@ -29,14 +30,32 @@ const Tokenizer& LoadedModel::require_tokenizer() const {
 
 std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointWeights& weights, const fs::path& dir,
                                       ProgressSink* progress, const CancelToken* cancel) {
+  // A quantized checkpoint: projections get their QuantizedWeight, the rest loads as usual.
+  const auto quantized = read_quantized_tensors(dir, weights);
+  std::set<std::string> used;
+  if (!quantized.empty()) {
+    auto modules = model->named_modules("", /*include_self=*/false);
+    for (const auto& [name, q] : quantized) {
+      const std::string module = name.substr(0, name.rfind('.'));
+      auto* linear = modules.contains(module) ? modules[module]->as<LinearImpl>() : nullptr;
+      if (!linear) throw make_error(ErrorKind::kInvalidInput, (dir / "irqlora_quant.json").string(), "'" + name + "' is not a linear weight of this model");
+      if (!linear->weight.sizes().equals(q.shape))
+        throw make_error(ErrorKind::kInvalidInput, (dir / "irqlora_quant.json").string(),
+                         "'" + name + "' has shape " + shape_to_string(q.shape) + " but config.json implies " +
+                             shape_to_string(linear->weight.sizes().vec()));
+      linear->set_quantized(QuantizedWeight::from_host(q, linear->weight.device()));
+      for (const char* part : {".codes", ".absmax_q", ".absmax_scale", ".absmax_offset", ".tau_q", ".tau_scale", ".scale", ".zero"})
+        used.insert(name + part);
+    }
+  }
   torch::NoGradGuard no_grad;
   const auto params = model->named_parameters(/*recurse=*/true);
-  std::set<std::string> used;
   std::set<const void*> filled;  // tied tensors are filled once
   int64_t done = 0;
   for (const auto& item : params) {
     const std::string& name = item.key();
     torch::Tensor param = item.value();
+    if (quantized.count(name)) continue;
     if (cancel) cancel->throw_if_cancelled("loading " + dir.string());
     auto entry = weights.find(name);
     const bool tied_head = name == "lm_head.weight" && model->config.tie_word_embeddings;

@@ -36,6 +36,12 @@ ModuleNode walk(const torch::nn::Module& module, const std::string& path, const 
       node.dtype = it != loaded.stored_dtypes.end() ? it->second : (node.tied ? "tied" : "");
     }
   }
+  if (const auto* linear = dynamic_cast<const LinearImpl*>(&module); linear && linear->quantized()) {
+    const auto& q = *linear->quant;
+    node.weight_shape = q.shape;
+    node.params += q.numel();
+    node.dtype = q.settings.short_name();
+  }
   for (const auto& child : module.named_children()) {
     const std::string full = path.empty() ? child.key() : path + "." + child.key();
     node.children.push_back(walk(*child.value(), full, child.key(), loaded, counted));
@@ -67,8 +73,11 @@ ModelSummary summarize(const LoadedModel& loaded) {
   for (const auto& p : loaded.model->named_parameters()) {
     if (!seen.insert(p.value().unsafeGetTensorImpl()).second) continue;  // tied: count once
     auto it = loaded.stored_dtypes.find(p.key());
-    if (it != loaded.stored_dtypes.end()) s.stored_dtype_params[it->second] += p.value().numel();
+    if (it != loaded.stored_dtypes.end() && p.value().numel() > 0) s.stored_dtype_params[it->second] += p.value().numel();
   }
+  for (const auto& m : loaded.model->named_modules("", /*include_self=*/false))
+    if (const auto* linear = m.value()->as<LinearImpl>(); linear && linear->quantized())
+      s.stored_dtype_params[linear->quant->settings.short_name()] += linear->quant->numel();
   s.tokenizer = loaded.tokenizer ? loaded.tokenizer->kind() + " (" + std::to_string(loaded.tokenizer->vocab_size()) + " tokens)"
                                  : loaded.tokenizer_error;
   const auto opts = loaded.model->options();

@@ -56,6 +56,10 @@ QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::strin
   }
 }
 
+std::string QuantSettings::short_name() const {
+  return std::string(icq ? "ICQ-" : "") + (method == "nf4" ? "NF4" : "INT" + std::to_string(bits));
+}
+
 std::string QuantSettings::label() const {
   std::string name = method == "nf4" ? "NF4" : "INT" + std::to_string(bits);
   if (!icq) return name + " (block " + std::to_string(block_size) + ")";

@@ -25,7 +25,8 @@ struct QuantSettings {
   void validate() const;  // throws Error(kUsage) naming the bad setting
   nlohmann::json to_json() const;
   static QuantSettings from_json(const nlohmann::json& j, const std::string& source);
-  std::string label() const;  // "ICQ-NF4 (lambda 0.1, n 100)"
+  std::string label() const;  // "ICQ-NF4 (block 64, lambda 0.1, n 100)"
+  std::string short_name() const;  // "ICQ-NF4", "INT4"
 };
 
 }  // namespace irq

@@ -53,5 +53,15 @@ check "demo"               0 "$tmp/demo"                      -- "$irq" demo --o
 check "demo loads"         0 "4, hidden 256"                   -- "$irq" info "$tmp/demo"
 check "bench load"         0 "ratio KV cache / recompute"     -- "$irq" bench load "$fixtures/tiny_llama" --repeats 1 --prompt-tokens 16 --decode-tokens 8 --device cpu
 
+check "quantize nf4"        0 "model +[0-9.]+ +[0-9.]+ +\+0\.[0-9]+"  -- "$irq" quantize "$fixtures/tiny_llama" --method nf4 --stats "$tmp/stats.json" --out "$tmp/q4"
+check "stats json"          0 '"entropy_gain"'               -- cat "$tmp/stats.json"
+check "quantized generate"  0 "3 new"                        -- "$irq" generate "$tmp/q4" --prompt "the robot" --max-new-tokens 3 --device cpu
+check "quantized info"      0 "ICQ-NF4"                      -- "$irq" info "$tmp/q4"
+check "quantize no overwrite" 2 "q4: exists; pass --force"   -- "$irq" quantize "$fixtures/tiny_llama" --out "$tmp/q4"
+check "quantize int3 plain" 0 "INT3 \(block 32\)"           -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --group 32 --no-icq
+check "quantize bad method" 2 "unknown quantization method"  -- "$irq" quantize "$fixtures/tiny_llama" --method fp5
+check "bench icq"           0 "ratio fast / C\+\+ reference" -- "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256
+IRQ_PLUGIN_PATH="$tmp/none" check "plugins found from the binary" 0 "ICQ-INT4" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --targets q
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

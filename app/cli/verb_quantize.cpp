@@ -1,0 +1,84 @@
+// irqlora quantize MODEL_DIR --method nf4|int2|int3|int4|int8 [--group G]
+//   [--icq|--no-icq] [--lambda L] [--n N] [--targets q,k,v,o,gate,up,down]
+//   [--stats stats.json] [--no-block-stats] [--out DIR] [--force]
+// Streams over the decoder projections with a progress bar, prints entropy
+// before/after ICQ, error and size per layer and for the model, writes the
+// per-layer and per-block statistics as JSON and (--out) the quantized checkpoint.
+#include <cstdio>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/progress_bar.h"
+#include "cli/verbs.h"
+#include "common/atomic_file.h"
+#include "quant/model_quantizer.h"
+#include "quant/quant_checkpoint.h"
+#include "runtime/runtime.h"
+
+namespace irq::cli {
+
+namespace {
+
+int run(const ParsedArgs& args) {
+  init_runtime();
+  const std::filesystem::path dir = args.positional[0];
+  ModelQuantOptions options;
+  options.settings = QuantSettings::for_method(args.str("method"));
+  if (args.has("group")) options.settings.block_size = args.integer("group");
+  if (args.has("n")) options.settings.n = static_cast<int>(args.integer("n"));
+  options.settings.lambda = args.number("lambda");
+  if (args.flag("icq") && args.flag("no-icq")) throw Error(ErrorKind::kUsage, "--icq and --no-icq exclude each other");
+  options.settings.icq = !args.flag("no-icq");
+  options.settings.validate();
+  options.targets = parse_targets(args.str("targets"));
+  const bool write_out = args.has("out");
+  if (write_out && std::filesystem::exists(args.str("out")) && !args.flag("force"))
+    throw make_error(ErrorKind::kUsage, args.str("out"), "exists; pass --force to overwrite");
+
+  ProgressBar bar;
+  options.progress = &bar;
+  std::map<std::string, QuantizedTensor> quantized;
+  const auto stats = quantize_checkpoint(dir, options, [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
+    if (write_out) quantized.emplace(name, std::move(q));
+  });
+  bar.finish();
+
+  std::printf("%s on %s: %lld tensors, %.3g weights in %.2f s (%.3g weights/s)\n", options.settings.label().c_str(),
+              dir.c_str(), (long long)stats.layers.size(), (double)stats.numel, stats.seconds, stats.numel / stats.seconds);
+  std::printf("%-44s %9s %9s %8s %10s %8s %6s\n", "tensor", "H plain", "H icq", "gain", "mse", "SQNR dB", "bits");
+  for (const auto& l : stats.layers)
+    std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", l.name.c_str(), l.mean_entropy_plain, l.mean_entropy,
+                l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
+  std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
+              stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
+  if (args.has("stats")) {
+    write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
+    std::printf("stats: %s\n", args.str("stats").c_str());
+  }
+  if (write_out) {
+    write_quant_checkpoint(dir, args.str("out"), quantized, args.flag("force"));
+    std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Verb quantize_verb() {
+  VerbSpec spec{"quantize", "MODEL_DIR", "quantize the decoder projections (NF4/INT-k, with or without ICQ); stats and checkpoint", {}, 1, 1};
+  spec.options = {{"method", "M", "nf4, int2, int3, int4, int8", "nf4"},
+                  {"group", "G", "block size (nf4) or group size (int)", "64"},
+                  {"icq", "", "information calibration (the default)", ""},
+                  {"no-icq", "", "plain quantization", ""},
+                  {"lambda", "L", "ICQ search range", "0.1"},
+                  {"n", "N", "ICQ candidates per side (default 100 nf4, 50 int)", ""},
+                  {"targets", "LIST", "projections: all or e.g. q,k,v,o,gate,up,down", "all"},
+                  {"stats", "FILE", "write per-layer and per-block statistics as JSON", ""},
+                  {"no-block-stats", "", "leave the per-block arrays out of the JSON", ""},
+                  {"out", "DIR", "write the quantized checkpoint (irqlora-quant layout)", ""},
+                  {"force", "", "overwrite --out", ""}};
+  return {spec, &run};
+}
+
+}  // namespace irq::cli

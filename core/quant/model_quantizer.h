@@ -1,0 +1,41 @@
+// Quantizes every decoder linear projection of a checkpoint, streaming: one
+// weight is read from the memory-mapped safetensors (converted to float32),
+// quantized and handed to a sink before the next is read, so memory holds a
+// few layers at most. Reports progress per tensor and polls a cancel token.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "quant/quant_stats.h"
+#include "quant/quantized_tensor.h"
+
+namespace irq {
+
+struct LlamaConfig;
+
+struct ModelQuantOptions {
+  QuantSettings settings;
+  // Projection short names to quantize.
+  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  bool keep_block_histograms = false;
+  ProgressSink* progress = nullptr;
+  const CancelToken* cancel = nullptr;
+};
+
+// HF names of the targeted projection weights, layer by layer.
+std::vector<std::string> quantizable_weights(const LlamaConfig& config, const std::vector<std::string>& targets);
+
+// sink(name, quantized, stats) for every target; returns the model summary
+// (layers in order). Throws Error naming the tensor on bad weights.
+using QuantSink = std::function<void(const std::string& name, QuantizedTensor&& q, const LayerQuantStats& stats)>;
+ModelQuantStats quantize_checkpoint(const std::filesystem::path& dir, const ModelQuantOptions& options,
+                                    const QuantSink& sink = {});
+
+// "q,k,v,o,gate,up,down" or "all" -> projection names; throws Error(kUsage).
+std::vector<std::string> parse_targets(const std::string& list);
+
+}  // namespace irq

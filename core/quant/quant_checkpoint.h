@@ -1,0 +1,40 @@
+// The workbench's own quantized checkpoint: a model directory that loads
+// without the full-precision original, with the exact codes, scales and ICQ
+// offsets (tau) it was quantized with (the published IR-QLoRA code never
+// saves tau and recomputes it at evaluation).
+//
+//   DIR/config.json, tokenizer.model, tokenizer_config.json, ...   copied
+//   DIR/irqlora_quant.json   {"format": "irqlora-quant", "version": 1,
+//                             "settings": QuantSettings JSON, "quantized": [names],
+//                             "shapes": {name: [rows, cols]}, "source": path}
+//   DIR/model.safetensors    every other tensor under its HF name and stored
+//                            dtype; for each quantized weight NAME:
+//     NF4: NAME.codes U8 [numel/2 padded to blocks], NAME.absmax_q U8 [nblocks],
+//          NAME.absmax_scale F32 [ceil(nblocks/256)], NAME.absmax_offset F32 [1],
+//          NAME.tau_q U8 [nblocks], NAME.tau_scale F32 [ceil(nblocks/256)]
+//     INT: NAME.codes U8 [packed], NAME.scale F32 [rows*ngroups], NAME.zero F32 [rows*ngroups]
+//   Code packing and dequantization are documented in quant/quantized_tensor.h.
+// Written into a temporary sibling directory and renamed when complete.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "quant/quant_stats.h"
+#include "quant/quantized_tensor.h"
+
+namespace irq {
+
+class CheckpointWeights;
+
+// Throws Error(kUsage) if out_dir exists and !overwrite; Error(kIo) on write failures.
+void write_quant_checkpoint(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
+                            const std::map<std::string, QuantizedTensor>& quantized, bool overwrite);
+
+// The quantized tensors of a directory written by write_quant_checkpoint
+// (empty when it has no irqlora_quant.json). Errors name the file and tensor.
+std::map<std::string, QuantizedTensor> read_quantized_tensors(const std::filesystem::path& dir,
+                                                              const CheckpointWeights& weights);
+
+}  // namespace irq

@@ -1,0 +1,118 @@
+// Torch-op dequantization of NF4 and INT-k weights.
+#include "quant/quantized_weight.h"
+
+#include "common/error.h"
+#include "quant/dynamic_map.h"
+#include "quant/nf4_levels.h"
+
+namespace irq {
+
+namespace {
+
+template <typename T>
+torch::Tensor to_tensor(const std::vector<T>& v, torch::ScalarType type, const torch::Device& device) {
+  if (v.empty()) return torch::empty({0}, torch::TensorOptions().dtype(type).device(device));
+  return torch::from_blob(const_cast<T*>(v.data()), {static_cast<int64_t>(v.size())}, type).clone().to(device);
+}
+
+template <typename T>
+std::vector<T> to_vector(const torch::Tensor& t) {
+  if (!t.defined() || t.numel() == 0) return {};
+  auto c = t.to(torch::kCPU).contiguous();
+  return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+// Per-element codes (int64) from the packed stream.
+torch::Tensor unpack(const torch::Tensor& packed, int bits, int64_t count) {
+  const int slot = slot_bits(bits);
+  const int per_byte = 8 / slot;
+  auto p = packed.to(torch::kInt64);
+  std::vector<torch::Tensor> parts;
+  for (int k = 0; k < per_byte; ++k) parts.push_back(p.bitwise_right_shift(8 - slot * (k + 1)).bitwise_and((1 << slot) - 1));
+  return torch::stack(parts, /*dim=*/1).reshape({-1}).narrow(0, 0, count);
+}
+
+// 8-bit double-quantized statistic: map[q] * scale[group] (+ offset).
+torch::Tensor dequant_8bit(const torch::Tensor& q, const torch::Tensor& scale, int64_t group) {
+  const auto& m = dynamic_map_8bit();
+  auto map = torch::from_blob(const_cast<float*>(m.data()), {256}, torch::kFloat32).to(q.device());
+  auto per_block = scale.repeat_interleave(group).narrow(0, 0, q.numel());
+  return map.index_select(0, q.to(torch::kInt64)) * per_block;
+}
+
+}  // namespace
+
+QuantizedWeight QuantizedWeight::from_host(const QuantizedTensor& q, const torch::Device& device) {
+  QuantizedWeight w;
+  w.settings = q.settings;
+  w.shape = q.shape;
+  w.codes = to_tensor(q.codes, torch::kUInt8, device);
+  w.absmax_q = to_tensor(q.absmax_q, torch::kUInt8, device);
+  w.absmax_scale = to_tensor(q.absmax_scale, torch::kFloat32, device);
+  w.absmax_offset = q.absmax_offset;
+  w.tau_q = to_tensor(q.tau_q, torch::kUInt8, device);
+  w.tau_scale = to_tensor(q.tau_scale, torch::kFloat32, device);
+  w.scale = to_tensor(q.scale, torch::kFloat32, device);
+  w.zero = to_tensor(q.zero, torch::kFloat32, device);
+  return w;
+}
+
+QuantizedTensor QuantizedWeight::to_host() const {
+  QuantizedTensor q;
+  q.settings = settings;
+  q.shape = shape;
+  q.codes = to_vector<uint8_t>(codes);
+  q.absmax_q = to_vector<uint8_t>(absmax_q);
+  q.absmax_scale = to_vector<float>(absmax_scale);
+  q.absmax_offset = absmax_offset;
+  q.tau_q = to_vector<uint8_t>(tau_q);
+  q.tau_scale = to_vector<float>(tau_scale);
+  q.scale = to_vector<float>(scale);
+  q.zero = to_vector<float>(zero);
+  return q;
+}
+
+QuantizedWeight QuantizedWeight::to(const torch::Device& device) const {
+  QuantizedWeight w = *this;
+  for (torch::Tensor* t : {&w.codes, &w.absmax_q, &w.absmax_scale, &w.tau_q, &w.tau_scale, &w.scale, &w.zero})
+    if (t->defined()) *t = t->to(device);
+  return w;
+}
+
+int64_t QuantizedWeight::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+int64_t QuantizedWeight::storage_bytes() const {
+  int64_t n = 0;
+  for (const torch::Tensor* t : {&codes, &absmax_q, &absmax_scale, &tau_q, &tau_scale, &scale, &zero})
+    if (t->defined()) n += t->numel() * static_cast<int64_t>(t->element_size());
+  return n;
+}
+
+torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
+  torch::NoGradGuard no_grad;
+  const int64_t n = numel();
+  if (settings.method == "nf4") {
+    const int64_t B = settings.block_size, nblocks = absmax_q.numel();
+    auto levels = torch::from_blob(const_cast<float*>(kNf4Levels.data()), {16}, torch::kFloat32).to(codes.device());
+    auto idx = unpack(codes, 4, nblocks * B);
+    auto amax = dequant_8bit(absmax_q, absmax_scale, settings.stats_block) + absmax_offset;
+    auto w = levels.index_select(0, idx).view({nblocks, B}) * amax.unsqueeze(1);
+    if (tau_q.numel() > 0) w = w + dequant_8bit(tau_q, tau_scale, settings.stats_block).unsqueeze(1);
+    return w.reshape({-1}).narrow(0, 0, n).view(shape).to(dtype);
+  }
+  if (settings.method.rfind("int", 0) == 0) {
+    const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = n / rows;
+    const int64_t G = settings.block_size, ngroups = (cols + G - 1) / G;
+    auto q = unpack(codes, settings.bits, n).to(torch::kFloat32).view({rows, cols});
+    auto s = scale.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
+    auto z = zero.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
+    return (s * (q - z)).view(shape).to(dtype);
+  }
+  throw make_error(ErrorKind::kUnsupported, "dequantize", "unknown method '" + settings.method + "'");
+}
+
+}  // namespace irq

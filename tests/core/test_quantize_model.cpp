@@ -1,0 +1,170 @@
+// Quantizing whole models: streaming over a checkpoint with statistics,
+// in-place quantization of a loaded model, the irqlora-quant checkpoint
+// (write, reload without the original, identical dequantized weights and
+// logits), torch-op dequantization against the plugins' CPU dequantization,
+// cancellation, and the tolerant plugin loader.
+#include "support/test_support.h"
+
+#include <nlohmann/json.hpp>
+
+#include "model/model_loader.h"
+#include "plugin/plugin_loader.h"
+#include "quant/model_quantizer.h"
+#include "quant/quant_checkpoint.h"
+#include "quant/quant_format.h"
+#include "quant/quantize_model.h"
+
+using irq::ErrorKind;
+namespace fs = std::filesystem;
+
+namespace {
+// A 4-bit base (weight SQNR ~20 dB) moves the tiny random model's logits by
+// at most this relative RMS.
+constexpr double kMaxNf4RelativeLogitRms = 0.2;
+
+irq::ModelQuantOptions options(const std::string& method, bool icq = true) {
+  irq::ModelQuantOptions o;
+  o.settings = irq::QuantSettings::for_method(method);
+  o.settings.icq = icq;
+  return o;
+}
+}  // namespace
+
+class TestQuantizeModel : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+  fs::path tmp() { return tmp_.path().toStdString(); }
+  fs::path tiny() { return irq::test::fixtures() / "tiny_llama"; }
+
+ private Q_SLOTS:
+  void streams_every_projection_with_stats() {
+    std::vector<std::string> seen;
+    const auto stats = irq::quantize_checkpoint(tiny(), options("nf4"), [&](const std::string& name, irq::QuantizedTensor&& q,
+                                                                          const irq::LayerQuantStats& s) {
+      seen.push_back(name);
+      QCOMPARE(q.shape, s.shape);
+    });
+    QCOMPARE(seen.size(), size_t(14));  // 2 layers x 7 projections
+    QCOMPARE(seen.front(), std::string("model.layers.0.self_attn.q_proj.weight"));
+    QCOMPARE(stats.layers.size(), size_t(14));
+    QVERIFY(stats.mean_entropy > stats.mean_entropy_plain);  // ICQ raises code entropy
+    QVERIFY(stats.sqnr_db > 15 && stats.sqnr_db < 30);
+    QVERIFY(stats.bits_per_weight > 4.0 && stats.bits_per_weight < 4.5);
+    const auto& l = stats.layers[0];
+    QCOMPARE(l.blocks, int64_t(64 * 64 / 64));
+    int64_t hist = 0;
+    for (auto c : l.code_histogram) hist += c;
+    QCOMPARE(hist, l.blocks * 64);
+    const auto j = irq::to_json(stats, /*per_block=*/true);
+    QCOMPARE(j["layers"][0]["block"]["entropy"].size(), size_t(l.blocks));
+    QVERIFY(j["entropy_gain"].get<double>() > 0);
+    QVERIFY(!irq::to_json(stats, false)["layers"][0].contains("block"));
+  }
+
+  void targets_select_projections() {
+    auto o = options("int4");
+    o.targets = irq::parse_targets("q,v");
+    const auto stats = irq::quantize_checkpoint(tiny(), o);
+    QCOMPARE(stats.layers.size(), size_t(4));
+    QVERIFY(irq::test::throws_error([] { irq::parse_targets("q,x"); }, ErrorKind::kUsage, {"unknown projection 'x_proj'"}));
+  }
+
+  void torch_dequant_equals_plugin_dequant() {
+    for (const char* method : {"nf4", "int4", "int3", "int2", "int8"}) {
+      auto w = torch::randn({48, 200}) * 0.02;  // 9600 weights: NF4 padding and a short INT group
+      irq::QuantJob job;
+      job.weight = w.data_ptr<float>();
+      job.shape = {48, 200};
+      job.name = "w";
+      job.settings = irq::QuantSettings::for_method(method);
+      const auto& f = irq::require_quant_format(method);
+      irq::QuantizedTensor q;
+      irq::LayerQuantStats st;
+      f.quantize(job, &q, &st);
+      auto host = torch::empty({48, 200});
+      f.dequantize(q, host.data_ptr<float>());
+      const auto dev = irq::QuantizedWeight::from_host(q, torch::kCPU).dequantize();
+      QVERIFY2(dev.equal(host), method);
+      QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().codes == q.codes, method);
+    }
+  }
+
+  void checkpoint_roundtrip_and_in_place_agree() {
+    const fs::path out = tmp() / "tiny-nf4";
+    std::map<std::string, irq::QuantizedTensor> quantized;
+    irq::quantize_checkpoint(tiny(), options("nf4"), [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
+      quantized.emplace(n, std::move(q));
+    });
+    irq::write_quant_checkpoint(tiny(), out, quantized, /*overwrite=*/false);
+    QVERIFY(fs::exists(out / "irqlora_quant.json"));
+    QVERIFY(fs::exists(out / "tokenizer.model"));
+    QVERIFY(irq::test::throws_error([&] { irq::write_quant_checkpoint(tiny(), out, quantized, false); }, ErrorKind::kUsage,
+                                    {out.string(), "--force"}));
+
+    auto reloaded = irq::load_model(out);  // no access to the original weights needed
+    auto in_place = irq::load_model(tiny());
+    auto fp = irq::load_model(tiny());
+    irq::quantize_model(in_place, options("nf4"));
+    const auto* q0 = reloaded.model->model->layers->at<irq::LlamaDecoderLayerImpl>(0).self_attn->q_proj.get();
+    QVERIFY(q0->quantized());
+    QCOMPARE(q0->weight.numel(), int64_t(0));
+    const auto* q1 = in_place.model->model->layers->at<irq::LlamaDecoderLayerImpl>(0).self_attn->q_proj.get();
+    QVERIFY(q0->quant->dequantize().equal(q1->quant->dequantize()));
+    QVERIFY(reloaded.ignored_tensors.empty());
+
+    const auto ids = torch::tensor({1, 17, 300, 42, 99}).view({1, -1});
+    torch::NoGradGuard no_grad;
+    const auto a = reloaded.model->forward(ids), b = in_place.model->forward(ids), c = fp.model->forward(ids);
+    QVERIFY(a.equal(b));
+    irq::test::max_abs_diff(a, c, "nf4 vs fp logits");
+    const double rel = ((a - c).pow(2).mean().sqrt() / c.pow(2).mean().sqrt()).item<double>();
+    qInfo("relative RMS logit change of the NF4 base: %.4f", rel);
+    QVERIFY(rel > 0 && rel < kMaxNf4RelativeLogitRms);
+  }
+
+  void broken_quant_checkpoint_is_named() {
+    const fs::path out = tmp() / "broken-q";
+    std::map<std::string, irq::QuantizedTensor> quantized;
+    auto o = options("nf4");
+    o.targets = {"q_proj"};
+    irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
+      quantized.emplace(n, std::move(q));
+    });
+    irq::write_quant_checkpoint(tiny(), out, quantized, false);
+    auto meta = nlohmann::json::parse(irq::test::read_file(out / "irqlora_quant.json"));
+    meta["shapes"]["model.layers.0.self_attn.q_proj.weight"] = {64, 32};
+    irq::test::write_file(out / "irqlora_quant.json", meta.dump());
+    QVERIFY(irq::test::throws_error([&] { irq::load_model(out); }, ErrorKind::kInvalidInput,
+                                    {"irqlora_quant.json", "model.layers.0.self_attn.q_proj.weight"}));
+    meta["version"] = 9;
+    irq::test::write_file(out / "irqlora_quant.json", meta.dump());
+    QVERIFY(irq::test::throws_error([&] { irq::load_model(out); }, ErrorKind::kUnsupported, {"version 9"}));
+  }
+
+  void cancel_stops_and_writes_nothing() {
+    irq::CancelToken cancel;
+    cancel.cancel();
+    auto o = options("nf4");
+    o.cancel = &cancel;
+    QVERIFY(irq::test::throws_error([&] { irq::quantize_checkpoint(tiny(), o); }, ErrorKind::kCancelled, {"cancelled"}));
+  }
+
+  void bad_plugins_are_skipped_with_a_reason() {
+    const fs::path dir = tmp() / "plugins";
+    fs::create_directories(dir);
+    irq::test::write_file(dir / "libnot_a_library.so", "garbage");
+    const auto report = irq::load_plugins({dir});
+    QCOMPARE(report.loaded.size(), size_t(0));
+    QCOMPARE(report.skipped.size(), size_t(1));
+    QVERIFY(report.skipped[0].second.find("dlopen failed") != std::string::npos);
+    // The real plugins are there.
+    const auto names = irq::quant_format_names();
+    QVERIFY(std::find(names.begin(), names.end(), "nf4") != names.end());
+    QVERIFY(std::find(names.begin(), names.end(), "int") != names.end());
+  }
+
+  void initTestCase() { irq::ensure_plugins_loaded(); }
+};
+
+QTEST_GUILESS_MAIN(TestQuantizeModel)
+#include "test_quantize_model.moc"

@@ -6,12 +6,14 @@
 // per-layer and per-block statistics as JSON and (--out) the quantized checkpoint.
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/progress_bar.h"
 #include "cli/verbs.h"
 #include "common/atomic_file.h"
+#include "model/llama_config.h"
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "runtime/runtime.h"
@@ -38,9 +40,14 @@ int run(const ParsedArgs& args) {
 
   ProgressBar bar;
   options.progress = &bar;
-  std::map<std::string, QuantizedTensor> quantized;
+  // The checkpoint is streamed: each quantized layer goes to disk as it is made.
+  std::unique_ptr<QuantCheckpointWriter> writer;
+  if (write_out) {
+    const auto names = quantizable_weights(LlamaConfig::from_file(dir / "config.json"), options.targets);
+    writer = std::make_unique<QuantCheckpointWriter>(dir, args.str("out"), options.settings, names, args.flag("force"));
+  }
   const auto stats = quantize_checkpoint(dir, options, [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
-    if (write_out) quantized.emplace(name, std::move(q));
+    if (writer) writer->add(name, q);
   });
   bar.finish();
 
@@ -56,8 +63,8 @@ int run(const ParsedArgs& args) {
     write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
     std::printf("stats: %s\n", args.str("stats").c_str());
   }
-  if (write_out) {
-    write_quant_checkpoint(dir, args.str("out"), quantized, args.flag("force"));
+  if (writer) {
+    writer->finish();
     std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
   }
   return 0;

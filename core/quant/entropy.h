@@ -38,6 +38,7 @@ class EntropyTable {
     return h;
   }
   int64_t n() const { return static_cast<int64_t>(terms_.size()) - 1; }
+  const std::vector<float>& terms() const { return terms_; }
 
  private:
   std::vector<float> terms_;

@@ -1,6 +1,7 @@
 // Writing and reading the irqlora-quant checkpoint (layout in the header).
 #include "quant/quant_checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -12,7 +13,6 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "io/checkpoint.h"
-#include "io/safetensors_writer.h"
 
 namespace irq {
 
@@ -22,11 +22,6 @@ namespace {
 
 const char* kCopied[] = {"config.json", "tokenizer.model", "tokenizer.json", "tokenizer_config.json",
                          "special_tokens_map.json", "generation_config.json"};
-
-template <typename T>
-TensorBlob blob(const std::string& name, DType dtype, const std::vector<T>& v) {
-  return {name, dtype, {static_cast<int64_t>(v.size())}, v.data()};
-}
 
 template <typename T>
 std::vector<T> read_vec(const CheckpointWeights& w, const std::string& name, DType dtype, const std::string& where) {
@@ -40,71 +35,112 @@ std::vector<T> read_vec(const CheckpointWeights& w, const std::string& name, DTy
   return v;
 }
 
+// The data of quantized_parts(), same order.
+std::vector<std::pair<const void*, uint64_t>> part_data(const QuantizedTensor& q) {
+  auto bytes = [](const auto& v) { return std::make_pair(static_cast<const void*>(v.data()), uint64_t(v.size() * sizeof(v[0]))); };
+  if (q.settings.method == "nf4")
+    return {bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale), {&q.absmax_offset, 4}, bytes(q.tau_q), bytes(q.tau_scale)};
+  return {bytes(q.codes), bytes(q.scale), bytes(q.zero)};
+}
+
 }  // namespace
+
+std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vector<int64_t>& shape, const QuantSettings& s) {
+  int64_t numel = 1;
+  for (int64_t d : shape) numel *= d;
+  if (s.method == "nf4") {
+    const int64_t nblocks = (numel + s.block_size - 1) / s.block_size, groups = (nblocks + s.stats_block - 1) / s.stats_block;
+    return {{name + ".codes", DType::kU8, {nblocks * s.block_size / 2}}, {name + ".absmax_q", DType::kU8, {nblocks}},
+            {name + ".absmax_scale", DType::kF32, {groups}},             {name + ".absmax_offset", DType::kF32, {1}},
+            {name + ".tau_q", DType::kU8, {nblocks}},                    {name + ".tau_scale", DType::kF32, {groups}}};
+  }
+  const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = numel / rows, ngroups = (cols + s.block_size - 1) / s.block_size;
+  return {{name + ".codes", DType::kU8, {(numel * slot_bits(s.bits) + 7) / 8}},
+          {name + ".scale", DType::kF32, {rows * ngroups}},
+          {name + ".zero", DType::kF32, {rows * ngroups}}};
+}
+
+QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const fs::path& out_dir, const QuantSettings& settings,
+                                             const std::vector<std::string>& quantized_names, bool overwrite)
+    : source_(source_dir), out_(out_dir), settings_(settings), names_(quantized_names) {
+  if (fs::exists(out_dir) && !overwrite) throw make_error(ErrorKind::kUsage, out_dir.string(), "exists; pass --force to overwrite");
+  if (names_.empty()) throw make_error(ErrorKind::kUsage, out_dir.string(), "nothing to quantize");
+  const auto weights = CheckpointWeights::open(source_dir);
+  std::vector<TensorSpec> specs;
+  std::vector<std::string> copied;
+  for (const auto& n : weights.names()) {
+    if (std::find(names_.begin(), names_.end(), n) != names_.end()) continue;
+    const auto e = weights.find(n);
+    specs.push_back({n, e.info->dtype, e.info->shape});
+    copied.push_back(n);
+  }
+  for (const auto& n : names_) {
+    const auto e = weights.find(n);
+    if (!e.file) throw make_error(ErrorKind::kNotFound, source_dir.string(), "checkpoint has no tensor '" + n + "'");
+    shapes_[n] = e.info->shape;
+    for (auto& p : quantized_parts(n, e.info->shape, settings_)) specs.push_back(std::move(p));
+  }
+  tmp_ = out_dir;
+  tmp_ += ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(tmp_, ec);
+  try {
+    fs::create_directories(tmp_);
+    writer_ = std::make_unique<SafetensorsStreamWriter>(tmp_ / "model.safetensors", specs,
+                                                         std::map<std::string, std::string>{{"format", "irqlora-quant"}});
+    for (const auto& n : copied) {
+      const auto e = weights.find(n);
+      writer_->write(n, e.file->data(*e.info), e.info->end - e.info->begin);
+    }
+  } catch (const fs::filesystem_error& e) {
+    throw make_error(ErrorKind::kIo, out_dir.string(), e.what());
+  }
+}
+
+QuantCheckpointWriter::~QuantCheckpointWriter() {
+  if (finished_) return;
+  writer_.reset();
+  std::error_code ec;
+  fs::remove_all(tmp_, ec);
+}
+
+void QuantCheckpointWriter::add(const std::string& name, const QuantizedTensor& q) {
+  const auto parts = quantized_parts(name, q.shape, settings_);
+  const auto data = part_data(q);
+  if (parts.size() != data.size()) throw make_error(ErrorKind::kUsage, name, "quantized with other settings than declared");
+  for (size_t i = 0; i < parts.size(); ++i) writer_->write(parts[i].name, data[i].first, data[i].second);
+}
+
+void QuantCheckpointWriter::finish() {
+  writer_->finish();
+  try {
+    for (const char* f : kCopied)
+      if (fs::exists(source_ / f)) {
+        fs::copy_file(source_ / f, tmp_ / f, fs::copy_options::overwrite_existing);
+        fs::permissions(tmp_ / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
+      }
+    nlohmann::json shapes = nlohmann::json::object();
+    for (const auto& [n, shape] : shapes_) shapes[n] = shape;
+    const nlohmann::json meta = {{"format", "irqlora-quant"}, {"version", 1},        {"settings", settings_.to_json()},
+                                 {"label", settings_.label()}, {"quantized", names_}, {"shapes", shapes},
+                                 {"source", fs::absolute(source_).string()}};
+    write_text_atomic(tmp_ / "irqlora_quant.json", meta.dump(2) + "\n");
+    if (fs::exists(out_)) fs::remove_all(out_);
+    fs::rename(tmp_, out_);
+  } catch (const fs::filesystem_error& e) {
+    throw make_error(ErrorKind::kIo, out_.string(), e.what());
+  }
+  finished_ = true;
+}
 
 void write_quant_checkpoint(const fs::path& source_dir, const fs::path& out_dir,
                             const std::map<std::string, QuantizedTensor>& quantized, bool overwrite) {
-  if (fs::exists(out_dir) && !overwrite)
-    throw make_error(ErrorKind::kUsage, out_dir.string(), "exists; pass --force to overwrite");
   if (quantized.empty()) throw make_error(ErrorKind::kUsage, out_dir.string(), "nothing was quantized");
-  const auto weights = CheckpointWeights::open(source_dir);
-  std::vector<TensorBlob> blobs;
-  std::vector<std::vector<float>> offsets;  // storage for the scalar offsets
-  offsets.reserve(quantized.size());
-  nlohmann::json names = nlohmann::json::array(), shapes = nlohmann::json::object();
-  const QuantSettings* settings = nullptr;
-  for (const auto& name : weights.names()) {
-    auto it = quantized.find(name);
-    if (it == quantized.end()) {
-      const auto e = weights.find(name);
-      blobs.push_back({name, e.info->dtype, e.info->shape, e.file->data(*e.info)});
-      continue;
-    }
-    const QuantizedTensor& q = it->second;
-    settings = &q.settings;
-    names.push_back(name);
-    shapes[name] = q.shape;
-    blobs.push_back(blob(name + ".codes", DType::kU8, q.codes));
-    if (q.settings.method == "nf4") {
-      offsets.push_back({q.absmax_offset});
-      blobs.push_back(blob(name + ".absmax_q", DType::kU8, q.absmax_q));
-      blobs.push_back(blob(name + ".absmax_scale", DType::kF32, q.absmax_scale));
-      blobs.push_back(blob(name + ".absmax_offset", DType::kF32, offsets.back()));
-      blobs.push_back(blob(name + ".tau_q", DType::kU8, q.tau_q));
-      blobs.push_back(blob(name + ".tau_scale", DType::kF32, q.tau_scale));
-    } else {
-      blobs.push_back(blob(name + ".scale", DType::kF32, q.scale));
-      blobs.push_back(blob(name + ".zero", DType::kF32, q.zero));
-    }
-  }
-  if (names.size() != quantized.size())
-    throw make_error(ErrorKind::kUsage, source_dir.string(), "quantized tensors that the checkpoint does not hold");
-
-  fs::path tmp = out_dir;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  try {
-    fs::create_directories(tmp);
-    write_safetensors(tmp / "model.safetensors", blobs, {{"format", "irqlora-quant"}});
-    for (const char* f : kCopied)
-      if (fs::exists(source_dir / f)) {
-        fs::copy_file(source_dir / f, tmp / f, fs::copy_options::overwrite_existing);
-        fs::permissions(tmp / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
-      }
-    const nlohmann::json meta = {{"format", "irqlora-quant"}, {"version", 1},       {"settings", settings->to_json()},
-                                 {"label", settings->label()}, {"quantized", names}, {"shapes", shapes},
-                                 {"source", fs::absolute(source_dir).string()}};
-    write_text_atomic(tmp / "irqlora_quant.json", meta.dump(2) + "\n");
-    if (fs::exists(out_dir)) fs::remove_all(out_dir);
-    fs::rename(tmp, out_dir);
-  } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
-    throw make_error(ErrorKind::kIo, out_dir.string(), e.what());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  std::vector<std::string> names;
+  for (const auto& kv : quantized) names.push_back(kv.first);
+  QuantCheckpointWriter writer(source_dir, out_dir, quantized.begin()->second.settings, names, overwrite);
+  for (const auto& [name, q] : quantized) writer.add(name, q);
+  writer.finish();
 }
 
 std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& dir, const CheckpointWeights& weights) {
@@ -132,13 +168,13 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
         q.absmax_offset = read_vec<float>(weights, name + ".absmax_offset", DType::kF32, where).at(0);
         q.tau_q = read_vec<uint8_t>(weights, name + ".tau_q", DType::kU8, where);
         q.tau_scale = read_vec<float>(weights, name + ".tau_scale", DType::kF32, where);
-        const int64_t nblocks = (q.numel() + settings.block_size - 1) / settings.block_size;
-        if (static_cast<int64_t>(q.absmax_q.size()) != nblocks || static_cast<int64_t>(q.codes.size()) != nblocks * settings.block_size / 2)
-          throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + name + "': codes/scales do not match its shape");
       } else {
         q.scale = read_vec<float>(weights, name + ".scale", DType::kF32, where);
         q.zero = read_vec<float>(weights, name + ".zero", DType::kF32, where);
       }
+      for (const auto& part : quantized_parts(name, q.shape, settings))
+        if (weights.find(part.name).info->shape != part.shape)
+          throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + part.name + "' does not match the shape of '" + name + "'");
       out.emplace(name, std::move(q));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -14,19 +14,47 @@
 //          NAME.tau_q U8 [nblocks], NAME.tau_scale F32 [ceil(nblocks/256)]
 //     INT: NAME.codes U8 [packed], NAME.scale F32 [rows*ngroups], NAME.zero F32 [rows*ngroups]
 //   Code packing and dequantization are documented in quant/quantized_tensor.h.
-// Written into a temporary sibling directory and renamed when complete.
+// Written into a temporary sibling directory and renamed when complete;
+// quantized tensors are streamed to disk as they are produced (the header is
+// computed up front from the shapes), so memory holds one layer at a time.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "io/safetensors_stream_writer.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
 
 namespace irq {
 
 class CheckpointWeights;
+
+// The safetensors entries ("NAME.codes", ...) of one quantized weight, in file order.
+std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vector<int64_t>& shape, const QuantSettings& s);
+
+class QuantCheckpointWriter {
+ public:
+  // Declares the file: every source tensor not in `quantized_names` is
+  // copied now; the quantized ones must then be add()ed in that order.
+  // Throws Error(kUsage) if out_dir exists and !overwrite.
+  QuantCheckpointWriter(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
+                        const QuantSettings& settings, const std::vector<std::string>& quantized_names, bool overwrite);
+  ~QuantCheckpointWriter();  // removes the temporary directory unless finish() succeeded
+  void add(const std::string& name, const QuantizedTensor& q);
+  void finish();
+
+ private:
+  std::filesystem::path source_, out_, tmp_;
+  QuantSettings settings_;
+  std::vector<std::string> names_;
+  std::map<std::string, std::vector<int64_t>> shapes_;
+  std::unique_ptr<SafetensorsStreamWriter> writer_;
+  bool finished_ = false;
+};
 
 // Throws Error(kUsage) if out_dir exists and !overwrite; Error(kIo) on write failures.
 void write_quant_checkpoint(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,

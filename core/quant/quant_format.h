@@ -28,6 +28,18 @@ struct QuantJob {
   const CancelToken* cancel = nullptr;
 };
 
+// Device pointers of a quantized weight (a QuantizedWeight's tensors on a GPU).
+struct DeviceQuantTensor {
+  const QuantSettings* settings = nullptr;
+  int64_t numel = 0;
+  const uint8_t* codes = nullptr;
+  const uint8_t* absmax_q = nullptr;
+  const float* absmax_scale = nullptr;
+  float absmax_offset = 0;
+  const uint8_t* tau_q = nullptr;
+  const float* tau_scale = nullptr;
+};
+
 struct QuantFormat {
   std::string name;         // "nf4", "int"
   std::string description;
@@ -40,6 +52,8 @@ struct QuantFormat {
   std::function<void(const QuantizedTensor&, float*)> dequantize;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_cuda;
+  // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), default stream.
+  std::function<void(const DeviceQuantTensor&, void* out, bool bf16)> dequantize_cuda;
 };
 
 void register_quant_format(QuantFormat format);

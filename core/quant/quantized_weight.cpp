@@ -1,7 +1,10 @@
 // Torch-op dequantization of NF4 and INT-k weights.
 #include "quant/quantized_weight.h"
 
+#include <c10/core/DeviceGuard.h>
+
 #include "common/error.h"
+#include "quant/quant_format.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 
@@ -95,6 +98,25 @@ int64_t QuantizedWeight::storage_bytes() const {
 torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
   const int64_t n = numel();
+  if (settings.method == "nf4" && codes.is_cuda() && settings.block_size % 8 == 0 && tau_q.numel() > 0 &&
+      (dtype == torch::kBFloat16 || dtype == torch::kFloat32)) {
+    // The plugin's kernel: one pass, 8 codes per thread.
+    const QuantFormat* f = find_quant_format("nf4");
+    if (f && f->dequantize_cuda) {
+      c10::DeviceGuard guard(codes.device());
+      auto out = torch::empty(shape, torch::TensorOptions().dtype(dtype).device(codes.device()));
+      DeviceQuantTensor t{&settings,
+                          n,
+                          codes.data_ptr<uint8_t>(),
+                          absmax_q.data_ptr<uint8_t>(),
+                          absmax_scale.data_ptr<float>(),
+                          absmax_offset,
+                          tau_q.data_ptr<uint8_t>(),
+                          tau_scale.data_ptr<float>()};
+      f->dequantize_cuda(t, out.data_ptr(), dtype == torch::kBFloat16);
+      return out;
+    }
+  }
   if (settings.method == "nf4") {
     const int64_t B = settings.block_size, nblocks = absmax_q.numel();
     auto levels = torch::from_blob(const_cast<float*>(kNf4Levels.data()), {16}, torch::kFloat32).to(codes.device());

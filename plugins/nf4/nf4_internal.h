@@ -49,8 +49,10 @@ void search_fast(const BlockSource& blocks, int64_t begin, int64_t end, const st
 // NF4 codes of w - tau (B values); returns absmax of w - tau.
 float encode_block(const float* w, int64_t B, float tau, uint8_t* codes);
 
-// The whole pipeline: search (ref or fast), codes, double quantization, stats.
-void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQuantStats* stats);
+// The whole pipeline: search (reference, fast CPU or CUDA), codes, double
+// quantization, stats. The CUDA search gives the same choices bit for bit.
+enum class Search { kReference, kFast, kCuda };
+void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats);
 void dequantize(const QuantizedTensor& q, float* out);
 
 // numpy's pairwise float32 summation (np.mean of a float32 array), for bit-exact absmax offsets.

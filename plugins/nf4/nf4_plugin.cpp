@@ -1,5 +1,6 @@
 // Plugin entry: registers the NF4 / ICQ-NF4 format (bitsandbytes NF4 with
 // IR-QLoRA's information calibration) in the engine's quantizer table.
+#include "nf4_cuda.h"
 #include "nf4_internal.h"
 #include "plugin/plugin_api.h"
 
@@ -13,11 +14,20 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   f.description = info->description;
   f.bits = {4};
   f.quantize = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
-    irq::nf4::quantize(job, /*reference=*/false, out, stats);
+    irq::nf4::quantize(job, irq::nf4::Search::kFast, out, stats);
   };
   f.quantize_ref = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
-    irq::nf4::quantize(job, /*reference=*/true, out, stats);
+    irq::nf4::quantize(job, irq::nf4::Search::kReference, out, stats);
   };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::nf4::dequantize(q, out); };
+  if (irq::nf4::cuda::available()) {
+    f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
+      irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),
+                                 t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out, bf16, nullptr);
+    };
+    f.quantize_cuda = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
+      irq::nf4::quantize(job, irq::nf4::Search::kCuda, out, stats);
+    };
+  }
   irq::register_quant_format(std::move(f));
 }

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
+#include "nf4_cuda.h"
 #include "nf4_internal.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
@@ -48,7 +49,7 @@ float pairwise_sum(const float* x, int64_t n) {
   return acc;
 }
 
-void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQuantStats* stats) {
+void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats) {
   const auto t0 = std::chrono::steady_clock::now();
   const QuantSettings& s = job.settings;
   s.validate();
@@ -68,8 +69,13 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   std::vector<BlockChoice> choice(static_cast<size_t>(nblocks));
   if (s.icq) {
     const auto factors = icq_factors(s.lambda, s.n);
-    if (reference) {
+    if (search == Search::kReference) {
       search_ref(blocks, 0, nblocks, factors, table, choice.data());
+    } else if (search == Search::kCuda) {
+      std::vector<float> tau, hp, h;
+      std::vector<int32_t> cand;
+      cuda::search_host(job.weight, numel, static_cast<int>(B), factors, table.terms(), tau, cand, hp, h);
+      for (size_t i = 0; i < choice.size(); ++i) choice[i] = {tau[i], cand[i], hp[i], h[i]};
     } else {
       parallel_for(nblocks, /*grain=*/64, [&](int64_t b0, int64_t b1) {
         if (job.cancel && job.cancel->cancelled()) return;

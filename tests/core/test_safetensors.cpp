@@ -7,6 +7,7 @@
 
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
+#include "io/safetensors_stream_writer.h"
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
 
@@ -129,6 +130,30 @@ class TestSafetensors : public QObject {
     irq::test::write_file(p, bytes.toStdString());
     QVERIFY(irq::test::throws_error([&] { irq::SafetensorsFile::open(p); }, ErrorKind::kInvalidInput,
                                     {p.string(), needle.toStdString()}));
+  }
+
+  void stream_writer_checks_order_and_cleans_up() {
+    const auto p = path("stream.safetensors");
+    std::vector<float> a(6, 1.5f);
+    std::vector<uint8_t> b(3, 7);
+    {
+      irq::SafetensorsStreamWriter w(p, {{"a", irq::DType::kF32, {2, 3}}, {"b", irq::DType::kU8, {3}}}, {{"k", "v"}});
+      QVERIFY(irq::test::throws_error([&] { w.write("b", b.data(), 3); }, ErrorKind::kUsage, {"expected tensor 'a'"}));
+      QVERIFY(irq::test::throws_error([&] { w.write("a", a.data(), 8); }, ErrorKind::kUsage, {"8 bytes, declared 24"}));
+      w.write("a", a.data(), 24);
+      QVERIFY(irq::test::throws_error([&] { w.finish(); }, ErrorKind::kUsage, {"'b' was never written"}));
+    }  // abandoned: nothing is left behind
+    QVERIFY(!fs::exists(p));
+    for (const auto& e : fs::directory_iterator(tmp_.path().toStdString()))
+      QVERIFY2(e.path().string().find(".tmp-") == std::string::npos, e.path().c_str());
+    irq::SafetensorsStreamWriter w(p, {{"a", irq::DType::kF32, {2, 3}}, {"b", irq::DType::kU8, {3}}});
+    w.write("a", a.data(), 24);
+    w.write("b", b.data(), 3);
+    w.finish();
+    const auto f = irq::SafetensorsFile::open(p);  // a valid file, same bytes as the in-memory writer
+    QCOMPARE(irq::tensor_view(f, *f.find("b"))[2].item<int64_t>(), int64_t(7));
+    QCOMPARE(irq::test::read_file(p),
+             irq::serialize_safetensors({{"a", irq::DType::kF32, {2, 3}, a.data()}, {"b", irq::DType::kU8, {3}, b.data()}}));
   }
 
   void missing_file_is_not_found() {

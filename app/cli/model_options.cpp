@@ -2,7 +2,10 @@
 #include "cli/model_options.h"
 
 #include "cli/progress_bar.h"
+#include "quant/quantize_model.h"
 #include "runtime/runtime.h"
+
+#include <cstdio>
 
 namespace irq::cli {
 
@@ -22,6 +25,27 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
   auto loaded = load_model(args.positional.at(0), options);
   bar.finish();
   return loaded;
+}
+
+std::vector<OptionSpec> quant_options() {
+  return {{"quant", "METHOD", "evaluate on a quantized base: nf4, int2, int3, int4, int8", ""},
+          {"quant-group", "G", "block/group size of --quant", "64"},
+          {"quant-no-icq", "", "plain quantization for --quant (default: ICQ)", ""}};
+}
+
+nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
+  if (!args.has("quant")) return nullptr;
+  ModelQuantOptions o;
+  o.settings = QuantSettings::for_method(args.str("quant"));
+  o.settings.block_size = args.integer("quant-group");
+  o.settings.icq = !args.flag("quant-no-icq");
+  ProgressBar bar;
+  o.progress = &bar;
+  const auto stats = quantize_model(model, o);
+  bar.finish();
+  std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", o.settings.label().c_str(),
+               stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
+  return o.settings.to_json();
 }
 
 }  // namespace irq::cli

@@ -2,6 +2,8 @@
 // loading itself with a progress bar.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "cli/args.h"
 #include "model/model_loader.h"
 
@@ -9,5 +11,10 @@ namespace irq::cli {
 
 std::vector<OptionSpec> model_options();
 LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer);
+
+// --quant METHOD [--quant-group G] [--quant-no-icq]: quantizes the loaded model
+// in place (progress bar); returns the settings as JSON (null when not given).
+std::vector<OptionSpec> quant_options();
+nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args);
 
 }  // namespace irq::cli

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/progress_bar.h"
+#include "cli/run_recorder.h"
 #include "cli/verbs.h"
 #include "common/atomic_file.h"
 #include "model/llama_config.h"
@@ -38,6 +39,10 @@ int run(const ParsedArgs& args) {
   if (write_out && std::filesystem::exists(args.str("out")) && !args.flag("force"))
     throw make_error(ErrorKind::kUsage, args.str("out"), "exists; pass --force to overwrite");
 
+  nlohmann::json config = options.settings.to_json();
+  config["targets"] = args.str("targets");
+  RunRecorder rec(args, "quantize", dir.string(), config, "cpu");
+  return rec.record([&] {
   ProgressBar bar;
   options.progress = &bar;
   // The checkpoint is streamed: each quantized layer goes to disk as it is made.
@@ -67,7 +72,16 @@ int run(const ParsedArgs& args) {
     writer->finish();
     std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
   }
+  if (RunsDb* db = rec.db()) {
+    db->add_quant_layers(rec.id(), stats);
+    db->add_metrics(rec.id(), 0, {{"mean_entropy_plain", stats.mean_entropy_plain}, {"mean_entropy", stats.mean_entropy},
+                                  {"sqnr_db", stats.sqnr_db}, {"bits_per_weight", stats.bits_per_weight},
+                                  {"weights_per_second", stats.numel / stats.seconds}});
+    if (writer) db->add_artifact(rec.id(), "quantized-checkpoint", std::filesystem::absolute(args.str("out")).string());
+    if (args.has("stats")) db->add_artifact(rec.id(), "quant-stats", std::filesystem::absolute(args.str("stats")).string());
+  }
   return 0;
+  });
 }
 
 }  // namespace
@@ -85,6 +99,7 @@ Verb quantize_verb() {
                   {"no-block-stats", "", "leave the per-block arrays out of the JSON", ""},
                   {"out", "DIR", "write the quantized checkpoint (irqlora-quant layout)", ""},
                   {"force", "", "overwrite --out", ""}};
+  for (auto& o : record_options()) spec.options.push_back(o);
   return {spec, &run};
 }
 

@@ -1,5 +1,5 @@
-# Turns a binary file into a C++ source defining irq::demo_tokenizer_bytes().
-# Usage: cmake -DINPUT=file -DOUTPUT=file.cpp -P embed_bytes.cmake
+# Turns a file into a C++ source defining `const std::string& irq::SYMBOL()`.
+# Usage: cmake -DINPUT=file -DOUTPUT=file.cpp -DSYMBOL=name -DHEADER=dir/header.h -P embed_bytes.cmake
 file(READ "${INPUT}" hex HEX)
 string(LENGTH "${hex}" hex_len)
 math(EXPR n "${hex_len} / 2")
@@ -7,10 +7,11 @@ string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," body "${hex}")
 file(WRITE "${OUTPUT}"
 "// Generated from ${INPUT} by core/demo/embed_bytes.cmake; do not edit.\n"
 "#include <string>\n"
-"#include \"demo/demo_model.h\"\n"
+"#include \"${HEADER}\"\n"
 "namespace irq {\n"
 "namespace { const char kBytes[] = {${body}}; }\n"
-"const std::string& demo_tokenizer_bytes() {\n"
+"const std::string& ${SYMBOL}();\n"
+"const std::string& ${SYMBOL}() {\n"
 "  static const std::string bytes(kBytes, ${n});\n"
 "  return bytes;\n"
 "}\n"

@@ -63,5 +63,23 @@ check "quantize bad method" 2 "unknown quantization method"  -- "$irq" quantize 
 check "bench icq"           0 "ratio fast / C\+\+ reference" -- "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256
 IRQ_PLUGIN_PATH="$tmp/none" check "plugins found from the binary" 0 "ICQ-INT4" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --targets q
 
+export IRQ_RUNS_DB="$tmp/runs.sqlite"
+mmlu="$fixtures/mmlu_tiny"
+check "eval mmlu"           0 "overall \(micro\) +[0-9.]+%  \([0-9]+/10\)" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --out "$tmp/mmlu.json" --answers "$tmp/mmlu.csv" --device cpu
+check "eval mmlu quantized" 0 "ICQ-NF4 .* base: entropy"    -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --quant nf4 --device cpu
+check "eval mmlu bad data"  4 "no test/ folder"              -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$tmp"
+check "eval mmlu adapter"   5 "arrive with the finetune"     -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
+printf 'Once upon a time, the robot counted the birds on the roof. Every morning it opened the window.\n' > "$tmp/text.txt"
+check "eval ppl"            0 "perplexity [0-9.]+ "         -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/text.txt" --window 16 --stride 8
+check "runs list"           0 "3 +eval-ppl +finished"        -- "$irq" runs list
+check "runs show"           0 "mmlu +anatomy"                -- "$irq" runs show 2
+check "runs tag"            0 "tagged run 2: baseline"       -- "$irq" runs tag 2 baseline
+check "runs note"           0 "noted run 2"                  -- "$irq" runs note 2 "first look"
+check "runs show tags"      0 "tags +baseline"               -- "$irq" runs show 2
+check "runs compare"        0 "config /quant/method +- +\"nf4\""  -- "$irq" runs compare 1 2
+check "runs delete"         0 "deleted run 3"                -- "$irq" runs delete 3
+check "runs show missing"   4 "no run 3"                     -- "$irq" runs show 3
+check "bench mmlu"          0 "ratio shared / full"          -- "$irq" bench mmlu "$fixtures/tiny_llama" --data "$mmlu" --questions 2 --device cpu
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

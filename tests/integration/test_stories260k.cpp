@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eval/mmlu_eval.h"
 #include "model/generate.h"
 #include "model/model_loader.h"
 
@@ -64,6 +65,19 @@ class TestStories260K : public QObject {
     const auto text = loaded.require_tokenizer().decode(golden_["cases"][0]["ids"].get<std::vector<int64_t>>());
     qInfo("%s", text.c_str());
     QVERIFY(text.rfind("Once upon a time, there was a little girl named Lily.", 0) == 0);
+  }
+
+  void mmlu_on_real_data() {
+    const fs::path mmlu = irq::test::shared_data() / "mmlu" / "data";
+    if (!fs::exists(mmlu / "test")) QSKIP("../shared/data/mmlu is absent");
+    auto loaded = irq::load_model(dir_);
+    const auto subjects = irq::load_mmlu(mmlu, "test", {"abstract_algebra", "high_school_geography", "marketing"});
+    irq::MmluOptions o;
+    const auto r = irq::evaluate_mmlu(loaded.model, loaded.require_tokenizer(), subjects, irq::MmluCategories::builtin(), o);
+    qInfo("stories260K MMLU 5-shot (token limit %lld): %.2f%% of %lld questions in %.1f s (chance is 25%%)",
+          static_cast<long long>(r.limit), 100 * r.overall.accuracy(), static_cast<long long>(r.overall.total), r.seconds);
+    QCOMPARE(r.overall.total, int64_t(100 + 198 + 234));
+    QVERIFY(r.overall.accuracy() > 0.1 && r.overall.accuracy() < 0.45);  // a story model knows no MMLU
   }
 };
 

@@ -1,0 +1,33 @@
+// Records a CLI run in the runs database (--db PATH, default RunsDb's path;
+// --no-record skips it): started when constructed, then finished, failed
+// (with the error) or cancelled by record().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "runs/runs_db.h"
+
+namespace irq::cli {
+
+std::vector<OptionSpec> record_options();
+
+class RunRecorder {
+ public:
+  RunRecorder(const ParsedArgs& args, const std::string& kind, const std::string& model_dir, const nlohmann::json& config,
+              const std::string& device);
+  RunsDb* db() { return db_.get(); }  // null with --no-record
+  int64_t id() const { return id_; }
+  // Runs `body`; marks the run finished, or failed/cancelled and rethrows.
+  int record(const std::function<int()>& body);
+
+ private:
+  std::unique_ptr<RunsDb> db_;
+  int64_t id_ = 0;
+};
+
+}  // namespace irq::cli

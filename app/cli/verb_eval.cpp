@@ -1,0 +1,126 @@
+// irqlora eval mmlu MODEL_DIR --data DIR [--shots 5] [--subjects a,b] ...
+// irqlora eval ppl MODEL_DIR --text FILE [--window 512] [--stride 256]
+// Optionally on a quantized base (--quant nf4|int4|..., in place), with a
+// progress bar; results JSON / per-question CSV; recorded in the runs database.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/model_options.h"
+#include "cli/progress_bar.h"
+#include "cli/run_recorder.h"
+#include "cli/verbs.h"
+#include "common/atomic_file.h"
+#include "eval/mmlu_eval.h"
+#include "eval/perplexity.h"
+
+namespace irq::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+int run_mmlu(const ParsedArgs& args) {
+  if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR (the MMLU folder with dev/ and test/) is required");
+  if (args.has("adapter"))
+    throw make_error(ErrorKind::kUnsupported, "--adapter " + args.str("adapter"),
+                     "adapters are not supported yet: they arrive with the finetune engine");
+  MmluOptions o;
+  o.shots = static_cast<int>(args.integer("shots"));
+  o.max_tokens = args.integer("max-tokens");
+  o.batch = args.integer("batch");
+  o.shared_header = !args.flag("full-prompts");
+  if (o.shots < 0 || o.max_tokens < 16 || o.batch < 1) throw Error(ErrorKind::kUsage, "need --shots >= 0, --max-tokens >= 16, --batch >= 1");
+  const auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
+  nlohmann::json config = {{"data", args.str("data")}, {"shots", o.shots},        {"split", args.str("split")},
+                           {"max_tokens", o.max_tokens}, {"subjects", args.str("subjects")}, {"shared_header", o.shared_header}};
+  auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
+  config["quant"] = quantize_for_cli(loaded, args);
+  RunRecorder rec(args, "eval-mmlu", args.positional[0], config, loaded.model->options().device().str());
+  return rec.record([&] {
+    ProgressBar bar;
+    o.progress = &bar;
+    const auto r = evaluate_mmlu(loaded.model, loaded.require_tokenizer(), subjects, MmluCategories::builtin(), o);
+    bar.finish();
+    std::printf("MMLU %d-shot (%s), %lld questions in %.1f s (%.2f questions/s), token limit %lld\n", o.shots,
+                o.shared_header ? "shared header" : "full prompts", (long long)r.overall.total, r.seconds,
+                r.overall.total / r.seconds, (long long)r.limit);
+    for (const auto& [cat, t] : r.categories)
+      std::printf("  %-28s %6.2f%%  (%lld/%lld)\n", cat.c_str(), 100 * t.accuracy(), (long long)t.correct, (long long)t.total);
+    std::printf("  %-28s %6.2f%%  (%lld/%lld)\n", "overall (micro)", 100 * r.overall.accuracy(), (long long)r.overall.correct,
+                (long long)r.overall.total);
+    if (args.has("out")) write_text_atomic(args.str("out"), to_json(r).dump(2) + "\n");
+    if (args.has("answers")) write_answers_csv(args.str("answers"), r);
+    if (RunsDb* db = rec.db()) {
+      std::vector<SubjectScore> scores;
+      for (const auto& [s, t] : r.subjects) scores.push_back({s, t.correct, t.total});
+      db->add_mmlu(rec.id(), scores);
+      db->add_metrics(rec.id(), 0, {{"mmlu_accuracy", r.overall.accuracy()}, {"questions_per_second", r.overall.total / r.seconds}});
+      for (const auto& [cat, t] : r.categories) db->add_metrics(rec.id(), 0, {{"mmlu_" + cat, t.accuracy()}});
+      if (args.has("out")) db->add_artifact(rec.id(), "mmlu-results", std::filesystem::absolute(args.str("out")).string());
+      if (args.has("answers")) db->add_artifact(rec.id(), "mmlu-answers", std::filesystem::absolute(args.str("answers")).string());
+    }
+    return 0;
+  });
+}
+
+int run_ppl(const ParsedArgs& args) {
+  if (!args.has("text")) throw Error(ErrorKind::kUsage, "--text FILE is required");
+  std::ifstream in(args.str("text"), std::ios::binary);
+  if (!in) throw make_error(ErrorKind::kNotFound, args.str("text"), "cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
+  nlohmann::json config = {{"text", args.str("text")}, {"window", args.integer("window")}, {"stride", args.integer("stride")}};
+  config["quant"] = quantize_for_cli(loaded, args);
+  RunRecorder rec(args, "eval-ppl", args.positional[0], config, loaded.model->options().device().str());
+  return rec.record([&] {
+    ProgressBar bar;
+    const auto r = perplexity(loaded.model, loaded.require_tokenizer(), text.str(), args.integer("window"), args.integer("stride"), &bar);
+    bar.finish();
+    std::printf("perplexity %.4f (nll %.4f nats/token) over %lld tokens, %lld windows, %.2f s\n", r.perplexity, r.nll,
+                (long long)r.tokens, (long long)r.windows, r.seconds);
+    if (RunsDb* db = rec.db()) db->add_metrics(rec.id(), 0, {{"perplexity", r.perplexity}, {"nll", r.nll}});
+    return 0;
+  });
+}
+
+}  // namespace
+
+Verb eval_mmlu_verb() {
+  VerbSpec spec{"eval mmlu", "MODEL_DIR", "MMLU accuracy per subject, subcategory and category (hendrycks prompts)", {}, 1, 1};
+  spec.options = {{"data", "DIR", "MMLU folder (dev/, test/ CSVs)", ""},
+                  {"shots", "K", "few-shot examples from dev", "5"},
+                  {"subjects", "LIST", "comma-separated subjects (default all)", ""},
+                  {"split", "NAME", "test or val", "test"},
+                  {"max-tokens", "N", "prompt token limit (shots are dropped to fit)", "2048"},
+                  {"batch", "B", "questions per forward (shared-header path)", "8"},
+                  {"full-prompts", "", "run every prompt in full (no shared k-shot cache)", ""},
+                  {"out", "FILE", "results JSON", ""},
+                  {"answers", "FILE", "per-question CSV", ""},
+                  {"adapter", "DIR", "LoRA/IEC adapter (arrives with the finetune engine)", ""}};
+  for (auto& o : quant_options()) spec.options.push_back(o);
+  for (auto& o : model_options()) spec.options.push_back(o);
+  for (auto& o : record_options()) spec.options.push_back(o);
+  return {spec, &run_mmlu};
+}
+
+Verb eval_ppl_verb() {
+  VerbSpec spec{"eval ppl", "MODEL_DIR", "perplexity of a text file (sliding window)", {}, 1, 1};
+  spec.options = {{"text", "FILE", "UTF-8 text", ""}, {"window", "N", "tokens per window", "512"}, {"stride", "N", "window step", "256"}};
+  for (auto& o : quant_options()) spec.options.push_back(o);
+  for (auto& o : model_options()) spec.options.push_back(o);
+  for (auto& o : record_options()) spec.options.push_back(o);
+  return {spec, &run_ppl};
+}
+
+}  // namespace irq::cli

@@ -1,0 +1,192 @@
+// MMLU scoring: full prompts or a shared k-shot header with batched suffixes.
+#include "eval/mmlu_eval.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "eval/mmlu_prompt.h"
+
+namespace irq {
+
+namespace {
+
+struct Prompt {
+  std::vector<int64_t> ids;
+  int shots = 0;
+};
+
+// k shots, dropped one at a time until the prompt fits `limit` tokens; a
+// prompt too long even with 0 shots keeps its last `limit` tokens.
+Prompt build(const Tokenizer& tok, const MmluSubject& s, const MmluQuestion& q, int shots, int64_t limit) {
+  Prompt p;
+  p.shots = std::min<int>(shots, static_cast<int>(s.dev.size()));
+  const std::string tail = mmlu_example(q, false);
+  p.ids = tok.encode(mmlu_header(s.name, s.dev, p.shots) + tail, /*add_bos=*/true);
+  while (static_cast<int64_t>(p.ids.size()) > limit && p.shots > 0) {
+    --p.shots;
+    p.ids = tok.encode(mmlu_header(s.name, s.dev, p.shots) + tail, true);
+  }
+  if (static_cast<int64_t>(p.ids.size()) > limit) p.ids.erase(p.ids.begin(), p.ids.end() - limit);
+  return p;
+}
+
+void score(MmluAnswer& a, const torch::Tensor& row /*(V)*/, const std::vector<int64_t>& letters) {
+  double z[4], zmax = -INFINITY;
+  for (int k = 0; k < 4; ++k) zmax = std::max(zmax, z[k] = row[letters[static_cast<size_t>(k)]].item<double>());
+  double sum = 0;
+  for (double& v : z) sum += v = std::exp(v - zmax);
+  for (int k = 0; k < 4; ++k) a.probs[k] = z[k] / sum;
+  a.predicted = static_cast<int>(std::max_element(a.probs, a.probs + 4) - a.probs);
+}
+
+torch::Tensor last_logits_full(LlamaForCausalLM& model, const std::vector<int64_t>& ids) {
+  const auto device = model->options().device();
+  auto x = torch::tensor(ids, torch::kInt64).view({1, -1}).to(device);
+  return model->forward(x, nullptr, {}, /*last_only=*/true)[0][0].to(torch::kCPU, torch::kFloat32);
+}
+
+}  // namespace
+
+MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const std::vector<MmluSubject>& subjects,
+                         const MmluCategories& categories, const MmluOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  MmluResult r;
+  r.limit = std::min<int64_t>(options.max_tokens, model->config.max_position_embeddings);
+  r.shots = options.shots;
+  std::vector<int64_t> letters;
+  for (const char* l : {"A", "B", "C", "D"}) letters.push_back(tok.encode(l, /*add_bos=*/false).back());
+  int64_t total = 0, done = 0;
+  for (const auto& s : subjects) total += static_cast<int64_t>(s.test.size());
+  const auto device = model->options().device();
+
+  for (const auto& s : subjects) {
+    std::vector<MmluAnswer> answers(s.test.size());
+    std::vector<Prompt> prompts(s.test.size());
+    for (size_t i = 0; i < s.test.size(); ++i) {
+      prompts[i] = build(tok, s, s.test[i], options.shots, r.limit);
+      answers[i] = {s.name, static_cast<int>(i), s.test[i].answer, 0, {0, 0, 0, 0}, prompts[i].shots,
+                    static_cast<int64_t>(prompts[i].ids.size()), false};
+    }
+    auto tick = [&] {
+      if (options.progress) options.progress->progress("mmlu", ++done, total);
+      if (options.cancel) options.cancel->throw_if_cancelled("MMLU evaluation");
+    };
+    // Questions grouped by the shots that fit; each group shares the header
+    // of that many shots (its KV cache computed once) when its tokens prefix
+    // the question's tokens.
+    std::map<int, std::vector<size_t>> groups;
+    std::vector<size_t> alone;
+    for (size_t i = 0; i < prompts.size(); ++i) (options.shared_header ? groups[prompts[i].shots] : alone).push_back(i);
+    for (auto& [shots, members] : groups) {
+      const std::vector<int64_t> header = tok.encode(mmlu_header(s.name, s.dev, shots), true);
+      std::vector<size_t> shared;
+      for (size_t i : members) {
+        const auto& ids = prompts[i].ids;
+        const bool prefix = ids.size() > header.size() && std::equal(header.begin(), header.end(), ids.begin());
+        (prefix ? shared : alone).push_back(i);
+      }
+      if (shared.empty()) continue;
+      // Similar lengths in a batch: less padding.
+      std::stable_sort(shared.begin(), shared.end(), [&](size_t a, size_t b) { return prompts[a].ids.size() < prompts[b].ids.size(); });
+      const int64_t H = static_cast<int64_t>(header.size());
+      auto header_cache = model->make_cache(1, H);
+      model->model->forward(torch::tensor(header, torch::kInt64).view({1, -1}).to(device), &header_cache);
+      for (size_t b0 = 0; b0 < shared.size(); b0 += static_cast<size_t>(options.batch)) {
+        const size_t b1 = std::min(shared.size(), b0 + static_cast<size_t>(options.batch));
+        const int64_t B = static_cast<int64_t>(b1 - b0);
+        int64_t T = 0;
+        for (size_t j = b0; j < b1; ++j) T = std::max<int64_t>(T, static_cast<int64_t>(prompts[shared[j]].ids.size()) - H);
+        auto ids = torch::zeros({B, T}, torch::kInt64);
+        auto key_mask = torch::zeros({B, H + T}, torch::kBool);
+        key_mask.narrow(1, 0, H).fill_(true);
+        std::vector<int64_t> last(static_cast<size_t>(B));
+        for (int64_t j = 0; j < B; ++j) {
+          const auto& p = prompts[shared[b0 + static_cast<size_t>(j)]].ids;
+          const int64_t n = static_cast<int64_t>(p.size()) - H;
+          ids[j].narrow(0, 0, n).copy_(torch::tensor(std::vector<int64_t>(p.begin() + H, p.end()), torch::kInt64));
+          key_mask[j].narrow(0, H, n).fill_(true);
+          last[static_cast<size_t>(j)] = n - 1;
+        }
+        auto cache = model->make_cache(B, H + T);
+        for (size_t l = 0; l < cache.k.size(); ++l) {
+          cache.k[l].narrow(2, 0, H).copy_(header_cache.k[l].narrow(2, 0, H).expand({B, -1, -1, -1}));
+          cache.v[l].narrow(2, 0, H).copy_(header_cache.v[l].narrow(2, 0, H).expand({B, -1, -1, -1}));
+        }
+        cache.length = H;
+        auto hidden = model->model->forward(ids.to(device), &cache, key_mask.to(device));  // (B, T, C)
+        auto idx = torch::tensor(last, torch::kInt64).to(device);
+        auto picked = hidden.index({torch::arange(B, torch::TensorOptions().dtype(torch::kInt64).device(device)), idx});
+        auto logits = model->lm_head(picked).to(torch::kCPU, torch::kFloat32);  // (B, V)
+        for (int64_t j = 0; j < B; ++j) {
+          auto& a = answers[shared[b0 + static_cast<size_t>(j)]];
+          score(a, logits[j], letters);
+          a.shared = true;
+          tick();
+        }
+      }
+    }
+    for (size_t i : alone) {
+      score(answers[i], last_logits_full(model, prompts[i].ids), letters);
+      tick();
+    }
+    const auto sub = categories.subcategories.find(s.name);
+    for (auto& a : answers) {
+      const bool ok = a.predicted == a.answer;
+      auto add = [&](Tally& t) {
+        t.correct += ok;
+        ++t.total;
+      };
+      add(r.subjects[s.name]);
+      add(r.overall);
+      if (sub != categories.subcategories.end())
+        for (const auto& sc : sub->second) {
+          add(r.subcategories[sc]);
+          for (const auto& [cat, subs] : categories.categories)
+            if (std::find(subs.begin(), subs.end(), sc) != subs.end()) add(r.categories[cat]);
+        }
+      r.answers.push_back(std::move(a));
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+nlohmann::json to_json(const MmluResult& r) {
+  auto tallies = [](const std::map<std::string, Tally>& m) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, t] : m) j[k] = {{"accuracy", t.accuracy()}, {"correct", t.correct}, {"total", t.total}};
+    return j;
+  };
+  return {{"overall", {{"accuracy", r.overall.accuracy()}, {"correct", r.overall.correct}, {"total", r.overall.total}}},
+          {"subjects", tallies(r.subjects)},
+          {"subcategories", tallies(r.subcategories)},
+          {"categories", tallies(r.categories)},
+          {"shots", r.shots},
+          {"token_limit", r.limit},
+          {"seconds", r.seconds},
+          {"questions_per_second", r.seconds > 0 ? static_cast<double>(r.overall.total) / r.seconds : 0.0}};
+}
+
+void write_answers_csv(const std::filesystem::path& path, const MmluResult& r) {
+  std::ostringstream s;
+  s << "subject,index,answer,predicted,correct,pA,pB,pC,pD,shots,tokens\n";
+  char buf[256];
+  for (const auto& a : r.answers) {
+    std::snprintf(buf, sizeof buf, ",%d,%c,%c,%d,%.6f,%.6f,%.6f,%.6f,%d,%lld\n", a.index, 'A' + a.answer, 'A' + a.predicted,
+                  a.predicted == a.answer ? 1 : 0, a.probs[0], a.probs[1], a.probs[2], a.probs[3], a.shots,
+                  static_cast<long long>(a.tokens));
+    s << a.subject << buf;
+  }
+  write_text_atomic(path, s.str());
+}
+
+}  // namespace irq

@@ -1,0 +1,168 @@
+// The runs database: schema migrations and user_version, WAL, every kind of
+// record, tags/notes/delete, a concurrent reader and writer, a writer killed
+// mid-run (its run becomes 'interrupted' on the next open, nothing is lost),
+// and clear errors for a file that is not a database or is too new.
+#include "support/test_support.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include "quant/quant_stats.h"
+#include "runs/runs_db.h"
+
+using irq::ErrorKind;
+namespace fs = std::filesystem;
+
+class TestRunsDb : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+  fs::path db_path(const char* name) { return fs::path(tmp_.path().toStdString()) / name; }
+
+ private Q_SLOTS:
+  void creates_and_migrates() {
+    irq::RunsDb db(db_path("a/b/runs.sqlite"));  // folders created
+    QCOMPARE(db.schema_version(), irq::RunsDb::latest_schema_version());
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(db_path("a/b/runs.sqlite").c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &s, nullptr);
+    QCOMPARE(sqlite3_step(s), SQLITE_ROW);
+    QCOMPARE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))), std::string("wal"));
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+  }
+
+  void records_every_kind_of_result() {
+    irq::RunsDb db(db_path("records.sqlite"));
+    const int64_t id = db.start_run("quantize", "/models/x", "fnv64:1", R"({"method":"nf4"})", "cpu");
+    QCOMPARE(db.get(id).status, std::string("running"));
+    db.add_metrics(id, 0, {{"loss", 2.5}, {"lr", 1e-4}});
+    db.add_metrics(id, 1, {{"loss", 2.0}});
+    db.add_mmlu(id, {{"anatomy", 3, 10}, {"abstract_algebra", 1, 4}});
+    irq::ModelQuantStats qs;
+    irq::LayerQuantStats l;
+    l.name = "model.layers.0.mlp.up_proj.weight";
+    l.numel = 4096;
+    l.mean_entropy_plain = 3.6;
+    l.mean_entropy = 3.7;
+    l.sqnr_db = 20.5;
+    qs.layers.push_back(l);
+    db.add_quant_layers(id, qs);
+    db.add_artifact(id, "quantized-checkpoint", "/out/q");
+    db.add_tag(id, "baseline");
+    db.add_tag(id, "nf4");
+    db.remove_tag(id, "nf4");
+    db.set_note(id, "first try, 'quoted' \"text\"; DROP TABLE runs;");
+    db.finish_run(id, "finished");
+    const auto r = db.get(id);
+    QCOMPARE(r.status, std::string("finished"));
+    QCOMPARE(r.tags, std::vector<std::string>{"baseline"});
+    QCOMPARE(r.notes, std::string("first try, 'quoted' \"text\"; DROP TABLE runs;"));
+    QCOMPARE(r.version, std::string(IRQ_VERSION));
+    QVERIFY(!r.ended_at.empty());
+    QCOMPARE(db.metrics(id).size(), size_t(3));
+    QCOMPARE(db.mmlu(id).size(), size_t(2));
+    QCOMPARE(db.quant_layers(id).at(0).entropy, 3.7);
+    QCOMPARE(db.artifacts(id).at(0).second, std::string("/out/q"));
+    const int64_t other = db.start_run("eval-mmlu", "/models/x", "", "{}", "cpu");
+    db.remove(id);  // cascades
+    QCOMPARE(db.list().size(), size_t(1));
+    QCOMPARE(db.list()[0].id, other);
+    QVERIFY(db.metrics(id).empty());
+    QVERIFY(irq::test::throws_error([&] { db.get(id); }, ErrorKind::kNotFound, {"no run " + std::to_string(id)}));
+  }
+
+  void reader_and_writer_at_once() {
+    const fs::path p = db_path("concurrent.sqlite");
+    irq::RunsDb writer(p);
+    const int64_t id = writer.start_run("finetune", "/m", "", "{}", "cpu");
+    std::atomic<bool> stop{false};
+    std::atomic<int> reads{0};
+    std::string reader_error;
+    std::thread reader([&] {
+      try {
+        irq::RunsDb db(p);  // its own connection, as the GUI has
+        while (!stop) {
+          db.list();
+          db.metrics(id);
+          ++reads;
+        }
+      } catch (const std::exception& e) {
+        reader_error = e.what();
+      }
+    });
+    while (reads == 0 && reader_error.empty()) std::this_thread::yield();
+    const int before = reads;
+    for (int step = 0; step < 200; ++step) writer.add_metrics(id, step, {{"loss", 1.0 / (step + 1)}});
+    const int during = reads - before;
+    stop = true;
+    reader.join();
+    QVERIFY2(reader_error.empty(), reader_error.c_str());
+    qInfo("reader completed %d passes while the writer committed 200 transactions", during);
+    QVERIFY(during > 0);
+    QCOMPARE(writer.metrics(id).size(), size_t(200));
+  }
+
+  void killed_writer_leaves_an_interrupted_run() {
+    const fs::path p = db_path("crash.sqlite");
+    { irq::RunsDb init(p); }
+    const pid_t child = fork();
+    if (child == 0) {  // the writer: records forever until killed
+      irq::RunsDb db(p);
+      const int64_t id = db.start_run("finetune", "/m", "", "{}", "cpu");
+      for (int64_t step = 0;; ++step) {
+        db.add_metrics(id, step, {{"loss", 1.0}});
+        usleep(2000);
+      }
+    }
+    int64_t seen = 0;
+    for (int i = 0; i < 500 && seen < 20; ++i) {
+      QTest::qWait(10);
+      irq::RunsDb peek(p);
+      const auto runs = peek.list();
+      seen = runs.empty() ? 0 : static_cast<int64_t>(peek.metrics(runs[0].id).size());
+      if (!runs.empty()) QCOMPARE(runs[0].status, std::string("running"));  // alive: not touched
+    }
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    irq::RunsDb db(p);
+    const auto runs = db.list();
+    QCOMPARE(runs.size(), size_t(1));
+    QCOMPARE(runs[0].status, std::string("interrupted"));
+    QCOMPARE(db.interrupted_on_open(), std::vector<int64_t>{runs[0].id});
+    const auto metrics = db.metrics(runs[0].id);
+    qInfo("writer killed after %zu committed metric rows", metrics.size());
+    QVERIFY(metrics.size() >= 20);
+    sqlite3* raw = nullptr;
+    sqlite3_open(p.c_str(), &raw);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &s, nullptr);
+    sqlite3_step(s);
+    QCOMPARE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))), std::string("ok"));
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+  }
+
+  void bad_files_are_named() {
+    const fs::path junk = db_path("junk.sqlite");
+    irq::test::write_file(junk, std::string(4096, 'x'));
+    QVERIFY(irq::test::throws_error([&] { irq::RunsDb db(junk); }, ErrorKind::kInvalidInput, {junk.string(), "not a runs database"}));
+    QCOMPARE(irq::test::read_file(junk), std::string(4096, 'x'));  // untouched
+    const fs::path future = db_path("future.sqlite");
+    { irq::RunsDb db(future); }
+    sqlite3* raw = nullptr;
+    sqlite3_open(future.c_str(), &raw);
+    sqlite3_exec(raw, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    QVERIFY(irq::test::throws_error([&] { irq::RunsDb db(future); }, ErrorKind::kUnsupported, {"newer irqlora"}));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestRunsDb)
+#include "test_runs_db.moc"

@@ -67,7 +67,7 @@ class TestStories260K : public QObject {
     QVERIFY(text.rfind("Once upon a time, there was a little girl named Lily.", 0) == 0);
   }
 
-  void mmlu_on_real_data() {
+  void mmlu_on_real_questions() {
     const fs::path mmlu = irq::test::shared_data() / "mmlu" / "data";
     if (!fs::exists(mmlu / "test")) QSKIP("../shared/data/mmlu is absent");
     auto loaded = irq::load_model(dir_);

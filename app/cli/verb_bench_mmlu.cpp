@@ -10,6 +10,7 @@
 #include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "eval/mmlu_eval.h"
+#include "runtime/runtime.h"
 
 namespace irq::cli {
 
@@ -43,9 +44,9 @@ int run(const ParsedArgs& args) {
   }
   const double n = static_cast<double>(full.overall.total);
   std::printf("bench mmlu  %s, %lld questions, %d-shot, %s on %s\n", loaded.dir.c_str(), (long long)full.overall.total, o.shots,
-              c10::toString(loaded.model->options().dtype().toScalarType()), loaded.model->options().device().str().c_str());
+              dtype_display_name(loaded.model->options().dtype().toScalarType()).c_str(), loaded.model->options().device().str().c_str());
   std::printf("  full prompts (reference)      %8.2f questions/s  (%.2f s)\n", n / full.seconds, full.seconds);
-  std::printf("  shared header, batch %-3lld     %8.2f questions/s  (%.2f s; %lld of %lld on the shared path)\n", (long long)o.batch,
+  std::printf("  shared header, batch %-3s     %8.2f questions/s  (%.2f s; %lld of %lld on the shared path)\n", o.batch > 0 ? std::to_string(o.batch).c_str() : "auto",
               n / fast.seconds, fast.seconds, (long long)shared, (long long)full.overall.total);
   std::printf("  ratio shared / full           %8.2fx\n", full.seconds / fast.seconds);
   std::printf("  same answers %lld/%lld, max |p diff| %.3g, accuracy %.4f vs %.4f\n", (long long)same, (long long)full.overall.total,
@@ -61,7 +62,7 @@ Verb bench_mmlu_verb() {
                   {"subjects", "LIST", "comma-separated subjects (default all)", ""},
                   {"questions", "N", "questions per subject (0 = all)", "20"},
                   {"shots", "K", "few-shot examples", "5"},
-                  {"batch", "B", "questions per forward on the shared path", "8"}};
+                  {"batch", "B", "questions per forward on the shared path (0: 4 on CPU, 16 on CUDA)", "0"}};
   for (auto& o : model_options()) spec.options.push_back(o);
   return {spec, &run};
 }

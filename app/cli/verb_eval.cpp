@@ -39,7 +39,7 @@ int run_mmlu(const ParsedArgs& args) {
   o.max_tokens = args.integer("max-tokens");
   o.batch = args.integer("batch");
   o.shared_header = !args.flag("full-prompts");
-  if (o.shots < 0 || o.max_tokens < 16 || o.batch < 1) throw Error(ErrorKind::kUsage, "need --shots >= 0, --max-tokens >= 16, --batch >= 1");
+  if (o.shots < 0 || o.max_tokens < 16 || o.batch < 0) throw Error(ErrorKind::kUsage, "need --shots >= 0, --max-tokens >= 16, --batch >= 0");
   const auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
   nlohmann::json config = {{"data", args.str("data")}, {"shots", o.shots},        {"split", args.str("split")},
                            {"max_tokens", o.max_tokens}, {"subjects", args.str("subjects")}, {"shared_header", o.shared_header}};
@@ -103,7 +103,7 @@ Verb eval_mmlu_verb() {
                   {"subjects", "LIST", "comma-separated subjects (default all)", ""},
                   {"split", "NAME", "test or val", "test"},
                   {"max-tokens", "N", "prompt token limit (shots are dropped to fit)", "2048"},
-                  {"batch", "B", "questions per forward (shared-header path)", "8"},
+                  {"batch", "B", "questions per forward on the shared-header path (0: 4 on CPU, 16 on CUDA)", "0"},
                   {"full-prompts", "", "run every prompt in full (no shared k-shot cache)", ""},
                   {"out", "FILE", "results JSON", ""},
                   {"answers", "FILE", "per-question CSV", ""},

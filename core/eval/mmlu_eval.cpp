@@ -67,6 +67,8 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
   int64_t total = 0, done = 0;
   for (const auto& s : subjects) total += static_cast<int64_t>(s.test.size());
   const auto device = model->options().device();
+  // On a CPU the cores are busy with one suffix already and padding costs; a GPU wants wide batches.
+  const int64_t batch = options.batch > 0 ? options.batch : device.is_cuda() ? 16 : 4;
 
   for (const auto& s : subjects) {
     std::vector<MmluAnswer> answers(s.test.size());
@@ -98,10 +100,22 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
       // Similar lengths in a batch: less padding.
       std::stable_sort(shared.begin(), shared.end(), [&](size_t a, size_t b) { return prompts[a].ids.size() < prompts[b].ids.size(); });
       const int64_t H = static_cast<int64_t>(header.size());
-      auto header_cache = model->make_cache(1, H);
-      model->model->forward(torch::tensor(header, torch::kInt64).view({1, -1}).to(device), &header_cache);
-      for (size_t b0 = 0; b0 < shared.size(); b0 += static_cast<size_t>(options.batch)) {
-        const size_t b1 = std::min(shared.size(), b0 + static_cast<size_t>(options.batch));
+      int64_t Tmax = 0;
+      for (size_t i : shared) Tmax = std::max<int64_t>(Tmax, static_cast<int64_t>(prompts[i].ids.size()) - H);
+      // One cache for the group: the header's keys/values computed once and
+      // copied into every batch row once; each batch writes only its suffix.
+      const int64_t rows = std::min<int64_t>(batch, static_cast<int64_t>(shared.size()));
+      auto group_cache = model->make_cache(rows, H + Tmax);
+      {
+        auto header_cache = model->make_cache(1, H);
+        model->model->forward(torch::tensor(header, torch::kInt64).view({1, -1}).to(device), &header_cache);
+        for (size_t l = 0; l < group_cache.k.size(); ++l) {
+          group_cache.k[l].narrow(2, 0, H).copy_(header_cache.k[l].expand({rows, -1, -1, -1}));
+          group_cache.v[l].narrow(2, 0, H).copy_(header_cache.v[l].expand({rows, -1, -1, -1}));
+        }
+      }
+      for (size_t b0 = 0; b0 < shared.size(); b0 += static_cast<size_t>(batch)) {
+        const size_t b1 = std::min(shared.size(), b0 + static_cast<size_t>(batch));
         const int64_t B = static_cast<int64_t>(b1 - b0);
         int64_t T = 0;
         for (size_t j = b0; j < b1; ++j) T = std::max<int64_t>(T, static_cast<int64_t>(prompts[shared[j]].ids.size()) - H);
@@ -116,10 +130,10 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
           key_mask[j].narrow(0, H, n).fill_(true);
           last[static_cast<size_t>(j)] = n - 1;
         }
-        auto cache = model->make_cache(B, H + T);
-        for (size_t l = 0; l < cache.k.size(); ++l) {
-          cache.k[l].narrow(2, 0, H).copy_(header_cache.k[l].narrow(2, 0, H).expand({B, -1, -1, -1}));
-          cache.v[l].narrow(2, 0, H).copy_(header_cache.v[l].narrow(2, 0, H).expand({B, -1, -1, -1}));
+        KvCache cache;  // views of the group cache: B rows, H + T positions
+        for (size_t l = 0; l < group_cache.k.size(); ++l) {
+          cache.k.push_back(group_cache.k[l].narrow(0, 0, B).narrow(2, 0, H + T));
+          cache.v.push_back(group_cache.v[l].narrow(0, 0, B).narrow(2, 0, H + T));
         }
         cache.length = H;
         auto hidden = model->model->forward(ids.to(device), &cache, key_mask.to(device));  // (B, T, C)

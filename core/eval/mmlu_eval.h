@@ -28,7 +28,7 @@ namespace irq {
 struct MmluOptions {
   int shots = 5;
   int64_t max_tokens = 2048;  // prompt limit (also capped by the model's context)
-  int64_t batch = 8;          // questions per forward on the shared-header path
+  int64_t batch = 0;          // questions per forward on the shared path; 0: 4 on CPU, 16 on CUDA
   bool shared_header = true;  // false: every prompt in full
   ProgressSink* progress = nullptr;
   const CancelToken* cancel = nullptr;

@@ -42,6 +42,18 @@ std::vector<std::string> parse_targets(const std::string& list) {
   return out;
 }
 
+void quantize_weight(const QuantFormat& format, const float* weight, const std::vector<int64_t>& shape, const std::string& name,
+                     const ModelQuantOptions& options, QuantizedTensor* out, LayerQuantStats* stats) {
+  QuantJob job;
+  job.weight = weight;
+  job.shape = shape;
+  job.name = name;
+  job.settings = options.settings;
+  job.keep_block_histograms = options.keep_block_histograms;
+  job.cancel = options.cancel;
+  format.quantize(job, out, stats);
+}
+
 ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions& options, const QuantSink& sink) {
   const auto t0 = std::chrono::steady_clock::now();
   options.settings.validate();
@@ -59,16 +71,9 @@ ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions
     if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
     // One weight in float32 at a time; the view itself is the mapped file.
     const torch::Tensor w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
-    QuantJob job;
-    job.weight = w.data_ptr<float>();
-    job.shape = w.sizes().vec();
-    job.name = name;
-    job.settings = options.settings;
-    job.keep_block_histograms = options.keep_block_histograms;
-    job.cancel = options.cancel;
     QuantizedTensor q;
     LayerQuantStats stats;
-    format.quantize(job, &q, &stats);
+    quantize_weight(format, w.data_ptr<float>(), w.sizes().vec(), name, options, &q, &stats);
     if (sink) sink(name, std::move(q), stats);
     model.layers.push_back(std::move(stats));
     if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));

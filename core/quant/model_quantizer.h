@@ -35,6 +35,12 @@ using QuantSink = std::function<void(const std::string& name, QuantizedTensor&& 
 ModelQuantStats quantize_checkpoint(const std::filesystem::path& dir, const ModelQuantOptions& options,
                                     const QuantSink& sink = {});
 
+// Quantizes one float32 CPU weight with the options' settings (the shared step
+// of quantize_checkpoint and quantize_model).
+struct QuantFormat;
+void quantize_weight(const QuantFormat& format, const float* weight, const std::vector<int64_t>& shape, const std::string& name,
+                     const ModelQuantOptions& options, QuantizedTensor* out, LayerQuantStats* stats);
+
 // "q,k,v,o,gate,up,down" or "all" -> projection names; throws Error(kUsage).
 std::vector<std::string> parse_targets(const std::string& list);
 

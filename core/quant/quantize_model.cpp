@@ -26,16 +26,9 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
     if (!linear) throw make_error(ErrorKind::kInvalidInput, module_name, "is not a Linear module");
     if (linear->quantized()) throw make_error(ErrorKind::kUsage, module_name, "is already quantized");
     const torch::Tensor w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    QuantJob job;
-    job.weight = w.data_ptr<float>();
-    job.shape = w.sizes().vec();
-    job.name = name;
-    job.settings = options.settings;
-    job.keep_block_histograms = options.keep_block_histograms;
-    job.cancel = options.cancel;
     QuantizedTensor q;
     LayerQuantStats stats;
-    format.quantize(job, &q, &stats);
+    quantize_weight(format, w.data_ptr<float>(), w.sizes().vec(), name, options, &q, &stats);
     linear->set_quantized(QuantizedWeight::from_host(q, linear->weight.device()));
     model.layers.push_back(std::move(stats));
     if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));

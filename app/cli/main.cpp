@@ -9,6 +9,7 @@
 
 #include "cli/verbs.h"
 #include "common/error.h"
+#include "plugin/plugin_loader.h"
 
 namespace {
 
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    irq::ensure_plugins_loaded();  // quantizer plugins; a bad one is skipped with a logged reason
     return verb->run(irq::cli::parse(verb->spec, rest));
   } catch (const irq::Error& e) {
     std::fprintf(stderr, "irqlora %s: error: %s\n", verb->spec.name.c_str(), e.what());

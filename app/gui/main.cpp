@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "main_window.h"
+#include "plugin/plugin_loader.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
 
   irq::ui::MainWindow window;
   window.show();
+  // Quantizer plugins load at start; a skipped one is reported with its reason.
+  const auto& plugins = irq::ensure_plugins_loaded();
+  for (const auto& name : plugins.loaded) window.log(QString("plugin %1 loaded").arg(QString::fromStdString(name)));
+  for (const auto& [file, why] : plugins.skipped)
+    window.log(QString("plugin %1 skipped: %2").arg(QString::fromStdString(file), QString::fromStdString(why)));
   window.open_model(dir);
 
   if (cli.isSet(shot_opt)) {

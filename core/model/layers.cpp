@@ -1,20 +1,54 @@
 // Linear, Embedding and RMSNorm (HF LlamaRMSNorm semantics).
 #include "model/layers.h"
 
+#include <cmath>
+
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional.h>
+
+#include "common/error.h"
+#include "lora/iec_lora.h"
 
 namespace irq {
 
-LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias, const torch::TensorOptions& options) {
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias, const torch::TensorOptions& options)
+    : in_features(in), out_features(out) {
   weight = register_parameter("weight", torch::empty({out_features, in_features}, options));
   if (with_bias) bias = register_parameter("bias", torch::empty({out_features}, options));
 }
 
-LinearImpl::LinearImpl(const torch::Tensor& shared_weight) { weight = register_parameter("weight", shared_weight); }
+LinearImpl::LinearImpl(const torch::Tensor& shared_weight)
+    : in_features(shared_weight.size(1)), out_features(shared_weight.size(0)) {
+  weight = register_parameter("weight", shared_weight);
+}
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  if (quant) return torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias);
-  return torch::nn::functional::linear(x, weight, bias);
+  auto out = quant ? torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias)
+                   : torch::nn::functional::linear(x, weight, bias);
+  if (!lora_A) return out;
+  const auto lora_dtype = lora_A->weight.scalar_type();
+  auto delta = iec_lora_delta(x.to(lora_dtype), lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, lora_scaling);
+  return out + delta.to(out.scalar_type());
+}
+
+void LinearImpl::enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed) {
+  if (lora_A) throw make_error(ErrorKind::kUsage, "LoRA", "this layer already has an adapter");
+  if (rank < 1) throw make_error(ErrorKind::kUsage, "LoRA", "rank must be positive");
+  if (iec) check_iec_rank(rank, in_features, out_features, "IEC-LoRA on a [" + std::to_string(out_features) + ", " +
+                                                               std::to_string(in_features) + "] layer");
+  torch::NoGradGuard no_grad;
+  lora_A = register_module("lora_A", std::make_shared<LinearImpl>(in_features, rank, /*bias=*/false, options));
+  lora_B = register_module("lora_B", std::make_shared<LinearImpl>(rank, out_features, /*bias=*/false, options));
+  // peft: kaiming_uniform_(a=sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)); B = 0.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
+  lora_A->weight.copy_(torch::empty({rank, in_features}, torch::kFloat64).uniform_(-bound, bound, gen));
+  lora_B->weight.zero_();
+  if (iec) {
+    iec_beta_a = register_parameter("iec_beta_a", torch::zeros({}, options));
+    iec_beta_b = register_parameter("iec_beta_b", torch::zeros({}, options));
+  }
+  lora_scaling = alpha / static_cast<double>(rank);
 }
 
 void LinearImpl::set_quantized(QuantizedWeight q) {

@@ -24,9 +24,20 @@ struct LinearImpl : torch::nn::Module {
   void set_quantized(QuantizedWeight q);
   bool quantized() const { return quant != nullptr; }
   torch::Tensor effective_weight(torch::ScalarType dtype) const;  // dequantized or the weight
+  // Adds a trainable LoRA (IEC-LoRA when iec) beside the frozen base, as
+  // peft initialises it: lora_A kaiming-uniform(a = sqrt(5)), lora_B zeros,
+  // scaling alpha / rank, IEC scalars 0. Parameter names follow PEFT
+  // ("lora_A.weight", "lora_B.weight"; IEC: "iec_beta_a", "iec_beta_b").
+  // Throws Error(kUsage) when IEC is on and the rank does not divide in/out.
+  void enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed);
+  bool has_lora() const { return lora_A != nullptr; }
   torch::Tensor weight;  // (out, in); empty when quantized
   torch::Tensor bias;    // (out) or undefined
   std::shared_ptr<QuantizedWeight> quant;
+  std::shared_ptr<LinearImpl> lora_A, lora_B;  // (r, in), (out, r)
+  torch::Tensor iec_beta_a, iec_beta_b;        // 0-dim; undefined for plain LoRA
+  double lora_scaling = 0;
+  int64_t in_features = 0, out_features = 0;
 };
 TORCH_MODULE(Linear);
 

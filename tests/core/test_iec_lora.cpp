@@ -1,0 +1,134 @@
+// IEC-LoRA: the forward against the oracle (icq_oracle.py iec_lora_forward,
+// float64 golden data), folding into plain LoRA against iec_as_plain_lora,
+// gradients against central finite differences, peft-style initialisation
+// and names, the rank check, and LoRA over a frozen quantized base.
+#include "support/test_support.h"
+
+#include "io/safetensors.h"
+#include "io/tensor_view.h"
+#include "lora/iec_lora.h"
+#include "model/layers.h"
+#include "plugin/plugin_loader.h"
+#include "quant/quant_format.h"
+
+using irq::ErrorKind;
+
+namespace {
+constexpr double kMaxOracleError = 1e-12;  // float64 against float64
+constexpr double kMaxGradRelError = 1e-7;  // autograd vs central differences, float64
+constexpr double kFiniteDiffStep = 1e-6;
+
+struct Golden {
+  irq::SafetensorsFile f;
+  torch::Tensor get(const char* n) const { return irq::tensor_view(f, *f.find(n)).clone(); }
+};
+Golden golden() { return {irq::SafetensorsFile::open(irq::test::fixtures() / "iec_golden.safetensors")}; }
+}  // namespace
+
+class TestIecLora : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void forward_matches_oracle() {
+    const auto g = golden();
+    const auto y = irq::iec_lora_delta(g.get("x"), g.get("A"), g.get("B"), g.get("beta_a")[0], g.get("beta_b")[0],
+                                       g.get("scaling")[0].item<double>());
+    QVERIFY(irq::test::max_abs_diff(y, g.get("y"), "IEC-LoRA vs oracle") < kMaxOracleError);
+  }
+
+  void folds_into_plain_lora() {
+    const auto g = golden();
+    const auto [A2, B2] = irq::fold_iec(g.get("A"), g.get("B"), g.get("beta_a")[0], g.get("beta_b")[0]);
+    QVERIFY(irq::test::max_abs_diff(A2, g.get("A2"), "folded A") < kMaxOracleError);
+    QVERIFY(irq::test::max_abs_diff(B2, g.get("B2"), "folded B") < kMaxOracleError);
+    const auto plain = irq::iec_lora_delta(g.get("x"), A2, B2, {}, {}, g.get("scaling")[0].item<double>());
+    QVERIFY(irq::test::max_abs_diff(plain, g.get("y"), "folded plain LoRA vs IEC") < 1e-10);
+  }
+
+  void gradients_match_finite_differences() {
+    const auto g = golden();
+    auto x = g.get("x");
+    std::vector<torch::Tensor> params = {g.get("A"), g.get("B"), g.get("beta_a")[0].clone(), g.get("beta_b")[0].clone()};
+    for (auto& p : params) p.set_requires_grad(true);
+    const double scaling = g.get("scaling")[0].item<double>();
+    const auto w = torch::randn({3, 5, 32}, torch::kFloat64);  // a fixed random cotangent
+    auto loss_of = [&](const std::vector<torch::Tensor>& p) {
+      return (irq::iec_lora_delta(x, p[0], p[1], p[2], p[3], scaling) * w).sum();
+    };
+    const auto grads = torch::autograd::grad({loss_of(params)}, params);
+    torch::NoGradGuard no_grad;
+    for (size_t k = 0; k < params.size(); ++k) {
+      auto flat = params[k].detach().reshape({-1});
+      const int64_t probes = std::min<int64_t>(flat.numel(), 12);
+      double worst = 0;
+      for (int64_t i = 0; i < probes; ++i) {
+        const int64_t at = (i * 7919) % flat.numel();
+        auto probe = [&](double d) {
+          auto q = params;
+          for (auto& t : q) t = t.detach().clone();
+          q[k].view({-1})[at] += d;
+          return loss_of(q).item<double>();
+        };
+        const double fd = (probe(kFiniteDiffStep) - probe(-kFiniteDiffStep)) / (2 * kFiniteDiffStep);
+        const double ad = grads[k].reshape({-1})[at].item<double>();
+        worst = std::max(worst, std::fabs(fd - ad) / std::max(1.0, std::fabs(ad)));
+      }
+      qInfo("parameter %zu: max relative |autograd - finite difference| %.3g", k, worst);
+      QVERIFY(worst < kMaxGradRelError);
+    }
+  }
+
+  void linear_adapter_like_peft() {
+    irq::Linear lin(64, 32, /*bias=*/false, torch::TensorOptions().dtype(torch::kFloat32));
+    torch::NoGradGuard no_grad;
+    lin->weight.normal_();
+    auto x = torch::randn({4, 64});
+    const auto before = lin->forward(x);
+    lin->enable_lora(/*rank=*/8, /*alpha=*/16, /*iec=*/true, torch::TensorOptions().dtype(torch::kFloat32), /*seed=*/1);
+    QVERIFY(lin->forward(x).equal(before));  // B = 0, betas = 0: no change at init
+    QCOMPARE(lin->lora_scaling, 2.0);
+    QVERIFY(lin->lora_A->weight.abs().max().item<double>() <= 1.0 / std::sqrt(64.0));
+    QVERIFY(lin->lora_B->weight.abs().max().item<double>() == 0.0);
+    std::set<std::string> names;
+    for (const auto& p : lin->named_parameters()) names.insert(p.key());
+    QVERIFY(names.count("lora_A.weight") && names.count("lora_B.weight") && names.count("iec_beta_a") && names.count("iec_beta_b"));
+    irq::Linear odd(60, 32, false, torch::TensorOptions());
+    QVERIFY(irq::test::throws_error([&] { odd->enable_lora(8, 16, true, torch::TensorOptions(), 1); }, ErrorKind::kUsage,
+                                    {"rank 8 does not divide d_in = 60", "turn IEC off"}));
+    odd->enable_lora(8, 16, /*iec=*/false, torch::TensorOptions(), 1);  // plain LoRA has no such constraint
+    QVERIFY(odd->has_lora());
+  }
+
+  void trains_over_a_frozen_quantized_base() {
+    irq::ensure_plugins_loaded();
+    irq::Linear lin(128, 64, false, torch::TensorOptions());
+    {
+      torch::NoGradGuard no_grad;
+      lin->weight.normal_(0, 0.02);
+    }
+    auto w = lin->weight.detach().clone();
+    irq::QuantJob job;
+    job.weight = w.data_ptr<float>();
+    job.shape = {64, 128};
+    job.name = "w";
+    job.settings = irq::QuantSettings::for_method("nf4");
+    irq::QuantizedTensor q;
+    irq::LayerQuantStats st;
+    irq::require_quant_format("nf4").quantize(job, &q, &st);
+    lin->set_quantized(irq::QuantizedWeight::from_host(q, torch::kCPU));
+    lin->enable_lora(16, 32, true, torch::TensorOptions(), 3);
+    auto x = torch::randn({8, 128});
+    {
+      torch::NoGradGuard no_grad;  // make the IEC path matter
+      lin->iec_beta_a.fill_(0.5);
+      lin->lora_B->weight.normal_(0, 0.1);
+    }
+    lin->forward(x).pow(2).sum().backward();
+    QVERIFY(lin->lora_A->weight.grad().defined() && lin->lora_A->weight.grad().abs().sum().item<double>() > 0);
+    QVERIFY(lin->iec_beta_a.grad().defined() && lin->iec_beta_b.grad().defined());
+    QVERIFY(!lin->weight.requires_grad());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestIecLora)
+#include "test_iec_lora.moc"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <sqlite3.h>
@@ -97,9 +98,17 @@ class TestRunsDb : public QObject {
         reader_error = e.what();
       }
     });
-    while (reads == 0 && reader_error.empty()) std::this_thread::yield();
+    // Each commit waits for the reader to finish another pass, so the two
+    // connections interleave for certain, however the machine schedules them.
+    auto wait_for_read = [&](int after) {
+      for (int spin = 0; spin < 50000 && reads <= after && reader_error.empty(); ++spin) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    };
+    wait_for_read(0);
     const int before = reads;
-    for (int step = 0; step < 200; ++step) writer.add_metrics(id, step, {{"loss", 1.0 / (step + 1)}});
+    for (int step = 0; step < 200; ++step) {
+      writer.add_metrics(id, step, {{"loss", 1.0 / (step + 1)}});
+      if (step % 4 == 0) wait_for_read(reads);
+    }
     const int during = reads - before;
     stop = true;
     reader.join();

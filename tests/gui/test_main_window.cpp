@@ -96,7 +96,8 @@ class TestMainWindow : public QObject {
     QElapsedTimer t;
     t.start();
     w.open_model(QString());  // the demo model: the heaviest load here
-    QVERIFY2(t.elapsed() < 50, "open_model must return at once: loading runs in a worker thread");
+    // Returns at once (generous bound for loaded CI machines): loading runs in a worker thread.
+    QVERIFY2(t.elapsed() < 250, "open_model blocked the GUI thread");
     qint64 worst = 0;
     while (loaded.isEmpty() && t.elapsed() < 120000) {
       QElapsedTimer frame;

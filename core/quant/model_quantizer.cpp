@@ -42,45 +42,50 @@ std::vector<std::string> parse_targets(const std::string& list) {
   return out;
 }
 
-void quantize_weight(const QuantFormat& format, const float* weight, const std::vector<int64_t>& shape, const std::string& name,
-                     const ModelQuantOptions& options, QuantizedTensor* out, LayerQuantStats* stats) {
-  QuantJob job;
-  job.weight = weight;
-  job.shape = shape;
-  job.name = name;
-  job.settings = options.settings;
-  job.keep_block_histograms = options.keep_block_histograms;
-  job.cancel = options.cancel;
-  format.quantize(job, out, stats);
-}
-
-ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions& options, const QuantSink& sink) {
+ModelQuantStats quantize_weights(const std::vector<std::string>& names, const std::string& model_dir,
+                                 const ModelQuantOptions& options, const WeightFetch& fetch, const QuantSink& store) {
   const auto t0 = std::chrono::steady_clock::now();
   options.settings.validate();
   const QuantFormat& format = require_quant_format(options.settings.method);
-  const auto config = LlamaConfig::from_file(dir / "config.json");
-  const auto weights = CheckpointWeights::open(dir);
-  const auto names = quantizable_weights(config, options.targets);
   ModelQuantStats model;
   model.settings = options.settings;
-  model.model_dir = dir.string();
+  model.model_dir = model_dir;
   int64_t done = 0;
   for (const auto& name : names) {
-    if (options.cancel) options.cancel->throw_if_cancelled("quantizing " + dir.string());
-    const auto entry = weights.find(name);
-    if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
-    // One weight in float32 at a time; the view itself is the mapped file.
-    const torch::Tensor w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+    if (options.cancel) options.cancel->throw_if_cancelled("quantizing " + model_dir);
+    QuantJob job;
+    const std::vector<float> w = fetch(name, &job.shape);
+    job.weight = w.data();
+    job.name = name;
+    job.settings = options.settings;
+    job.keep_block_histograms = options.keep_block_histograms;
+    job.cancel = options.cancel;
     QuantizedTensor q;
     LayerQuantStats stats;
-    quantize_weight(format, w.data_ptr<float>(), w.sizes().vec(), name, options, &q, &stats);
-    if (sink) sink(name, std::move(q), stats);
+    format.quantize(job, &q, &stats);
+    if (store) store(name, std::move(q), stats);
     model.layers.push_back(std::move(stats));
     if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));
   }
   model.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   model.finish();
   return model;
+}
+
+ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions& options, const QuantSink& sink) {
+  const auto config = LlamaConfig::from_file(dir / "config.json");
+  const auto weights = CheckpointWeights::open(dir);
+  return quantize_weights(
+      quantizable_weights(config, options.targets), dir.string(), options,
+      [&](const std::string& name, std::vector<int64_t>* shape) {
+        const auto entry = weights.find(name);
+        if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
+        // One weight in float32 at a time, read from the mapped file.
+        const torch::Tensor w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+        *shape = w.sizes().vec();
+        return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+      },
+      sink);
 }
 
 }  // namespace irq

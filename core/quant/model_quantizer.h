@@ -35,11 +35,13 @@ using QuantSink = std::function<void(const std::string& name, QuantizedTensor&& 
 ModelQuantStats quantize_checkpoint(const std::filesystem::path& dir, const ModelQuantOptions& options,
                                     const QuantSink& sink = {});
 
-// Quantizes one float32 CPU weight with the options' settings (the shared step
-// of quantize_checkpoint and quantize_model).
-struct QuantFormat;
-void quantize_weight(const QuantFormat& format, const float* weight, const std::vector<int64_t>& shape, const std::string& name,
-                     const ModelQuantOptions& options, QuantizedTensor* out, LayerQuantStats* stats);
+// The loop shared by quantize_checkpoint and quantize_model: for each name,
+// fetch(name, &shape) gives its float32 CPU weight (kept alive until store
+// returns), it is quantized with the options, and store() takes the result.
+// Progress per tensor, cancellation between tensors and inside the quantizer.
+using WeightFetch = std::function<std::vector<float>(const std::string& name, std::vector<int64_t>* shape)>;
+ModelQuantStats quantize_weights(const std::vector<std::string>& names, const std::string& model_dir,
+                                 const ModelQuantOptions& options, const WeightFetch& fetch, const QuantSink& store);
 
 // "q,k,v,o,gate,up,down" or "all" -> projection names; throws Error(kUsage).
 std::vector<std::string> parse_targets(const std::string& list);

@@ -1,0 +1,196 @@
+// LoRA training loop and adapter files.
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "io/safetensors_writer.h"
+#include "io/tensor_view.h"
+#include "quant/model_quantizer.h"
+
+namespace irq {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double rss_mb() {
+  std::ifstream in("/proc/self/statm");
+  long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {
+  std::vector<std::pair<std::string, LinearImpl*>> out;
+  for (const auto& m : model->named_modules("", /*include_self=*/false))
+    if (auto* l = m.value()->as<LinearImpl>(); l && l->has_lora()) out.emplace_back(m.key(), l);
+  return out;
+}
+
+}  // namespace
+
+void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
+  auto modules = model->named_modules("", /*include_self=*/false);
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(model->options().device());
+  uint64_t seed = config.seed;
+  for (const auto& name : quantizable_weights(model->config, config.targets)) {
+    const std::string module = name.substr(0, name.size() - std::string(".weight").size());
+    modules[module]->as<LinearImpl>()->enable_lora(config.rank, config.alpha, config.iec, opts, seed++);
+  }
+}
+
+std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model) {
+  std::vector<torch::Tensor> out;
+  for (auto& [name, l] : lora_layers(model)) {
+    out.push_back(l->lora_A->weight);
+    out.push_back(l->lora_B->weight);
+    if (l->iec_beta_a.defined()) {
+      out.push_back(l->iec_beta_a);
+      out.push_back(l->iec_beta_b);
+    }
+  }
+  for (auto& p : out) p.set_requires_grad(true);
+  return out;
+}
+
+Trainer::Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink)
+    : model_(model), data_(std::move(data)), config_(std::move(config)), sink_(sink) {
+  if (data_.empty()) throw make_error(ErrorKind::kUsage, "finetune", "no training examples");
+  if (config_.batch < 1 || config_.accum < 1 || config_.steps < 1) throw make_error(ErrorKind::kUsage, "finetune", "steps, batch and accum must be >= 1");
+  if (config_.schedule != "constant" && config_.schedule != "cosine")
+    throw make_error(ErrorKind::kUsage, "finetune", "schedule must be constant or cosine");
+  params_ = lora_parameters(model_);
+  if (params_.empty()) throw make_error(ErrorKind::kUsage, "finetune", "the model has no LoRA adapters (add_lora first)");
+  torch::optim::AdamWOptions o(config_.lr);
+  o.weight_decay(config_.weight_decay).betas({0.9, 0.999}).eps(1e-8);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(params_, o);
+}
+
+double Trainer::lr_at(int64_t step) const {
+  const int64_t warmup = static_cast<int64_t>(std::ceil(config_.warmup_ratio * static_cast<double>(config_.steps)));
+  if (step < warmup) return config_.lr * static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, warmup));
+  if (config_.schedule == "constant") return config_.lr;
+  const double progress = static_cast<double>(step - warmup) / static_cast<double>(std::max<int64_t>(1, config_.steps - warmup));
+  return config_.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+}
+
+std::vector<size_t> Trainer::next_batch() {
+  if (cursor_ >= order_.size()) {  // a new epoch: shuffle, then sort by length inside megabatches (HF group_by_length)
+    std::vector<size_t> idx(data_.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::mt19937_64 rng(config_.seed + static_cast<uint64_t>(epoch_));
+    std::shuffle(idx.begin(), idx.end(), rng);
+    const size_t mega = static_cast<size_t>(config_.batch) * 50;
+    for (size_t m = 0; m < idx.size(); m += mega) {
+      const auto end = idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), m + mega));
+      std::stable_sort(idx.begin() + static_cast<std::ptrdiff_t>(m), end,
+                       [&](size_t a, size_t b) { return data_[a].input_ids.size() > data_[b].input_ids.size(); });
+    }
+    order_.clear();
+    for (size_t b = 0; b < idx.size(); b += static_cast<size_t>(config_.batch))
+      order_.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(b),
+                          idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), b + static_cast<size_t>(config_.batch))));
+    cursor_ = 0;
+    ++epoch_;
+  }
+  return order_[cursor_++];
+}
+
+void Trainer::run(int64_t steps, const CancelToken* cancel) {
+  const int64_t until = steps > 0 ? steps : config_.steps;
+  const auto device = model_->options().device();
+  model_->train();
+  while (step_ < until) {
+    if (cancel) cancel->throw_if_cancelled("finetune");
+    const auto t0 = std::chrono::steady_clock::now();
+    const double lr = lr_at(step_);
+    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    optimizer_->zero_grad();
+    double loss_sum = 0;
+    int64_t tokens = 0;
+    for (int64_t micro = 0; micro < config_.accum; ++micro) {
+      const auto batch = next_batch();
+      int64_t T = 0;
+      for (size_t i : batch) T = std::max<int64_t>(T, static_cast<int64_t>(data_[i].input_ids.size()));
+      const int64_t B = static_cast<int64_t>(batch.size());
+      auto ids = torch::zeros({B, T}, torch::kInt64);
+      auto labels = torch::full({B, T}, -100, torch::kInt64);
+      auto mask = torch::zeros({B, T}, torch::kBool);
+      for (int64_t j = 0; j < B; ++j) {  // right padding
+        const auto& e = data_[batch[static_cast<size_t>(j)]];
+        const int64_t n = static_cast<int64_t>(e.input_ids.size());
+        ids[j].narrow(0, 0, n).copy_(torch::tensor(e.input_ids, torch::kInt64));
+        labels[j].narrow(0, 0, n).copy_(torch::tensor(e.labels, torch::kInt64));
+        mask[j].narrow(0, 0, n).fill_(true);
+        tokens += n;
+      }
+      auto logits = model_->forward(ids.to(device), nullptr, mask.to(device));  // (B, T, V)
+      auto shift_logits = logits.narrow(1, 0, T - 1).reshape({-1, logits.size(-1)}).to(torch::kFloat32);
+      auto shift_labels = labels.narrow(1, 1, T - 1).reshape({-1}).to(device);
+      auto loss = torch::nn::functional::cross_entropy(
+          shift_logits, shift_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+      (loss / static_cast<double>(config_.accum)).backward();
+      loss_sum += loss.item<double>();
+    }
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(params_, config_.max_grad_norm);
+    optimizer_->step();
+    ++step_;
+    TrainMetrics m;
+    m.step = step_;
+    m.loss = loss_sum / static_cast<double>(config_.accum);
+    m.lr = lr;
+    m.grad_norm = grad_norm;
+    m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.memory_mb = rss_mb();
+    losses_.push_back(m.loss);
+    if (sink_) sink_->on_step(m);
+  }
+  model_->eval();
+}
+
+void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig& lora, const std::string& base_model,
+                  const nlohmann::json& quant) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw make_error(ErrorKind::kIo, dir.string(), "cannot create: " + ec.message());
+  std::vector<torch::Tensor> keep;  // contiguous CPU float32 copies alive until written
+  std::vector<TensorBlob> blobs;
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    keep.push_back(t.detach().to(torch::kCPU, torch::kFloat32).contiguous().reshape(t.dim() == 0 ? std::vector<int64_t>{1} : t.sizes().vec()));
+    blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
+  };
+  for (auto& [name, l] : lora_layers(model)) {
+    add("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
+    add("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
+    if (l->iec_beta_a.defined()) {
+      add("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
+      add("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
+    }
+  }
+  write_safetensors(dir / "adapter_model.safetensors", blobs, {{"format", "pt"}});
+  const nlohmann::json config = {{"peft_type", "LORA"},
+                                 {"task_type", "CAUSAL_LM"},
+                                 {"base_model_name_or_path", base_model},
+                                 {"r", lora.rank},
+                                 {"lora_alpha", lora.alpha},
+                                 {"lora_dropout", 0.0},
+                                 {"bias", "none"},
+                                 {"fan_in_fan_out", false},
+                                 {"inference_mode", true},
+                                 {"target_modules", lora.targets},
+                                 {"irqlora", {{"iec", lora.iec}, {"quantization", quant}}}};
+  write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
+}
+
+}  // namespace irq

@@ -1,0 +1,82 @@
+// LoRA / IEC-LoRA finetuning over a frozen (quantized or full-precision)
+// base, as QLoRA/IR-QLoRA train: AdamW (weight decay 0), constant LR with
+// linear warmup (HF get_constant_schedule_with_warmup; cosine optional),
+// gradient clipping, gradient accumulation, length-grouped batches with right
+// padding, loss on target tokens only, seeded. Metrics go to a sink each step.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/progress.h"
+#include "model/model_loader.h"
+#include "train/alpaca_data.h"
+
+namespace irq {
+
+struct LoraConfig {
+  int64_t rank = 64;
+  double alpha = 16;
+  bool iec = true;
+  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  uint64_t seed = 0;
+};
+
+struct TrainConfig {
+  int64_t steps = 100, batch = 4, accum = 1;
+  double lr = 2e-4, warmup_ratio = 0.03, max_grad_norm = 0.3, weight_decay = 0.0;
+  std::string schedule = "constant";  // or "cosine"
+  int64_t source_max_len = 384, target_max_len = 128;
+  uint64_t seed = 42;
+};
+
+struct TrainMetrics {
+  int64_t step = 0;  // 1-based optimizer step
+  double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;
+};
+
+class MetricsSink {
+ public:
+  virtual ~MetricsSink() = default;
+  virtual void on_step(const TrainMetrics& m) = 0;
+};
+
+// Adds LoRA (IEC-LoRA) to the target projections of every decoder layer.
+void add_lora(LlamaForCausalLM& model, const LoraConfig& config);
+std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model);
+
+class Trainer {
+ public:
+  Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink = nullptr);
+  // Runs optimizer steps until `steps` (the config's when 0) or cancel.
+  void run(int64_t steps = 0, const CancelToken* cancel = nullptr);
+  int64_t step() const { return step_; }
+  double lr_at(int64_t step) const;  // the schedule, step 0-based
+  const std::vector<double>& losses() const { return losses_; }
+
+ private:
+  std::vector<size_t> next_batch();
+  LlamaForCausalLM model_;
+  std::vector<TrainExample> data_;
+  TrainConfig config_;
+  MetricsSink* sink_;
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<std::vector<size_t>> order_;  // batches of the current epoch
+  size_t cursor_ = 0;
+  int64_t epoch_ = 0, step_ = 0;
+  std::vector<double> losses_;
+};
+
+// adapter_config.json (peft LoRA config + an "irqlora" section with IEC and
+// the quantization settings) and adapter_model.safetensors with peft keys
+// (base_model.model.<module>.lora_A.weight, ...) and the IEC scalars
+// (<module>.iec_beta_a / iec_beta_b); written atomically.
+void save_adapter(const std::filesystem::path& dir, LlamaForCausalLM& model, const LoraConfig& lora,
+                  const std::string& base_model, const nlohmann::json& quant);
+
+}  // namespace irq

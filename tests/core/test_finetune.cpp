@@ -1,0 +1,157 @@
+// Finetuning: Alpaca data and the prompt template, target-only labels and
+// truncation, the LR schedule, loss going down for LoRA and IEC-LoRA on a
+// full-precision, a 4-bit (ICQ-NF4) and a 2-bit (ICQ-INT2) base, seeded
+// reproducibility, and adapter files in the PEFT layout.
+#include "support/test_support.h"
+
+#include <nlohmann/json.hpp>
+
+#include "io/safetensors.h"
+#include "plugin/plugin_loader.h"
+#include "quant/quantize_model.h"
+#include "train/trainer.h"
+
+using irq::ErrorKind;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Loss after training relative to the first steps: the tiny model must learn.
+constexpr double kMaxFinalLossRatio = 0.8;
+
+std::vector<irq::TrainExample> examples(const irq::Tokenizer& tok) {
+  std::vector<irq::TrainExample> out;
+  for (const auto& r : irq::load_alpaca(irq::test::fixtures() / "alpaca_tiny.json"))
+    out.push_back(irq::tokenize_example(r, tok, 384, 128));
+  return out;
+}
+
+struct Run {
+  std::vector<double> losses;
+};
+
+Run train(const std::string& quant, bool iec, int64_t steps = 40) {
+  auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
+  if (!quant.empty()) {
+    irq::ModelQuantOptions o;
+    o.settings = irq::QuantSettings::for_method(quant);
+    if (quant == "int2") o.settings.block_size = 32;
+    irq::quantize_model(loaded, o);
+  }
+  irq::LoraConfig lora;
+  lora.rank = 8;
+  lora.alpha = 16;
+  lora.iec = iec;
+  irq::add_lora(loaded.model, lora);
+  irq::TrainConfig c;
+  c.steps = steps;
+  c.batch = 4;
+  c.lr = 5e-3;
+  irq::Trainer t(loaded.model, examples(loaded.require_tokenizer()), c);
+  t.run();
+  return {t.losses()};
+}
+
+double mean(const std::vector<double>& v, size_t from, size_t to) {
+  double s = 0;
+  for (size_t i = from; i < to; ++i) s += v[i];
+  return s / static_cast<double>(to - from);
+}
+
+}  // namespace
+
+class TestFinetune : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+
+ private Q_SLOTS:
+  void initTestCase() { irq::ensure_plugins_loaded(); }
+
+  void alpaca_files_and_template() {
+    const auto a = irq::load_alpaca(irq::test::fixtures() / "alpaca_tiny.json");
+    QCOMPARE(a.size(), size_t(16));
+    const auto b = irq::load_alpaca(irq::test::fixtures() / "alpaca_tiny.jsonl");
+    QCOMPARE(b.size(), size_t(4));
+    QCOMPARE(b[2].input, a[2].input);
+    const std::string p = irq::alpaca_prompt(a[0]);
+    QVERIFY(p.rfind("Below is an instruction that describes a task. Write a response", 0) == 0);
+    QVERIFY(p.size() > 15 && p.compare(p.size() - 14, 14, "### Response: ") == 0);
+    QVERIFY(irq::alpaca_prompt(a[2]).find("paired with an input") != std::string::npos);
+    const fs::path bad = fs::path(tmp_.path().toStdString()) / "bad.jsonl";
+    irq::test::write_file(bad, "{\"instruction\": \"x\", \"output\": \"y\"}\n{\"instruction\": 3, \"output\": \"y\"}\n");
+    QVERIFY(irq::test::throws_error([&] { irq::load_alpaca(bad); }, ErrorKind::kInvalidInput, {"bad.jsonl: line 2", "\"instruction\""}));
+  }
+
+  void labels_cover_the_target_only() {
+    auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    const auto& tok = loaded.require_tokenizer();
+    const auto recs = irq::load_alpaca(irq::test::fixtures() / "alpaca_tiny.json");
+    const auto e = irq::tokenize_example(recs[0], tok, 384, 128);
+    QCOMPARE(e.input_ids.front(), tok.bos_id());
+    QCOMPARE(e.input_ids.back(), tok.eos_id());
+    const auto src = tok.encode(irq::alpaca_prompt(recs[0]), true);
+    for (size_t i = 0; i < e.labels.size(); ++i) QCOMPARE(e.labels[i], i < src.size() ? int64_t(-100) : e.input_ids[i]);
+    const auto cut = irq::tokenize_example(recs[0], tok, 10, 3);
+    QCOMPARE(cut.input_ids.size(), size_t(13));  // 10 source + 3 target (EOS cut off)
+  }
+
+  void learning_rate_schedule() {
+    auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::LoraConfig lora;
+    lora.rank = 8;  // the default 64 exceeds this tiny model's k/v width (32): refused, see test_iec_lora
+    irq::add_lora(loaded.model, lora);
+    irq::TrainConfig c;
+    c.steps = 100;
+    c.lr = 2e-4;
+    irq::Trainer t(loaded.model, examples(loaded.require_tokenizer()), c);
+    QCOMPARE(t.lr_at(0), 0.0);  // 3 warmup steps, HF constant-with-warmup
+    QCOMPARE(t.lr_at(1), 2e-4 / 3);
+    QCOMPARE(t.lr_at(3), 2e-4);
+    QCOMPARE(t.lr_at(99), 2e-4);
+  }
+
+  void loss_goes_down_data() {
+    QTest::addColumn<QString>("quant");
+    QTest::addColumn<bool>("iec");
+    for (const char* q : {"", "nf4", "int2"})
+      for (bool iec : {false, true})
+        QTest::newRow((std::string(*q ? q : "fp") + (iec ? " IEC-LoRA" : " LoRA")).c_str()) << QString(q) << iec;
+  }
+  void loss_goes_down() {
+    QFETCH(QString, quant);
+    QFETCH(bool, iec);
+    const auto r = train(quant.toStdString(), iec);
+    const double first = mean(r.losses, 0, 5), last = mean(r.losses, r.losses.size() - 5, r.losses.size());
+    qInfo("%s %s: loss %.3f -> %.3f over %zu steps", quant.isEmpty() ? "fp" : qPrintable(quant), iec ? "IEC-LoRA" : "LoRA", first,
+          last, r.losses.size());
+    QVERIFY(last < kMaxFinalLossRatio * first);
+  }
+
+  void seeded_runs_repeat() {
+    const auto a = train("nf4", true, 8), b = train("nf4", true, 8);
+    QCOMPARE(a.losses, b.losses);
+  }
+
+  void adapter_in_peft_layout() {
+    auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::LoraConfig lora;
+    lora.rank = 8;
+    irq::add_lora(loaded.model, lora);
+    const fs::path dir = fs::path(tmp_.path().toStdString()) / "adapter";
+    irq::save_adapter(dir, loaded.model, lora, "tiny_llama", {{"method", "nf4"}});
+    const auto cfg = nlohmann::json::parse(irq::test::read_file(dir / "adapter_config.json"));
+    QCOMPARE(cfg["peft_type"].get<std::string>(), std::string("LORA"));
+    QCOMPARE(cfg["r"].get<int>(), 8);
+    QCOMPARE(cfg["irqlora"]["iec"].get<bool>(), true);
+    const auto f = irq::SafetensorsFile::open(dir / "adapter_model.safetensors");
+    const auto* a = f.find("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
+    QVERIFY(a != nullptr);
+    QCOMPARE(a->shape, (std::vector<int64_t>{8, 64}));
+    QVERIFY(f.find("base_model.model.model.layers.1.mlp.down_proj.lora_B.weight") != nullptr);
+    QVERIFY(f.find("base_model.model.model.layers.1.mlp.down_proj.iec_beta_a") != nullptr);
+    QCOMPARE(f.tensors().size(), size_t(2 * 7 * 4));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestFinetune)
+#include "test_finetune.moc"

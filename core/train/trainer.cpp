@@ -14,6 +14,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/safetensors.h"
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
 #include "quant/model_quantizer.h"
@@ -86,25 +87,86 @@ double Trainer::lr_at(int64_t step) const {
 }
 
 std::vector<size_t> Trainer::next_batch() {
-  if (cursor_ >= order_.size()) {  // a new epoch: shuffle, then sort by length inside megabatches (HF group_by_length)
-    std::vector<size_t> idx(data_.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    std::mt19937_64 rng(config_.seed + static_cast<uint64_t>(epoch_));
-    std::shuffle(idx.begin(), idx.end(), rng);
-    const size_t mega = static_cast<size_t>(config_.batch) * 50;
-    for (size_t m = 0; m < idx.size(); m += mega) {
-      const auto end = idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), m + mega));
-      std::stable_sort(idx.begin() + static_cast<std::ptrdiff_t>(m), end,
-                       [&](size_t a, size_t b) { return data_[a].input_ids.size() > data_[b].input_ids.size(); });
-    }
-    order_.clear();
-    for (size_t b = 0; b < idx.size(); b += static_cast<size_t>(config_.batch))
-      order_.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(b),
-                          idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), b + static_cast<size_t>(config_.batch))));
+  if (cursor_ >= order_.size()) {
+    build_epoch(epoch_);
     cursor_ = 0;
     ++epoch_;
   }
   return order_[cursor_++];
+}
+
+// The batches of one epoch: a seeded shuffle, then lengths sorted inside
+// megabatches of 50 batches (HF group_by_length). Derived from the seed and
+// the epoch alone, so a checkpoint stores only (epoch, cursor).
+void Trainer::build_epoch(int64_t epoch) {
+  std::vector<size_t> idx(data_.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::mt19937_64 rng(config_.seed + static_cast<uint64_t>(epoch));
+  std::shuffle(idx.begin(), idx.end(), rng);
+  const size_t mega = static_cast<size_t>(config_.batch) * 50;
+  for (size_t m = 0; m < idx.size(); m += mega) {
+    const auto end = idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), m + mega));
+    std::stable_sort(idx.begin() + static_cast<std::ptrdiff_t>(m), end,
+                     [&](size_t a, size_t b) { return data_[a].input_ids.size() > data_[b].input_ids.size(); });
+  }
+  order_.clear();
+  for (size_t b = 0; b < idx.size(); b += static_cast<size_t>(config_.batch))
+    order_.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(b),
+                        idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), b + static_cast<size_t>(config_.batch))));
+}
+
+void Trainer::save_checkpoint(const fs::path& dir) const {
+  fs::path tmp = dir;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  try {
+    fs::create_directories(tmp);
+    std::vector<torch::Tensor> keep;
+    std::vector<TensorBlob> blobs;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      keep.push_back(params_[i].detach().to(torch::kCPU, torch::kFloat32).contiguous());
+      blobs.push_back({"param." + std::to_string(i), DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
+    }
+    write_safetensors(tmp / "trainable.safetensors", blobs);
+    torch::save(*optimizer_, (tmp / "optimizer.pt").string());
+    const nlohmann::json state = {{"step", step_}, {"epoch", epoch_}, {"cursor", cursor_}, {"params", params_.size()},
+                                  {"losses", losses_}, {"seed", config_.seed}};
+    write_text_atomic(tmp / "trainer_state.json", state.dump(2) + "\n");
+    if (fs::exists(dir)) fs::remove_all(dir);
+    fs::rename(tmp, dir);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    throw make_error(ErrorKind::kIo, dir.string(), e.what());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+void Trainer::load_checkpoint(const fs::path& dir) {
+  std::ifstream in(dir / "trainer_state.json");
+  const auto state = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (state.is_discarded() || !state.contains("step"))
+    throw make_error(ErrorKind::kInvalidInput, (dir / "trainer_state.json").string(), "not a finetune checkpoint");
+  if (state.value("params", size_t(0)) != params_.size())
+    throw make_error(ErrorKind::kInvalidInput, dir.string(), "was saved with " + state["params"].dump() + " trainable tensors, this run has " +
+                                                                 std::to_string(params_.size()) + " (different LoRA settings?)");
+  const auto file = SafetensorsFile::open(dir / "trainable.safetensors");
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const auto* info = file.find("param." + std::to_string(i));
+    if (!info || !params_[i].sizes().equals(info->shape))
+      throw make_error(ErrorKind::kInvalidInput, file.path().string(), "tensor param." + std::to_string(i) + " is missing or has another shape");
+    params_[i].copy_(tensor_view(file, *info));
+  }
+  torch::load(*optimizer_, (dir / "optimizer.pt").string());
+  step_ = state["step"].get<int64_t>();
+  epoch_ = state["epoch"].get<int64_t>();
+  cursor_ = state["cursor"].get<size_t>();
+  losses_ = state["losses"].get<std::vector<double>>();
+  order_.clear();
+  if (epoch_ > 0) build_epoch(epoch_ - 1);  // the epoch in progress
 }
 
 void Trainer::run(int64_t steps, const CancelToken* cancel) {

@@ -58,8 +58,15 @@ class Trainer {
   double lr_at(int64_t step) const;  // the schedule, step 0-based
   const std::vector<double>& losses() const { return losses_; }
 
+  // Checkpoint: LoRA/IEC tensors (safetensors), AdamW state, step and data
+  // position, written to a temporary folder renamed into `dir`. Resuming
+  // continues the loss trajectory of an uninterrupted run.
+  void save_checkpoint(const std::filesystem::path& dir) const;
+  void load_checkpoint(const std::filesystem::path& dir);
+
  private:
   std::vector<size_t> next_batch();
+  void build_epoch(int64_t epoch);
   LlamaForCausalLM model_;
   std::vector<TrainExample> data_;
   TrainConfig config_;
@@ -68,7 +75,7 @@ class Trainer {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<std::vector<size_t>> order_;  // batches of the current epoch
   size_t cursor_ = 0;
-  int64_t epoch_ = 0, step_ = 0;
+  int64_t epoch_ = 0, step_ = 0;  // epoch_: epochs started
   std::vector<double> losses_;
 };
 

@@ -5,6 +5,7 @@
 set -u
 irq="$1"; fixtures="$2"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+export IRQ_RUNS_DB="$tmp/first-runs.sqlite"  # never the user's database
 passed=0; failed=0
 
 check() {  # check NAME EXPECTED_EXIT REGEX -- command...
@@ -80,6 +81,12 @@ check "runs compare"        0 "config /quant/method +- +\"nf4\""  -- "$irq" runs
 check "runs delete"         0 "deleted run 3"                -- "$irq" runs delete 3
 check "runs show missing"   4 "no run 3"                     -- "$irq" runs show 3
 check "bench mmlu"          0 "ratio shared / full"          -- "$irq" bench mmlu "$fixtures/tiny_llama" --data "$mmlu" --questions 2 --device cpu
+
+check "finetune nf4 iec"    0 "finetuned 6 steps: loss"      -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 6 --save-every 3 --lr 5e-3 --out "$tmp/ft" --device cpu
+check "finetune files"      0 "adapter_model.safetensors"    -- ls "$tmp/ft/adapter" "$tmp/ft/checkpoint-3" "$tmp/ft/checkpoint-6"
+check "finetune resume"     0 "resumed from .*checkpoint-6 \(step 6\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ft" --resume --device cpu
+check "finetune bad rank"   2 "rank 64 does not divide d_out = 32" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --steps 1 --out "$tmp/ft2" --device cpu
+check "runs show finetune"  0 "metric +loss"                 -- "$irq" runs show 4
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -32,16 +32,30 @@ torch::Tensor iec_lora_delta(const torch::Tensor& x, const torch::Tensor& A, con
   return y * scaling;
 }
 
+torch::Tensor iec_group_mean_matrix(int64_t r, int64_t d_in, const torch::TensorOptions& opts) {
+  // Row i averages inputs [i*d_in/r, (i+1)*d_in/r).
+  return torch::kron(torch::eye(r, opts), torch::full({1, d_in / r}, 1.0 / static_cast<double>(d_in / r), opts));
+}
+
+torch::Tensor iec_repeat_matrix(int64_t r, int64_t d_out, const torch::TensorOptions& opts) {
+  // Row j picks code j / (d_out/r).
+  return torch::kron(torch::eye(r, opts), torch::ones({d_out / r, 1}, opts));
+}
+
 std::pair<torch::Tensor, torch::Tensor> fold_iec(const torch::Tensor& A, const torch::Tensor& B, const torch::Tensor& beta_a,
                                                  const torch::Tensor& beta_b) {
   const int64_t r = A.size(0), d_in = A.size(1), d_out = B.size(0);
-  auto opts = A.options();
-  // G (r, d_in): row i averages inputs [i*d_in/r, (i+1)*d_in/r); R (d_out, r): row j picks code j / (d_out/r).
-  auto G = torch::kron(torch::eye(r, opts), torch::full({1, d_in / r}, 1.0 / static_cast<double>(d_in / r), opts));
-  auto R = torch::kron(torch::eye(r, opts), torch::ones({d_out / r, 1}, opts));
-  auto A2 = beta_a.defined() ? A + beta_a * G : A.clone();
-  auto B2 = beta_b.defined() ? B + beta_b * R : B.clone();
+  auto A2 = beta_a.defined() ? A + beta_a * iec_group_mean_matrix(r, d_in, A.options()) : A.clone();
+  auto B2 = beta_b.defined() ? B + beta_b * iec_repeat_matrix(r, d_out, B.options()) : B.clone();
   return {A2, B2};
+}
+
+torch::Tensor iec_lora_delta_folded(const torch::Tensor& x, const torch::Tensor& A, const torch::Tensor& B,
+                                    const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
+                                    const torch::Tensor& R, double scaling) {
+  const auto A2 = beta_a.defined() ? A + beta_a * G : A;
+  const auto B2 = beta_b.defined() ? B + beta_b * R : B;
+  return torch::matmul(torch::matmul(x, A2.t()), B2.t()) * scaling;
 }
 
 }  // namespace irq

@@ -28,4 +28,16 @@ torch::Tensor iec_lora_delta(const torch::Tensor& x, const torch::Tensor& A, con
 std::pair<torch::Tensor, torch::Tensor> fold_iec(const torch::Tensor& A, const torch::Tensor& B, const torch::Tensor& beta_a,
                                                  const torch::Tensor& beta_b);
 
+// The group-mean matrix G (r, d_in) and the repeat matrix R (d_out, r).
+torch::Tensor iec_group_mean_matrix(int64_t rank, int64_t d_in, const torch::TensorOptions& options);
+torch::Tensor iec_repeat_matrix(int64_t rank, int64_t d_out, const torch::TensorOptions& options);
+
+// The same delta computed through the fold: x (A + beta_a G)^T (B + beta_b R)^T
+// * scaling. Two small (r x d) additions replace the per-token group mean and
+// repeat, so IEC costs what plain LoRA costs; gradients reach A, B and the
+// betas through the fold. G and R are precomputed by the caller.
+torch::Tensor iec_lora_delta_folded(const torch::Tensor& x, const torch::Tensor& A, const torch::Tensor& B,
+                                    const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
+                                    const torch::Tensor& R, double scaling);
+
 }  // namespace irq

@@ -27,7 +27,8 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
                    : torch::nn::functional::linear(x, weight, bias);
   if (!lora_A) return out;
   const auto lora_dtype = lora_A->weight.scalar_type();
-  auto delta = iec_lora_delta(x.to(lora_dtype), lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, lora_scaling);
+  auto delta = iec_lora_delta_folded(x.to(lora_dtype), lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R,
+                                     lora_scaling);
   return out + delta.to(out.scalar_type());
 }
 
@@ -47,6 +48,8 @@ void LinearImpl::enable_lora(int64_t rank, double alpha, bool iec, const torch::
   if (iec) {
     iec_beta_a = register_parameter("iec_beta_a", torch::zeros({}, options));
     iec_beta_b = register_parameter("iec_beta_b", torch::zeros({}, options));
+    iec_G = iec_group_mean_matrix(rank, in_features, options);
+    iec_R = iec_repeat_matrix(rank, out_features, options);
   }
   lora_scaling = alpha / static_cast<double>(rank);
 }

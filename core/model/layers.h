@@ -36,6 +36,7 @@ struct LinearImpl : torch::nn::Module {
   std::shared_ptr<QuantizedWeight> quant;
   std::shared_ptr<LinearImpl> lora_A, lora_B;  // (r, in), (out, r)
   torch::Tensor iec_beta_a, iec_beta_b;        // 0-dim; undefined for plain LoRA
+  torch::Tensor iec_G, iec_R;                  // fixed group-mean / repeat matrices (not parameters)
   double lora_scaling = 0;
   int64_t in_features = 0, out_features = 0;
 };

@@ -45,6 +45,15 @@ class TestIecLora : public QObject {
     QVERIFY(irq::test::max_abs_diff(plain, g.get("y"), "folded plain LoRA vs IEC") < 1e-10);
   }
 
+  void folded_path_equals_the_formula() {
+    const auto g = golden();
+    const auto A = g.get("A"), B = g.get("B");
+    const auto G = irq::iec_group_mean_matrix(8, 64, A.options()), R = irq::iec_repeat_matrix(8, 32, A.options());
+    const auto y = irq::iec_lora_delta_folded(g.get("x"), A, B, g.get("beta_a")[0], g.get("beta_b")[0], G, R,
+                                              g.get("scaling")[0].item<double>());
+    QVERIFY(irq::test::max_abs_diff(y, g.get("y"), "folded IEC-LoRA vs oracle") < 1e-12);
+  }
+
   void gradients_match_finite_differences() {
     const auto g = golden();
     auto x = g.get("x");
@@ -52,8 +61,9 @@ class TestIecLora : public QObject {
     for (auto& p : params) p.set_requires_grad(true);
     const double scaling = g.get("scaling")[0].item<double>();
     const auto w = torch::randn({3, 5, 32}, torch::kFloat64);  // a fixed random cotangent
-    auto loss_of = [&](const std::vector<torch::Tensor>& p) {
-      return (irq::iec_lora_delta(x, p[0], p[1], p[2], p[3], scaling) * w).sum();
+    const auto G = irq::iec_group_mean_matrix(8, 64, x.options()), R = irq::iec_repeat_matrix(8, 32, x.options());
+    auto loss_of = [&](const std::vector<torch::Tensor>& p) {  // the folded path the layers train through
+      return (irq::iec_lora_delta_folded(x, p[0], p[1], p[2], p[3], G, R, scaling) * w).sum();
     };
     const auto grads = torch::autograd::grad({loss_of(params)}, params);
     torch::NoGradGuard no_grad;

@@ -15,6 +15,7 @@
 #include "common/atomic_file.h"
 #include "eval/mmlu_eval.h"
 #include "eval/perplexity.h"
+#include "train/trainer.h"
 
 namespace irq::cli {
 
@@ -31,9 +32,6 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int run_mmlu(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR (the MMLU folder with dev/ and test/) is required");
-  if (args.has("adapter"))
-    throw make_error(ErrorKind::kUnsupported, "--adapter " + args.str("adapter"),
-                     "adapters are not supported yet: they arrive with the finetune engine");
   MmluOptions o;
   o.shots = static_cast<int>(args.integer("shots"));
   o.max_tokens = args.integer("max-tokens");
@@ -45,6 +43,11 @@ int run_mmlu(const ParsedArgs& args) {
                            {"max_tokens", o.max_tokens}, {"subjects", args.str("subjects")}, {"shared_header", o.shared_header}};
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   config["quant"] = quantize_for_cli(loaded, args);
+  if (args.has("adapter")) {  // LoRA / IEC-LoRA on the base it was trained on
+    const auto quant = load_adapter(args.str("adapter"), loaded);
+    if (config["quant"].is_null()) config["quant"] = quant;
+    config["adapter"] = std::filesystem::absolute(args.str("adapter")).string();
+  }
   RunRecorder rec(args, "eval-mmlu", args.positional[0], config, loaded.model->options().device().str());
   return rec.record([&] {
     ProgressBar bar;
@@ -107,7 +110,7 @@ Verb eval_mmlu_verb() {
                   {"full-prompts", "", "run every prompt in full (no shared k-shot cache)", ""},
                   {"out", "FILE", "results JSON", ""},
                   {"answers", "FILE", "per-question CSV", ""},
-                  {"adapter", "DIR", "LoRA/IEC adapter (arrives with the finetune engine)", ""}};
+                  {"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

@@ -18,6 +18,7 @@
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
 #include "quant/model_quantizer.h"
+#include "quant/quantize_model.h"
 
 namespace irq {
 
@@ -232,7 +233,15 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
     keep.push_back(t.detach().to(torch::kCPU, torch::kFloat32).contiguous().reshape(t.dim() == 0 ? std::vector<int64_t>{1} : t.sizes().vec()));
     blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   };
+  std::vector<std::vector<uint8_t>> tau_bytes;
+  tau_bytes.reserve(lora_layers(model).size());
   for (auto& [name, l] : lora_layers(model)) {
+    if (l->quantized() && l->quant->tau_q.numel() > 0) {  // the base's ICQ offsets, for the check at load
+      const auto q = l->quant->to_host();
+      tau_bytes.push_back(q.tau_q);
+      blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
+      add("irqlora.base." + name + ".tau_scale", l->quant->tau_scale);
+    }
     add("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
     add("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
     if (l->iec_beta_a.defined()) {
@@ -253,6 +262,66 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
                                  {"target_modules", lora.targets},
                                  {"irqlora", {{"iec", lora.iec}, {"quantization", quant}}}};
   write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
+}
+
+nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
+  const fs::path cfg_path = dir / "adapter_config.json";
+  std::ifstream in(cfg_path);
+  if (!in) throw make_error(ErrorKind::kNotFound, cfg_path.string(), "cannot open the adapter config");
+  const auto cfg = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (cfg.is_discarded() || cfg.value("peft_type", "") != "LORA")
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "not a LoRA adapter config (peft_type LORA)");
+  LoraConfig lora;
+  nlohmann::json quant = nullptr;
+  try {
+    lora.rank = cfg.at("r").get<int64_t>();
+    lora.alpha = cfg.at("lora_alpha").get<double>();
+    lora.targets = cfg.at("target_modules").get<std::vector<std::string>>();
+    if (cfg.contains("irqlora")) {
+      lora.iec = cfg["irqlora"].value("iec", false);
+      quant = cfg["irqlora"].value("quantization", nlohmann::json(nullptr));
+    } else {
+      lora.iec = false;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
+  }
+  const auto file = SafetensorsFile::open(dir / "adapter_model.safetensors");
+  if (!quant.is_null()) {
+    bool quantized = false;
+    for (const auto& m : loaded.model->named_modules("", false))
+      if (auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = true;
+    if (!quantized) {
+      ModelQuantOptions o;
+      o.settings = QuantSettings::from_json(quant, cfg_path.string());
+      o.targets = lora.targets;
+      quantize_model(loaded, o);
+    }
+  }
+  add_lora(loaded.model, lora);
+  torch::NoGradGuard no_grad;
+  auto fill = [&](const std::string& key, torch::Tensor& t) {
+    const auto* info = file.find(key);
+    const int64_t want = t.numel();
+    if (!info || info->numel() != want)
+      throw make_error(ErrorKind::kInvalidInput, file.path().string(), "tensor '" + key + "' is missing or has the wrong size");
+    t.copy_(tensor_view(file, *info).reshape(t.sizes()));
+  };
+  for (auto& [name, l] : lora_layers(loaded.model)) {
+    fill("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
+    fill("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
+    if (l->iec_beta_a.defined()) {
+      fill("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
+      fill("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
+    }
+    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized()) {
+      const auto rebuilt = l->quant->tau_q.to(torch::kCPU);
+      if (!rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
+        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
+                         "the quantized base differs from the one the adapter was trained on (tau of " + name + ")");
+    }
+  }
+  return quant;
 }
 
 }  // namespace irq

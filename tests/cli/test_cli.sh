@@ -69,7 +69,7 @@ mmlu="$fixtures/mmlu_tiny"
 check "eval mmlu"           0 "overall \(micro\) +[0-9.]+%  \([0-9]+/10\)" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --out "$tmp/mmlu.json" --answers "$tmp/mmlu.csv" --device cpu
 check "eval mmlu quantized" 0 "ICQ-NF4 .* base: entropy"    -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --quant nf4 --device cpu
 check "eval mmlu bad data"  4 "no test/ folder"              -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$tmp"
-check "eval mmlu adapter"   5 "arrive with the finetune"     -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
+check "eval mmlu no adapter" 4 "cannot open the adapter config" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
 printf 'Once upon a time, the robot counted the birds on the roof. Every morning it opened the window.\n' > "$tmp/text.txt"
 check "eval ppl"            0 "perplexity [0-9.]+ "         -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/text.txt" --window 16 --stride 8
 check "runs list"           0 "3 +eval-ppl +finished"        -- "$irq" runs list
@@ -87,6 +87,7 @@ check "finetune files"      0 "adapter_model.safetensors"    -- ls "$tmp/ft/adap
 check "finetune resume"     0 "resumed from .*checkpoint-6 \(step 6\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ft" --resume --device cpu
 check "finetune bad rank"   2 "rank 64 does not divide d_out = 32" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --steps 1 --out "$tmp/ft2" --device cpu
 check "runs show finetune"  0 "metric +loss"                 -- "$irq" runs show 4
+check "eval with adapter"   0 "overall \(micro\)"          -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --adapter "$tmp/ft/adapter" --device cpu
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -174,6 +174,38 @@ class TestFinetune : public QObject {
     QVERIFY(diff < 1e-6);
   }
 
+  void adapter_reloads_onto_the_same_base() {
+    auto trained = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::ModelQuantOptions o;
+    o.settings = irq::QuantSettings::for_method("nf4");
+    irq::quantize_model(trained, o);
+    irq::LoraConfig lora;
+    lora.rank = 8;
+    irq::add_lora(trained.model, lora);
+    irq::TrainConfig c;
+    c.steps = 5;
+    c.lr = 5e-3;
+    irq::Trainer t(trained.model, examples(trained.require_tokenizer()), c);
+    t.run();
+    const fs::path dir = fs::path(tmp_.path().toStdString()) / "reload";
+    irq::save_adapter(dir, trained.model, lora, "tiny_llama", o.settings.to_json());
+    QVERIFY(irq::SafetensorsFile::open(dir / "adapter_model.safetensors").find("irqlora.base.model.layers.0.self_attn.q_proj.tau_q"));
+
+    auto fresh = irq::load_model(irq::test::fixtures() / "tiny_llama");  // full precision: the adapter's base is rebuilt
+    const auto quant = irq::load_adapter(dir, fresh);
+    QCOMPARE(quant["method"].get<std::string>(), std::string("nf4"));
+    const auto ids = torch::tensor({1, 40, 300, 17, 5}).view({1, -1});
+    torch::NoGradGuard no_grad;
+    QVERIFY(irq::test::max_abs_diff(fresh.model->forward(ids), trained.model->forward(ids), "reloaded adapter") < 1e-6);
+
+    auto cfg = nlohmann::json::parse(irq::test::read_file(dir / "adapter_config.json"));
+    cfg["irqlora"]["quantization"]["lambda"] = 0.3;  // another base than the one trained on
+    irq::test::write_file(dir / "adapter_config.json", cfg.dump());
+    auto other = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    QVERIFY(irq::test::throws_error([&] { irq::load_adapter(dir, other); }, ErrorKind::kInvalidInput,
+                                    {"adapter_model.safetensors", "differs from the one the adapter was trained on"}));
+  }
+
   void adapter_in_peft_layout() {
     auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
     irq::LoraConfig lora;

@@ -71,6 +71,7 @@ int run(const ParsedArgs& args) {
   c.seed = static_cast<uint64_t>(args.integer("seed"));
   c.source_max_len = args.integer("source-max-len");
   c.target_max_len = args.integer("target-max-len");
+  if (args.str("gradient-checkpointing") != "auto") c.gradient_checkpointing = args.str("gradient-checkpointing") == "on" ? 1 : 0;
   LoraConfig lora;
   lora.rank = args.integer("rank");
   lora.alpha = args.number("alpha");
@@ -149,6 +150,7 @@ Verb finetune_verb() {
                   {"source-max-len", "N", "prompt tokens kept", "384"},
                   {"target-max-len", "N", "response tokens kept", "128"},
                   {"save-every", "N", "checkpoint every N steps (0: at the end)", "0"},
+                  {"gradient-checkpointing", "MODE", "recompute decoder layers in backward: on, off, auto (on for CUDA)", "auto"},
                   {"resume", "", "continue from the latest OUT/checkpoint-N", ""}};
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

@@ -62,6 +62,58 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const StepC
   return h + mlp(post_attention_layernorm(h));
 }
 
+namespace {
+
+// Activation checkpointing of one decoder layer: the forward runs without
+// recording the graph; the backward re-runs it with grad enabled from the
+// saved input and back-propagates through it (parameters' gradients
+// accumulate as usual).
+struct CheckpointFn : torch::autograd::Function<CheckpointFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t layer_ptr,
+                               const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask, bool has_mask,
+                               bool is_causal) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["layer"] = layer_ptr;
+    ctx->saved_data["cos"] = cos;
+    ctx->saved_data["sin"] = sin;
+    ctx->saved_data["mask"] = mask;
+    ctx->saved_data["has_mask"] = has_mask;
+    ctx->saved_data["is_causal"] = is_causal;
+    torch::NoGradGuard no_grad;
+    StepContext step;
+    step.cos = cos;
+    step.sin = sin;
+    if (has_mask) step.mask = mask;
+    step.is_causal = is_causal;
+    return reinterpret_cast<LlamaDecoderLayerImpl*>(layer_ptr)->forward(x, step);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    auto x = ctx->get_saved_variables()[0].detach().requires_grad_(true);
+    StepContext step;
+    step.cos = ctx->saved_data["cos"].toTensor();
+    step.sin = ctx->saved_data["sin"].toTensor();
+    if (ctx->saved_data["has_mask"].toBool()) step.mask = ctx->saved_data["mask"].toTensor();
+    step.is_causal = ctx->saved_data["is_causal"].toBool();
+    auto* layer = reinterpret_cast<LlamaDecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    torch::AutoGradMode enable(true);
+    auto out = layer->forward(x, step);
+    torch::autograd::backward({out}, {grads[0]});
+    return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor checkpointed_layer(const torch::Tensor& x, LlamaDecoderLayerImpl* layer, const StepContext& step) {
+  // The graph must see the layer as differentiable even when its input is not
+  // (a frozen embedding): otherwise the adapters inside get no gradient
+  // (what HF's enable_input_require_grads is for).
+  const torch::Tensor input = x.requires_grad() ? x : x.detach().requires_grad_(true);
+  const bool has_mask = step.mask.defined();
+  const auto mask = has_mask ? step.mask : torch::empty({0}, x.options().dtype(torch::kBool));
+  return CheckpointFn::apply(input, reinterpret_cast<int64_t>(layer), step.cos, step.sin, mask, has_mask, step.is_causal);
+}
+
 LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c, const torch::TensorOptions& options) : config(c), rotary(c) {
   embed_tokens = register_module("embed_tokens", Embedding(c.vocab_size, c.hidden_size, options));
   layers = register_module("layers", torch::nn::ModuleList());
@@ -94,7 +146,11 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& input_ids, KvCache* c
   }
 
   auto h = embed_tokens(input_ids);  // (B, T, C)
-  for (const auto& layer : *layers) h = layer->as<LlamaDecoderLayer>()->forward(h, step);
+  const bool checkpoint = gradient_checkpointing && cache == nullptr && torch::GradMode::is_enabled();
+  for (const auto& layer : *layers) {
+    auto* l = layer->as<LlamaDecoderLayer>();
+    h = checkpoint ? checkpointed_layer(h, l, step) : l->forward(h, step);
+  }
   if (cache != nullptr) cache->length = S;
   return norm(h);
 }

@@ -52,6 +52,9 @@ struct LlamaDecoderLayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
+// One decoder layer under activation checkpointing (see LlamaModelImpl).
+torch::Tensor checkpointed_layer(const torch::Tensor& x, LlamaDecoderLayerImpl* layer, const StepContext& step);
+
 struct LlamaModelImpl : torch::nn::Module {
   LlamaModelImpl(const LlamaConfig& config, const torch::TensorOptions& options);
   // input_ids (B, T) int64 -> final hidden states (B, T, C).
@@ -62,6 +65,9 @@ struct LlamaModelImpl : torch::nn::Module {
   RMSNorm norm{nullptr};
   LlamaConfig config;
   RotaryEmbedding rotary;
+  // Training without a cache: keep only each decoder layer's input and
+  // recompute the layer in the backward pass (activation memory of one layer).
+  bool gradient_checkpointing = false;
 };
 TORCH_MODULE(LlamaModel);
 

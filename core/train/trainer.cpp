@@ -174,6 +174,8 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
   const int64_t until = steps > 0 ? steps : config_.steps;
   const auto device = model_->options().device();
   model_->train();
+  model_->model->gradient_checkpointing =
+      config_.gradient_checkpointing < 0 ? device.is_cuda() : config_.gradient_checkpointing > 0;
   while (step_ < until) {
     if (cancel) cancel->throw_if_cancelled("finetune");
     const auto t0 = std::chrono::steady_clock::now();
@@ -215,7 +217,7 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     m.lr = lr;
     m.grad_norm = grad_norm;
     m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    m.memory_mb = rss_mb();
+    m.memory_mb = device.is_cuda() ? 0.0 : rss_mb();
     losses_.push_back(m.loss);
     if (sink_) sink_->on_step(m);
   }

@@ -32,6 +32,9 @@ struct TrainConfig {
   std::string schedule = "constant";  // or "cosine"
   int64_t source_max_len = 384, target_max_len = 128;
   uint64_t seed = 42;
+  // Recompute decoder layers in the backward pass (less activation memory).
+  // -1: on for CUDA, off for CPU.
+  int gradient_checkpointing = -1;
 };
 
 struct TrainMetrics {

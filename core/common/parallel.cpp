@@ -106,8 +106,6 @@ Pool& pool() {
 
 }  // namespace
 
-int parallel_threads() { return pool().size(); }
-
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);

@@ -12,6 +12,5 @@
 namespace irq {
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
-int parallel_threads();
 
 }  // namespace irq

@@ -32,10 +32,4 @@ class ProgressSink {
   virtual void message(const std::string& text) { (void)text; }
 };
 
-// A sink that drops everything, for callers that do not care.
-class NullProgress final : public ProgressSink {
- public:
-  void progress(const std::string&, int64_t, int64_t) override {}
-};
-
 }  // namespace irq

@@ -15,7 +15,6 @@ const std::array<float, 256>& dynamic_map_8bit();
 
 // x[0..n) in blocks of `block` (zero-padded): q[n] indices, scale[ceil(n/block)].
 void quantize_blockwise_8bit(const float* x, int64_t n, int64_t block, uint8_t* q, float* scale);
-inline float dequantize_8bit(uint8_t q, float scale) { return dynamic_map_8bit()[q] * scale; }
 // Nearest map index of v in [-1, 1] (first index on ties).
 uint8_t nearest_dynamic_index(float v);
 

@@ -37,7 +37,6 @@ class EntropyTable {
     for (int v = 0; v < levels; ++v) h = h + terms_[static_cast<size_t>(counts[v])];
     return h;
   }
-  int64_t n() const { return static_cast<int64_t>(terms_.size()) - 1; }
   const std::vector<float>& terms() const { return terms_; }
 
  private:

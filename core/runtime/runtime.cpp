@@ -25,11 +25,6 @@ int num_threads() { return at::get_num_threads(); }
 
 bool cuda_available() { return torch::cuda::is_available(); }
 
-std::string cuda_device_name() {
-  if (!cuda_available()) return "";
-  return "CUDA device 0 of " + std::to_string(torch::cuda::device_count());
-}
-
 torch::Device parse_device(const std::string& name) {
   if (name == "auto") return cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (name == "cpu") return torch::kCPU;

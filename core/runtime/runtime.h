@@ -14,7 +14,6 @@ void init_runtime();
 int num_threads();
 
 bool cuda_available();
-std::string cuda_device_name();  // "" without CUDA
 
 // Throws Error(kUsage) for a bad name, Error(kUnsupported) for cuda without a GPU.
 torch::Device parse_device(const std::string& name);

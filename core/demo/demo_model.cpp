@@ -7,8 +7,6 @@
 #include <fstream>
 #include <vector>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -112,36 +110,23 @@ void write_demo_model(const fs::path& dir, const DemoSpec& spec) {
   }
   tensors.push_back(norm_weight(rng, "model.norm.weight", C));
 
-  fs::path tmp = dir;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  try {
-    fs::create_directories(tmp);
-    std::vector<TensorBlob> blobs;
-    for (const auto& t : tensors) blobs.push_back({t.name, DType::kBF16, t.shape, t.data.data()});
-    write_safetensors(tmp / "model.safetensors", blobs, {{"format", "pt"}});
-    write_text_atomic(tmp / "config.json", config.to_json().dump(2) + "\n");
-    write_text_atomic(tmp / "tokenizer.model", demo_tokenizer_bytes());
-    const nlohmann::json tok_config = {{"tokenizer_class", "LlamaTokenizer"}, {"add_bos_token", true},
-                                       {"add_eos_token", false},            {"bos_token", "<s>"},
-                                       {"eos_token", "</s>"},               {"unk_token", "<unk>"},
-                                       {"legacy", true},                    {"model_max_length", spec.max_positions}};
-    write_text_atomic(tmp / "tokenizer_config.json", tok_config.dump(2) + "\n");
-    const nlohmann::json stamp = {{"generator", "irqlora demo"}, {"version", kDemoModelVersion}, {"seed", spec.seed},
-                                  {"synthetic", true},
-                                  {"note", "Synthetic weights from a fixed seed, not trained: generated text is gibberish."}};
-    write_text_atomic(tmp / "irqlora_demo.json", stamp.dump(2) + "\n");
-    if (fs::exists(dir)) fs::remove_all(dir);
-    fs::create_directories(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
-    fs::rename(tmp, dir);
-  } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
-    throw make_error(ErrorKind::kIo, dir.string(), std::string("cannot write the demo model: ") + e.what());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  AtomicDir out(dir);
+  const fs::path& tmp = out.path();
+  std::vector<TensorBlob> blobs;
+  for (const auto& t : tensors) blobs.push_back({t.name, DType::kBF16, t.shape, t.data.data()});
+  write_safetensors(tmp / "model.safetensors", blobs, {{"format", "pt"}});
+  write_text_atomic(tmp / "config.json", config.to_json().dump(2) + "\n");
+  write_text_atomic(tmp / "tokenizer.model", demo_tokenizer_bytes());
+  const nlohmann::json tok_config = {{"tokenizer_class", "LlamaTokenizer"}, {"add_bos_token", true},
+                                     {"add_eos_token", false},            {"bos_token", "<s>"},
+                                     {"eos_token", "</s>"},               {"unk_token", "<unk>"},
+                                     {"legacy", true},                    {"model_max_length", spec.max_positions}};
+  write_text_atomic(tmp / "tokenizer_config.json", tok_config.dump(2) + "\n");
+  const nlohmann::json stamp = {{"generator", "irqlora demo"}, {"version", kDemoModelVersion}, {"seed", spec.seed},
+                                {"synthetic", true},
+                                {"note", "Synthetic weights from a fixed seed, not trained: generated text is gibberish."}};
+  write_text_atomic(tmp / "irqlora_demo.json", stamp.dump(2) + "\n");
+  out.commit();
 }
 
 fs::path default_demo_dir() {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace irq {
@@ -23,8 +24,7 @@ uint64_t TensorSpec::bytes() const {
 SafetensorsStreamWriter::SafetensorsStreamWriter(const fs::path& path, std::vector<TensorSpec> specs,
                                                  const std::map<std::string, std::string>& metadata)
     : path_(path), specs_(std::move(specs)) {
-  tmp_ = path;
-  tmp_ += ".tmp-" + std::to_string(::getpid());
+  tmp_ = temp_sibling(path);
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::set<std::string> seen;

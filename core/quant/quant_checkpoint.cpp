@@ -43,6 +43,12 @@ std::vector<std::pair<const void*, uint64_t>> part_data(const QuantizedTensor& q
   return {bytes(q.codes), bytes(q.scale), bytes(q.zero)};
 }
 
+// The output folder, refused when it exists and overwriting was not asked for.
+fs::path usable_target(const fs::path& out_dir, bool overwrite) {
+  if (fs::exists(out_dir) && !overwrite) throw make_error(ErrorKind::kUsage, out_dir.string(), "exists; pass --force to overwrite");
+  return out_dir;
+}
+
 }  // namespace
 
 std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vector<int64_t>& shape, const QuantSettings& s) {
@@ -62,8 +68,7 @@ std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vect
 
 QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const fs::path& out_dir, const QuantSettings& settings,
                                              const std::vector<std::string>& quantized_names, bool overwrite)
-    : source_(source_dir), out_(out_dir), settings_(settings), names_(quantized_names) {
-  if (fs::exists(out_dir) && !overwrite) throw make_error(ErrorKind::kUsage, out_dir.string(), "exists; pass --force to overwrite");
+    : source_(source_dir), settings_(settings), names_(quantized_names), dir_(usable_target(out_dir, overwrite)) {
   if (names_.empty()) throw make_error(ErrorKind::kUsage, out_dir.string(), "nothing to quantize");
   const auto weights = CheckpointWeights::open(source_dir);
   std::vector<TensorSpec> specs;
@@ -80,28 +85,12 @@ QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const f
     shapes_[n] = e.info->shape;
     for (auto& p : quantized_parts(n, e.info->shape, settings_)) specs.push_back(std::move(p));
   }
-  tmp_ = out_dir;
-  tmp_ += ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp_, ec);
-  try {
-    fs::create_directories(tmp_);
-    writer_ = std::make_unique<SafetensorsStreamWriter>(tmp_ / "model.safetensors", specs,
-                                                         std::map<std::string, std::string>{{"format", "irqlora-quant"}});
-    for (const auto& n : copied) {
-      const auto e = weights.find(n);
-      writer_->write(n, e.file->data(*e.info), e.info->end - e.info->begin);
-    }
-  } catch (const fs::filesystem_error& e) {
-    throw make_error(ErrorKind::kIo, out_dir.string(), e.what());
+  writer_ = std::make_unique<SafetensorsStreamWriter>(dir_.path() / "model.safetensors", specs,
+                                                       std::map<std::string, std::string>{{"format", "irqlora-quant"}});
+  for (const auto& n : copied) {
+    const auto e = weights.find(n);
+    writer_->write(n, e.file->data(*e.info), e.info->end - e.info->begin);
   }
-}
-
-QuantCheckpointWriter::~QuantCheckpointWriter() {
-  if (finished_) return;
-  writer_.reset();
-  std::error_code ec;
-  fs::remove_all(tmp_, ec);
 }
 
 void QuantCheckpointWriter::add(const std::string& name, const QuantizedTensor& q) {
@@ -113,24 +102,23 @@ void QuantCheckpointWriter::add(const std::string& name, const QuantizedTensor& 
 
 void QuantCheckpointWriter::finish() {
   writer_->finish();
+  const fs::path& tmp = dir_.path();
   try {
     for (const char* f : kCopied)
       if (fs::exists(source_ / f)) {
-        fs::copy_file(source_ / f, tmp_ / f, fs::copy_options::overwrite_existing);
-        fs::permissions(tmp_ / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
+        fs::copy_file(source_ / f, tmp / f, fs::copy_options::overwrite_existing);
+        fs::permissions(tmp / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
       }
     nlohmann::json shapes = nlohmann::json::object();
     for (const auto& [n, shape] : shapes_) shapes[n] = shape;
     const nlohmann::json meta = {{"format", "irqlora-quant"}, {"version", 1},        {"settings", settings_.to_json()},
                                  {"label", settings_.label()}, {"quantized", names_}, {"shapes", shapes},
                                  {"source", fs::absolute(source_).string()}};
-    write_text_atomic(tmp_ / "irqlora_quant.json", meta.dump(2) + "\n");
-    if (fs::exists(out_)) fs::remove_all(out_);
-    fs::rename(tmp_, out_);
+    write_text_atomic(tmp / "irqlora_quant.json", meta.dump(2) + "\n");
   } catch (const fs::filesystem_error& e) {
-    throw make_error(ErrorKind::kIo, out_.string(), e.what());
+    throw make_error(ErrorKind::kIo, tmp.string(), e.what());
   }
-  finished_ = true;
+  dir_.commit();
 }
 
 void write_quant_checkpoint(const fs::path& source_dir, const fs::path& out_dir,

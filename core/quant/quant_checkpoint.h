@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "io/safetensors_stream_writer.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
@@ -43,17 +44,17 @@ class QuantCheckpointWriter {
   // Throws Error(kUsage) if out_dir exists and !overwrite.
   QuantCheckpointWriter(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
                         const QuantSettings& settings, const std::vector<std::string>& quantized_names, bool overwrite);
-  ~QuantCheckpointWriter();  // removes the temporary directory unless finish() succeeded
+  // Destroying it before finish() removes the temporary directory.
   void add(const std::string& name, const QuantizedTensor& q);
   void finish();
 
  private:
-  std::filesystem::path source_, out_, tmp_;
+  std::filesystem::path source_;
   QuantSettings settings_;
   std::vector<std::string> names_;
   std::map<std::string, std::vector<int64_t>> shapes_;
+  AtomicDir dir_;
   std::unique_ptr<SafetensorsStreamWriter> writer_;
-  bool finished_ = false;
 };
 
 // Throws Error(kUsage) if out_dir exists and !overwrite; Error(kIo) on write failures.

@@ -117,32 +117,19 @@ void Trainer::build_epoch(int64_t epoch) {
 }
 
 void Trainer::save_checkpoint(const fs::path& dir) const {
-  fs::path tmp = dir;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  try {
-    fs::create_directories(tmp);
-    std::vector<torch::Tensor> keep;
-    std::vector<TensorBlob> blobs;
-    for (size_t i = 0; i < params_.size(); ++i) {
-      keep.push_back(params_[i].detach().to(torch::kCPU, torch::kFloat32).contiguous());
-      blobs.push_back({"param." + std::to_string(i), DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
-    }
-    write_safetensors(tmp / "trainable.safetensors", blobs);
-    torch::save(*optimizer_, (tmp / "optimizer.pt").string());
-    const nlohmann::json state = {{"step", step_}, {"epoch", epoch_}, {"cursor", cursor_}, {"params", params_.size()},
-                                  {"losses", losses_}, {"seed", config_.seed}};
-    write_text_atomic(tmp / "trainer_state.json", state.dump(2) + "\n");
-    if (fs::exists(dir)) fs::remove_all(dir);
-    fs::rename(tmp, dir);
-  } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
-    throw make_error(ErrorKind::kIo, dir.string(), e.what());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
+  AtomicDir out(dir);
+  std::vector<torch::Tensor> keep;
+  std::vector<TensorBlob> blobs;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    keep.push_back(params_[i].detach().to(torch::kCPU, torch::kFloat32).contiguous());
+    blobs.push_back({"param." + std::to_string(i), DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   }
+  write_safetensors(out.path() / "trainable.safetensors", blobs);
+  torch::save(*optimizer_, (out.path() / "optimizer.pt").string());
+  const nlohmann::json state = {{"step", step_}, {"epoch", epoch_}, {"cursor", cursor_}, {"params", params_.size()},
+                                {"losses", losses_}, {"seed", config_.seed}};
+  write_text_atomic(out.path() / "trainer_state.json", state.dump(2) + "\n");
+  out.commit();
 }
 
 void Trainer::load_checkpoint(const fs::path& dir) {

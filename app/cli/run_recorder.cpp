@@ -40,4 +40,12 @@ int RunRecorder::record(const std::function<int()>& body) {
   }
 }
 
+void RunRecorder::metrics(int64_t step, const std::map<std::string, double>& values) {
+  if (db_) db_->add_metrics(id_, step, values);
+}
+
+void RunRecorder::artifact(const std::string& kind, const std::filesystem::path& path) {
+  if (db_) db_->add_artifact(id_, kind, std::filesystem::absolute(path).string());
+}
+
 }  // namespace irq::cli

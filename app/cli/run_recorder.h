@@ -3,7 +3,9 @@
 // (with the error) or cancelled by record().
 #pragma once
 
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,6 +26,9 @@ class RunRecorder {
   int64_t id() const { return id_; }
   // Runs `body`; marks the run finished, or failed/cancelled and rethrows.
   int record(const std::function<int()>& body);
+  // Record into this run; no-ops with --no-record. Artifact paths are made absolute.
+  void metrics(int64_t step, const std::map<std::string, double>& values);
+  void artifact(const std::string& kind, const std::filesystem::path& path);
 
  private:
   std::unique_ptr<RunsDb> db_;

@@ -67,11 +67,13 @@ int run_mmlu(const ParsedArgs& args) {
       std::vector<SubjectScore> scores;
       for (const auto& [s, t] : r.subjects) scores.push_back({s, t.correct, t.total});
       db->add_mmlu(rec.id(), scores);
-      db->add_metrics(rec.id(), 0, {{"mmlu_accuracy", r.overall.accuracy()}, {"questions_per_second", r.overall.total / r.seconds}});
-      for (const auto& [cat, t] : r.categories) db->add_metrics(rec.id(), 0, {{"mmlu_" + cat, t.accuracy()}});
-      if (args.has("out")) db->add_artifact(rec.id(), "mmlu-results", std::filesystem::absolute(args.str("out")).string());
-      if (args.has("answers")) db->add_artifact(rec.id(), "mmlu-answers", std::filesystem::absolute(args.str("answers")).string());
     }
+    std::map<std::string, double> metrics = {{"mmlu_accuracy", r.overall.accuracy()},
+                                             {"questions_per_second", r.overall.total / r.seconds}};
+    for (const auto& [cat, t] : r.categories) metrics["mmlu_" + cat] = t.accuracy();
+    rec.metrics(0, metrics);
+    if (args.has("out")) rec.artifact("mmlu-results", args.str("out"));
+    if (args.has("answers")) rec.artifact("mmlu-answers", args.str("answers"));
     return 0;
   });
 }
@@ -92,7 +94,7 @@ int run_ppl(const ParsedArgs& args) {
     bar.finish();
     std::printf("perplexity %.4f (nll %.4f nats/token) over %lld tokens, %lld windows, %.2f s\n", r.perplexity, r.nll,
                 (long long)r.tokens, (long long)r.windows, r.seconds);
-    if (RunsDb* db = rec.db()) db->add_metrics(rec.id(), 0, {{"perplexity", r.perplexity}, {"nll", r.nll}});
+    rec.metrics(0, {{"perplexity", r.perplexity}, {"nll", r.nll}});
     return 0;
   });
 }

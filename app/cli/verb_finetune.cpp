@@ -30,9 +30,8 @@ class PrintAndRecord final : public MetricsSink {
     std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  %.0f MiB ", (long long)m.step,
                  (long long)steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb);
     if (m.step == steps_) std::fprintf(stderr, "\n");
-    if (RunsDb* db = rec_.db())
-      db->add_metrics(rec_.id(), m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
+    rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
   }
 
  private:
@@ -115,10 +114,10 @@ int run(const ParsedArgs& args) {
       trainer.run(next);
       const fs::path ckpt = out / ("checkpoint-" + std::to_string(trainer.step()));
       trainer.save_checkpoint(ckpt);
-      if (RunsDb* db = rec.db()) db->add_artifact(rec.id(), "checkpoint", fs::absolute(ckpt).string());
+      rec.artifact("checkpoint", ckpt);
     }
     save_adapter(out / "adapter", loaded.model, lora, fs::absolute(args.positional[0]).string(), quant);
-    if (RunsDb* db = rec.db()) db->add_artifact(rec.id(), "adapter", fs::absolute(out / "adapter").string());
+    rec.artifact("adapter", out / "adapter");
     const auto& l = trainer.losses();
     std::printf("finetuned %lld steps: loss %.4f -> %.4f; adapter %s\n", (long long)trainer.step(), l.empty() ? 0.0 : l.front(),
                 l.empty() ? 0.0 : l.back(), (out / "adapter").c_str());

@@ -43,44 +43,42 @@ int run(const ParsedArgs& args) {
   config["targets"] = args.str("targets");
   RunRecorder rec(args, "quantize", dir.string(), config, "cpu");
   return rec.record([&] {
-  ProgressBar bar;
-  options.progress = &bar;
-  // The checkpoint is streamed: each quantized layer goes to disk as it is made.
-  std::unique_ptr<QuantCheckpointWriter> writer;
-  if (write_out) {
-    const auto names = quantizable_weights(LlamaConfig::from_file(dir / "config.json"), options.targets);
-    writer = std::make_unique<QuantCheckpointWriter>(dir, args.str("out"), options.settings, names, args.flag("force"));
-  }
-  const auto stats = quantize_checkpoint(dir, options, [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
-    if (writer) writer->add(name, q);
-  });
-  bar.finish();
+    ProgressBar bar;
+    options.progress = &bar;
+    // The checkpoint is streamed: each quantized layer goes to disk as it is made.
+    std::unique_ptr<QuantCheckpointWriter> writer;
+    if (write_out) {
+      const auto names = quantizable_weights(LlamaConfig::from_file(dir / "config.json"), options.targets);
+      writer = std::make_unique<QuantCheckpointWriter>(dir, args.str("out"), options.settings, names, args.flag("force"));
+    }
+    const auto stats = quantize_checkpoint(dir, options, [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
+      if (writer) writer->add(name, q);
+    });
+    bar.finish();
 
-  std::printf("%s on %s: %lld tensors, %.3g weights in %.2f s (%.3g weights/s)\n", options.settings.label().c_str(),
-              dir.c_str(), (long long)stats.layers.size(), (double)stats.numel, stats.seconds, stats.numel / stats.seconds);
-  std::printf("%-44s %9s %9s %8s %10s %8s %6s\n", "tensor", "H plain", "H icq", "gain", "mse", "SQNR dB", "bits");
-  for (const auto& l : stats.layers)
-    std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", l.name.c_str(), l.mean_entropy_plain, l.mean_entropy,
-                l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
-  std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
-              stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
-  if (args.has("stats")) {
-    write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
-    std::printf("stats: %s\n", args.str("stats").c_str());
-  }
-  if (writer) {
-    writer->finish();
-    std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
-  }
-  if (RunsDb* db = rec.db()) {
-    db->add_quant_layers(rec.id(), stats);
-    db->add_metrics(rec.id(), 0, {{"mean_entropy_plain", stats.mean_entropy_plain}, {"mean_entropy", stats.mean_entropy},
-                                  {"sqnr_db", stats.sqnr_db}, {"bits_per_weight", stats.bits_per_weight},
-                                  {"weights_per_second", stats.numel / stats.seconds}});
-    if (writer) db->add_artifact(rec.id(), "quantized-checkpoint", std::filesystem::absolute(args.str("out")).string());
-    if (args.has("stats")) db->add_artifact(rec.id(), "quant-stats", std::filesystem::absolute(args.str("stats")).string());
-  }
-  return 0;
+    std::printf("%s on %s: %lld tensors, %.3g weights in %.2f s (%.3g weights/s)\n", options.settings.label().c_str(),
+                dir.c_str(), (long long)stats.layers.size(), (double)stats.numel, stats.seconds, stats.numel / stats.seconds);
+    std::printf("%-44s %9s %9s %8s %10s %8s %6s\n", "tensor", "H plain", "H icq", "gain", "mse", "SQNR dB", "bits");
+    for (const auto& l : stats.layers)
+      std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", l.name.c_str(), l.mean_entropy_plain, l.mean_entropy,
+                  l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
+    std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
+                stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
+    if (args.has("stats")) {
+      write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
+      std::printf("stats: %s\n", args.str("stats").c_str());
+    }
+    if (writer) {
+      writer->finish();
+      std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
+    }
+    if (RunsDb* db = rec.db()) db->add_quant_layers(rec.id(), stats);
+    rec.metrics(0, {{"mean_entropy_plain", stats.mean_entropy_plain}, {"mean_entropy", stats.mean_entropy},
+                    {"sqnr_db", stats.sqnr_db}, {"bits_per_weight", stats.bits_per_weight},
+                    {"weights_per_second", stats.numel / stats.seconds}});
+    if (writer) rec.artifact("quantized-checkpoint", args.str("out"));
+    if (args.has("stats")) rec.artifact("quant-stats", args.str("stats"));
+    return 0;
   });
 }
 

@@ -28,7 +28,7 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
 }
 
 std::vector<OptionSpec> quant_options() {
-  return {{"quant", "METHOD", "evaluate on a quantized base: nf4, int2, int3, int4, int8", ""},
+  return {{"quant", "METHOD", "quantize the base in place first: nf4, int2, int3, int4, int8", ""},
           {"quant-group", "G", "block/group size of --quant", "64"},
           {"quant-no-icq", "", "plain quantization for --quant (default: ICQ)", ""}};
 }
@@ -38,7 +38,7 @@ nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
   ModelQuantOptions o;
   o.settings = QuantSettings::for_method(args.str("quant"));
   o.settings.block_size = args.integer("quant-group");
-  o.settings.icq = !args.flag("quant-no-icq");
+  o.settings.icq = !args.flag("quant-no-icq") && !args.flag("no-icq");  // finetune spells it --no-icq
   ProgressBar bar;
   o.progress = &bar;
   const auto stats = quantize_model(model, o);

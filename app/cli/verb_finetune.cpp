@@ -14,7 +14,6 @@
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
 #include "quant/model_quantizer.h"
-#include "quant/quantize_model.h"
 #include "train/trainer.h"
 
 namespace irq::cli {
@@ -81,17 +80,7 @@ int run(const ParsedArgs& args) {
 
   const auto records = load_alpaca(args.str("data"));
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
-  nlohmann::json quant = nullptr;
-  if (args.has("quant")) {
-    ModelQuantOptions q;
-    q.settings = QuantSettings::for_method(args.str("quant"));
-    q.settings.block_size = args.integer("quant-group");
-    q.settings.icq = !args.flag("no-icq");
-    const auto stats = quantize_model(loaded, q);
-    std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB\n", q.settings.label().c_str(), stats.mean_entropy_plain,
-                 stats.mean_entropy, stats.sqnr_db);
-    quant = q.settings.to_json();
-  }
+  const nlohmann::json quant = quantize_for_cli(loaded, args);
   add_lora(loaded.model, lora);
   std::vector<TrainExample> examples;
   for (const auto& r : records) examples.push_back(tokenize_example(r, loaded.require_tokenizer(), c.source_max_len, c.target_max_len));
@@ -131,8 +120,6 @@ Verb finetune_verb() {
   VerbSpec spec{"finetune", "MODEL_DIR", "LoRA / IEC-LoRA finetuning on a frozen (quantized) base", {}, 1, 1};
   spec.options = {{"data", "FILE", "Alpaca JSON or JSONL (instruction, input, output)", ""},
                   {"out", "DIR", "checkpoints and the adapter", ""},
-                  {"quant", "METHOD", "quantize the base first: nf4, int2, int3, int4, int8", ""},
-                  {"quant-group", "G", "block/group size of --quant", "64"},
                   {"icq", "", "information calibration of the base (the default with --quant)", ""},
                   {"no-icq", "", "plain quantization of the base", ""},
                   {"iec", "", "IEC-LoRA (the default)", ""},
@@ -151,6 +138,7 @@ Verb finetune_verb() {
                   {"save-every", "N", "checkpoint every N steps (0: at the end)", "0"},
                   {"gradient-checkpointing", "MODE", "recompute decoder layers in backward: on, off, auto (on for CUDA)", "auto"},
                   {"resume", "", "continue from the latest OUT/checkpoint-N", ""}};
+  for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
   return {spec, &run};

@@ -222,9 +222,10 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
     keep.push_back(t.detach().to(torch::kCPU, torch::kFloat32).contiguous().reshape(t.dim() == 0 ? std::vector<int64_t>{1} : t.sizes().vec()));
     blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   };
+  const auto layers = lora_layers(model);
   std::vector<std::vector<uint8_t>> tau_bytes;
-  tau_bytes.reserve(lora_layers(model).size());
-  for (auto& [name, l] : lora_layers(model)) {
+  tau_bytes.reserve(layers.size());  // blobs point into these
+  for (auto& [name, l] : layers) {
     if (l->quantized() && l->quant->tau_q.numel() > 0) {  // the base's ICQ offsets, for the check at load
       const auto q = l->quant->to_host();
       tau_bytes.push_back(q.tau_q);

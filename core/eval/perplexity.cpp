@@ -28,11 +28,14 @@ PerplexityResult perplexity(LlamaForCausalLM& model, const Tokenizer& tok, const
     const int64_t end = std::min(begin + window, n), len = end - begin;
     const int64_t trg = end - prev_end;  // new tokens this window
     auto x = torch::tensor(std::vector<int64_t>(ids.begin() + begin, ids.begin() + end), torch::kInt64).view({1, -1});
-    auto logp = torch::log_softmax(model->forward(x.to(device))[0].to(torch::kFloat64), -1).to(torch::kCPU);  // (len, V)
+    auto logp = torch::log_softmax(model->forward(x.to(device))[0].to(torch::kFloat64), -1);  // (len, V)
     // Token at position p (p >= 1 in the window) is predicted by logits at p - 1; score the last `trg`.
-    for (int64_t p = std::max<int64_t>(1, len - trg); p < len; ++p) {
-      nll -= logp[p - 1][ids[static_cast<size_t>(begin + p)]].item<double>();
-      ++r.tokens;
+    const int64_t first = std::max<int64_t>(1, len - trg);
+    if (first < len) {
+      auto rows = torch::arange(first - 1, len - 1, torch::TensorOptions().dtype(torch::kInt64).device(logp.device()));
+      auto targets = x[0].narrow(0, first, len - first).to(logp.device());
+      nll -= logp.index({rows, targets}).sum().item<double>();
+      r.tokens += len - first;
     }
     prev_end = end;
     ++r.windows;

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <torch/cuda.h>
 
 #include "cli/verbs.h"
 #include "quant/quantize_model.h"
+#include "runtime/cuda_memory.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -54,6 +56,8 @@ double peak_rss_mb() {
 
 struct Result {
   double tokens_per_second = 0, step_seconds = 0;
+  double memory_mb = 0;  // peak GPU memory allocated while training (CUDA), or peak RSS (CPU)
+  double quantize_seconds = 0;
 };
 
 class Collect final : public MetricsSink {
@@ -62,7 +66,12 @@ class Collect final : public MetricsSink {
   void on_step(const TrainMetrics& m) override { steps.push_back(m); }
 };
 
-Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, const std::string& quant, bool iec, int64_t rank,
+// Quantized bases by module name: ICQ-NF4 runs once and the LoRA and the
+// IEC-LoRA measurement share the same frozen base (a 7B base takes a minute
+// to quantize; the step times do not depend on which run quantized it).
+using QuantizedBase = std::map<std::string, QuantizedWeight>;
+
+Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, QuantizedBase* base, bool iec, int64_t rank,
                int64_t steps, int64_t batch, int64_t seq) {
   LoadedModel m;
   m.config = config;
@@ -75,10 +84,16 @@ Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, cons
       p.value().set_requires_grad(false);
     }
   }
-  if (!quant.empty()) {
+  Result r;
+  if (base && base->empty()) {
     ModelQuantOptions q;
-    q.settings = QuantSettings::for_method(quant);
-    quantize_model(m, q);
+    q.settings = QuantSettings::for_method("nf4");
+    r.quantize_seconds = quantize_model(m, q).seconds;
+    for (const auto& item : m.model->named_modules("", false))
+      if (auto* l = item.value()->as<LinearImpl>(); l && l->quantized()) base->emplace(item.key(), *l->quant);
+  } else if (base) {
+    auto modules = m.model->named_modules("", false);
+    for (const auto& [name, q] : *base) modules[name]->as<LinearImpl>()->set_quantized(q);
   }
   LoraConfig lora;
   lora.rank = rank;
@@ -97,9 +112,12 @@ Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, cons
   c.batch = batch;
   c.warmup_ratio = 0;
   Collect sink;
+  const auto device = opts.device();
+  cuda_reset_peak_memory(device);  // the training peak, not the full-precision weights quantized away
   Trainer t(m.model, std::move(data), c, &sink);
   t.run();
-  Result r;  // the first step warms up and is left out
+  r.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : peak_rss_mb();
+  // The first step warms up and is left out.
   for (size_t i = 1; i < sink.steps.size(); ++i) {
     r.tokens_per_second += sink.steps[i].tokens_per_second / static_cast<double>(sink.steps.size() - 1);
     r.step_seconds += static_cast<double>(batch * seq) / sink.steps[i].tokens_per_second / static_cast<double>(sink.steps.size() - 1);
@@ -118,15 +136,21 @@ int run(const ParsedArgs& args) {
               args.str("shape").c_str(), (long long)config.num_hidden_layers, (long long)config.hidden_size,
               dtype_display_name(dtype).c_str(), device.str().c_str(), (long long)batch, (long long)seq, (long long)rank,
               (long long)steps);
-  const Result fp = measure(config, opts, "", false, rank, steps, batch, seq);
-  std::printf("  %-26s %10.1f tokens/s  %8.3f s/step  peak RSS %.0f MiB\n", "fp base + LoRA", fp.tokens_per_second, fp.step_seconds,
-              peak_rss_mb());
-  const Result lora = measure(config, opts, "nf4", false, rank, steps, batch, seq);
-  std::printf("  %-26s %10.1f tokens/s  %8.3f s/step  peak RSS %.0f MiB\n", "ICQ-NF4 base + LoRA", lora.tokens_per_second,
-              lora.step_seconds, peak_rss_mb());
-  const Result iec = measure(config, opts, "nf4", true, rank, steps, batch, seq);
-  std::printf("  %-26s %10.1f tokens/s  %8.3f s/step  peak RSS %.0f MiB\n", "ICQ-NF4 base + IEC-LoRA", iec.tokens_per_second,
-              iec.step_seconds, peak_rss_mb());
+  const char* memory = device.is_cuda() ? "peak GPU allocated" : "peak RSS";
+  auto report = [&](const char* label, const Result& r) {
+    std::printf("  %-26s %10.1f tokens/s  %8.3f s/step  %s %.0f MiB", label, r.tokens_per_second, r.step_seconds, memory,
+                r.memory_mb);
+    if (r.quantize_seconds > 0) std::printf("  (ICQ-NF4 quantization %.1f s)", r.quantize_seconds);
+    std::printf("\n");
+    std::fflush(stdout);
+  };
+  const Result fp = measure(config, opts, nullptr, false, rank, steps, batch, seq);
+  report(dtype == torch::kBFloat16 ? "bf16 base + LoRA" : "fp32 base + LoRA", fp);
+  QuantizedBase base;
+  const Result lora = measure(config, opts, &base, false, rank, steps, batch, seq);
+  report("ICQ-NF4 base + LoRA", lora);
+  const Result iec = measure(config, opts, &base, true, rank, steps, batch, seq);
+  report("ICQ-NF4 base + IEC-LoRA", iec);
   std::printf("  IEC step time over LoRA: %+.1f%% (goal <= +3%%)\n", 100.0 * (iec.step_seconds / lora.step_seconds - 1.0));
   std::printf("  NF4 base throughput / fp base: %.2fx (goal >= 0.85x on an H100 at 7B shape)\n",
               lora.tokens_per_second / fp.tokens_per_second);

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "lora/iec_lora.h"
+#include "lora/lora_delta.h"
 
 namespace irq {
 
@@ -26,10 +27,7 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
   auto out = quant ? torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias)
                    : torch::nn::functional::linear(x, weight, bias);
   if (!lora_A) return out;
-  const auto lora_dtype = lora_A->weight.scalar_type();
-  auto delta = iec_lora_delta_folded(x.to(lora_dtype), lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R,
-                                     lora_scaling);
-  return out + delta.to(out.scalar_type());
+  return out + lora_delta(x, lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R, lora_scaling);
 }
 
 void LinearImpl::enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed) {

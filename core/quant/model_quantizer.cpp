@@ -62,7 +62,8 @@ ModelQuantStats quantize_weights(const std::vector<std::string>& names, const st
     job.cancel = options.cancel;
     QuantizedTensor q;
     LayerQuantStats stats;
-    format.quantize(job, &q, &stats);
+    if (options.use_cuda && format.quantize_cuda) format.quantize_cuda(job, &q, &stats);
+    else format.quantize(job, &q, &stats);
     if (store) store(name, std::move(q), stats);
     model.layers.push_back(std::move(stats));
     if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));

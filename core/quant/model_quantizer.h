@@ -22,6 +22,9 @@ struct ModelQuantOptions {
   // Projection short names to quantize.
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
   bool keep_block_histograms = false;
+  // Run the format's GPU search where it has one (same result as the CPU's,
+  // bit for bit; checked by irqlora-bench-nf4-cuda).
+  bool use_cuda = false;
   ProgressSink* progress = nullptr;
   const CancelToken* cancel = nullptr;
 };

@@ -1,7 +1,6 @@
 // In-place quantization of a LoadedModel's projections.
 #include "quant/quantize_model.h"
 
-
 #include "common/error.h"
 #include "model/model_loader.h"
 #include "quant/quant_format.h"
@@ -16,8 +15,10 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
     if (!linear) throw make_error(ErrorKind::kInvalidInput, module_name, "is not a Linear module");
     return linear;
   };
+  ModelQuantOptions opts = options;
+  opts.use_cuda = opts.use_cuda || loaded.model->options().device().is_cuda();
   return quantize_weights(
-      quantizable_weights(loaded.config, options.targets), loaded.dir.string(), options,
+      quantizable_weights(loaded.config, opts.targets), loaded.dir.string(), opts,
       [&](const std::string& name, std::vector<int64_t>* shape) {
         auto* linear = linear_of(name);
         if (linear->quantized()) throw make_error(ErrorKind::kUsage, name, "is already quantized");

@@ -19,6 +19,7 @@
 #include "io/tensor_view.h"
 #include "quant/model_quantizer.h"
 #include "quant/quantize_model.h"
+#include "runtime/cuda_memory.h"
 
 namespace irq {
 
@@ -204,7 +205,7 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     m.lr = lr;
     m.grad_norm = grad_norm;
     m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    m.memory_mb = device.is_cuda() ? 0.0 : rss_mb();
+    m.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : rss_mb();
     losses_.push_back(m.loss);
     if (sink_) sink_->on_step(m);
   }

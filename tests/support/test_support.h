@@ -42,9 +42,15 @@ inline void write_file(const std::filesystem::path& p, const std::string& bytes)
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b, const char* what) {
   auto x = a.to(torch::kCPU, torch::kFloat64).flatten();
   auto y = b.to(torch::kCPU, torch::kFloat64).flatten();
+  if (x.numel() != y.numel()) {
+    qWarning("%s: %lld vs %lld values", what, static_cast<long long>(x.numel()), static_cast<long long>(y.numel()));
+    return INFINITY;
+  }
   const double d = (x - y).abs().max().item<double>();
-  qInfo("%s: first values %.6f %.6f %.6f vs %.6f %.6f %.6f, max |diff| %.3g", what, x[0].item<double>(),
-        x[1].item<double>(), x[2].item<double>(), y[0].item<double>(), y[1].item<double>(), y[2].item<double>(), d);
+  std::string first;
+  for (int64_t i = 0; i < std::min<int64_t>(3, x.numel()); ++i)
+    first += (i ? " " : "") + std::to_string(x[i].item<double>()) + "/" + std::to_string(y[i].item<double>());
+  qInfo("%s: first values %s, max |diff| %.3g", what, first.c_str(), d);
   return d;
 }
 

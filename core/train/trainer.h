@@ -69,12 +69,14 @@ class Trainer {
 
  private:
   std::vector<size_t> next_batch();
+  void flatten_parameters();
   void build_epoch(int64_t epoch);
   LlamaForCausalLM model_;
   std::vector<TrainExample> data_;
   TrainConfig config_;
   MetricsSink* sink_;
-  std::vector<torch::Tensor> params_;
+  std::vector<torch::Tensor> params_;  // views into flat_
+  torch::Tensor flat_, flat_grad_;      // every trainable value, and its gradient
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<std::vector<size_t>> order_;  // batches of the current epoch
   size_t cursor_ = 0;

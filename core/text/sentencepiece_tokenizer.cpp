@@ -58,6 +58,20 @@ std::string SentencePieceTokenizer::piece(int64_t id) const {
   return sp_->IdToPiece(static_cast<int>(id));
 }
 
+float SentencePieceTokenizer::score(int64_t id) const {
+  return id < 0 || id >= vocab_size() ? 0.0f : sp_->GetScore(static_cast<int>(id));
+}
+
+int SentencePieceTokenizer::token_type(int64_t id) const {
+  const int i = static_cast<int>(id);
+  if (id < 0 || id >= vocab_size()) return 5;
+  if (sp_->IsUnknown(i)) return 2;
+  if (sp_->IsControl(i)) return 3;
+  if (sp_->IsUnused(i)) return 5;
+  if (sp_->IsByte(i)) return 6;
+  return 1;
+}
+
 int64_t SentencePieceTokenizer::vocab_size() const { return sp_->GetPieceSize(); }
 int64_t SentencePieceTokenizer::bos_id() const { return sp_->bos_id(); }
 int64_t SentencePieceTokenizer::eos_id() const { return sp_->eos_id(); }

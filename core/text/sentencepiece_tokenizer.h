@@ -22,6 +22,8 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::vector<int64_t> encode(const std::string& text, bool add_bos) const override;
   std::string decode(const std::vector<int64_t>& ids) const override;
   std::string piece(int64_t id) const override;
+  float score(int64_t id) const override;
+  int token_type(int64_t id) const override;
   int64_t vocab_size() const override;
   int64_t bos_id() const override;
   int64_t eos_id() const override;

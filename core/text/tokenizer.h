@@ -17,6 +17,10 @@ class Tokenizer {
   virtual std::vector<int64_t> encode(const std::string& text, bool add_bos) const = 0;
   virtual std::string decode(const std::vector<int64_t>& ids) const = 0;
   virtual std::string piece(int64_t id) const = 0;  // the raw vocabulary entry
+  // The piece's score, and its kind as GGUF's tokenizer.ggml.token_type
+  // numbers it: 1 normal, 2 unknown, 3 control, 5 unused, 6 byte.
+  virtual float score(int64_t id) const = 0;
+  virtual int token_type(int64_t id) const = 0;
   virtual int64_t vocab_size() const = 0;
   virtual int64_t bos_id() const = 0;
   virtual int64_t eos_id() const = 0;

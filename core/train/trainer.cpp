@@ -323,10 +323,17 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
   }
   const auto file = SafetensorsFile::open(dir / "adapter_model.safetensors");
+  const LinearImpl* quantized = nullptr;
+  for (const auto& m : loaded.model->named_modules("", false))
+    if (auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = l;
+  if (quantized) {  // a base quantized by the caller must be the adapter's
+    const nlohmann::json have = quantized->quant->settings.to_json();
+    if (quant.is_null() || have != quant)
+      throw make_error(ErrorKind::kInvalidInput, cfg_path.string(),
+                       "the adapter was trained on a " + (quant.is_null() ? std::string("full-precision base") : quant.dump()) +
+                           ", but the base here is quantized as " + have.dump() + " (drop --quant: the adapter rebuilds its own base)");
+  }
   if (!quant.is_null()) {
-    bool quantized = false;
-    for (const auto& m : loaded.model->named_modules("", false))
-      if (auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = true;
     if (!quantized) {
       ModelQuantOptions o;
       o.settings = QuantSettings::from_json(quant, cfg_path.string());
@@ -352,7 +359,7 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
     }
     if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized()) {
       const auto rebuilt = l->quant->tau_q.to(torch::kCPU);
-      if (!rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
+      if (rebuilt.numel() != tau->numel() || !rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
         throw make_error(ErrorKind::kInvalidInput, file.path().string(),
                          "the quantized base differs from the one the adapter was trained on (tau of " + name + ")");
     }

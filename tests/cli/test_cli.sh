@@ -89,5 +89,18 @@ check "finetune bad rank"   2 "rank 64 does not divide d_out = 32" -- "$irq" fin
 check "runs show finetune"  0 "metric +loss"                 -- "$irq" runs show 4
 check "eval with adapter"   0 "overall \(micro\)"          -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --adapter "$tmp/ft/adapter" --device cpu
 
+check "export peft"         0 "exported peft"                -- "$irq" export "$fixtures/tiny_llama" --format peft --adapter "$tmp/ft/adapter" --out "$tmp/peft"
+check "export peft files"   0 "adapter_config.json"          -- ls "$tmp/peft"
+check "export no force"     2 "peft: exists; pass --force"   -- "$irq" export "$fixtures/tiny_llama" --format peft --adapter "$tmp/ft/adapter" --out "$tmp/peft"
+check "export merged"       0 "exported merged"              -- "$irq" export "$fixtures/tiny_llama" --format merged --adapter "$tmp/ft/adapter" --out "$tmp/merged"
+check "merged loads"        0 "4 heads, 2 kv heads"          -- "$irq" info "$tmp/merged"
+check "export gguf q4_1"    0 "exported gguf"                -- "$irq" export "$fixtures/tiny_llama" --format gguf --gguf-type q4_1 --quant int4 --quant-group 32 --out "$tmp/m.gguf"
+check "export gguf adapter" 3 "trained on a .*nf4.*drop --quant"    -- "$irq" export "$fixtures/tiny_llama" --format gguf --gguf-type q4_1 --adapter "$tmp/ft/adapter" --quant int4 --quant-group 32 --out "$tmp/m2.gguf"
+check "export bnb icq"      2 "bitsandbytes cannot store"    -- "$irq" export "$fixtures/tiny_llama" --format bnb-nf4 --quant nf4 --out "$tmp/bnb"
+check "export irq"          0 "exported irq"                 -- "$irq" export "$fixtures/tiny_llama" --format irq --quant int4 --out "$tmp/irq"
+check "irq loads"           0 "ICQ-INT4"                     -- "$irq" info "$tmp/irq" --tensors
+check "export recorded"     0 "export +finished"             -- "$irq" runs list
+check "logits"              0 "tokens x 512 logits"          -- "$irq" logits "$fixtures/tiny_llama" --prompt "the robot" --out "$tmp/l.safetensors" --device cpu
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,162 @@
+// GGUF reader (layout in gguf.h): every length, count, type and offset is
+// checked against the file before use; errors name the file and the problem.
+#include <cstring>
+
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "common/mapped_file.h"
+#include "export/gguf.h"
+
+namespace fs = std::filesystem;
+
+namespace irq {
+
+namespace {
+
+class Cursor {
+ public:
+  Cursor(const uint8_t* data, uint64_t size, const fs::path& path) : p_(data), size_(size), path_(path) {}
+  [[noreturn]] void fail(const std::string& what) const {
+    throw make_error(ErrorKind::kInvalidInput, path_.string(), what + " (at byte " + std::to_string(pos_) + ")");
+  }
+  void need(uint64_t n, const char* what) const {
+    if (n > size_ - pos_) fail(std::string("truncated: ") + what + " runs past the end of the file");
+  }
+  template <typename T>
+  T pod(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, p_ + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string str(const char* what) {
+    const auto n = pod<uint64_t>(what);
+    need(n, what);
+    std::string s(reinterpret_cast<const char*>(p_ + pos_), n);
+    pos_ += n;
+    return s;
+  }
+  nlohmann::json scalar(GgufValueType t, const std::string& key) {
+    switch (t) {
+      case GgufValueType::kU8: return pod<uint8_t>(key.c_str());
+      case GgufValueType::kI8: return pod<int8_t>(key.c_str());
+      case GgufValueType::kU16: return pod<uint16_t>(key.c_str());
+      case GgufValueType::kI16: return pod<int16_t>(key.c_str());
+      case GgufValueType::kU32: return pod<uint32_t>(key.c_str());
+      case GgufValueType::kI32: return pod<int32_t>(key.c_str());
+      case GgufValueType::kF32: return pod<float>(key.c_str());
+      case GgufValueType::kBool: return pod<uint8_t>(key.c_str()) != 0;
+      case GgufValueType::kString: return str(key.c_str());
+      case GgufValueType::kU64: return pod<uint64_t>(key.c_str());
+      case GgufValueType::kI64: return pod<int64_t>(key.c_str());
+      case GgufValueType::kF64: return pod<double>(key.c_str());
+      default: fail("metadata " + key + ": unknown value type " + std::to_string(static_cast<uint32_t>(t)));
+    }
+  }
+  uint64_t pos() const { return pos_; }
+
+ private:
+  const uint8_t* p_;
+  uint64_t size_, pos_ = 0;
+  fs::path path_;
+};
+
+bool known_type(uint32_t t) { return t == 0 || t == 1 || t == 3 || t == 8; }
+
+}  // namespace
+
+GgufFile GgufFile::open(const fs::path& path) {
+  const auto file = MappedFile::open(path);
+  Cursor c(file->data(), file->size(), path);
+  GgufFile g;
+  g.path = path;
+  if (c.pod<uint32_t>("magic") != 0x46554747) c.fail("not a GGUF file (bad magic)");
+  g.version = c.pod<uint32_t>("version");
+  if (g.version != 3 && g.version != 2) c.fail("GGUF version " + std::to_string(g.version) + " is not supported (2 or 3)");
+  const auto n_tensors = c.pod<uint64_t>("tensor count");
+  const auto n_kv = c.pod<uint64_t>("metadata count");
+  if (n_tensors > file->size() || n_kv > file->size()) c.fail("implausible tensor or metadata count");
+  for (uint64_t i = 0; i < n_kv; ++i) {
+    GgufKv kv;
+    kv.key = c.str("metadata key");
+    kv.type = static_cast<GgufValueType>(c.pod<uint32_t>(kv.key.c_str()));
+    if (kv.type == GgufValueType::kArray) {
+      kv.element_type = static_cast<GgufValueType>(c.pod<uint32_t>(kv.key.c_str()));
+      const auto n = c.pod<uint64_t>(kv.key.c_str());
+      if (n > file->size()) c.fail("metadata " + kv.key + ": implausible array length");
+      kv.value = nlohmann::json::array();
+      for (uint64_t k = 0; k < n; ++k) kv.value.push_back(c.scalar(kv.element_type, kv.key));
+    } else {
+      kv.value = c.scalar(kv.type, kv.key);
+    }
+    if (kv.key == "general.alignment") g.alignment = kv.value.get<uint32_t>();
+    g.metadata.push_back(std::move(kv));
+  }
+  if (g.alignment == 0 || (g.alignment & (g.alignment - 1)) != 0) c.fail("general.alignment is not a power of two");
+  for (uint64_t i = 0; i < n_tensors; ++i) {
+    GgufTensorInfo t;
+    t.name = c.str("tensor name");
+    const auto dims = c.pod<uint32_t>(t.name.c_str());
+    if (dims == 0 || dims > 4) c.fail("tensor " + t.name + ": " + std::to_string(dims) + " dimensions");
+    for (uint32_t d = 0; d < dims; ++d) t.ne.push_back(static_cast<int64_t>(c.pod<uint64_t>(t.name.c_str())));
+    const auto type = c.pod<uint32_t>(t.name.c_str());
+    if (!known_type(type)) c.fail("tensor " + t.name + ": ggml type " + std::to_string(type) + " is not read by this tool");
+    t.type = static_cast<GgmlType>(type);
+    t.offset = c.pod<uint64_t>(t.name.c_str());
+    if (t.offset % g.alignment != 0) c.fail("tensor " + t.name + ": offset not aligned");
+    g.tensors.push_back(std::move(t));
+  }
+  g.data_offset = (c.pos() + g.alignment - 1) / g.alignment * g.alignment;
+  for (const auto& t : g.tensors) {
+    if ((t.type == GgmlType::kQ8_0 || t.type == GgmlType::kQ4_1) && t.ne[0] % 32 != 0)
+      c.fail("tensor " + t.name + ": row length not a multiple of the block");
+    if (g.data_offset + t.offset + ggml_bytes(t.type, t.numel()) > file->size())
+      c.fail("tensor " + t.name + ": data runs past the end of the file");
+  }
+  return g;
+}
+
+const GgufKv* GgufFile::find(const std::string& key) const {
+  for (const auto& kv : metadata)
+    if (kv.key == key) return &kv;
+  return nullptr;
+}
+
+const GgufTensorInfo* GgufFile::tensor(const std::string& name) const {
+  for (const auto& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+torch::Tensor GgufFile::read_tensor(const std::string& name) const {
+  const auto* t = tensor(name);
+  if (!t) throw make_error(ErrorKind::kNotFound, path.string(), "has no tensor " + name);
+  const auto file = MappedFile::open(path);
+  const uint8_t* p = file->data() + data_offset + t->offset;
+  const int64_t n = t->numel();
+  std::vector<int64_t> shape(t->ne.rbegin(), t->ne.rend());
+  const auto bytes = torch::from_blob(const_cast<uint8_t*>(p), {static_cast<int64_t>(ggml_bytes(t->type, n))}, torch::kUInt8).clone();
+  switch (t->type) {
+    case GgmlType::kF32: return bytes.view(torch::kFloat32).view(shape);
+    case GgmlType::kF16: return bytes.view(torch::kFloat16).to(torch::kFloat32).view(shape);
+    case GgmlType::kQ8_0: {
+      const auto b = bytes.view({-1, 34});
+      const auto d = b.narrow(1, 0, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);  // (N, 1)
+      const auto q = b.narrow(1, 2, 32).contiguous().view(torch::kInt8).to(torch::kFloat32);
+      return (q * d).view(shape);
+    }
+    case GgmlType::kQ4_1: {
+      const auto b = bytes.view({-1, 20});
+      const auto d = b.narrow(1, 0, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);
+      const auto m = b.narrow(1, 2, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);
+      const auto qs = b.narrow(1, 4, 16);
+      const auto q = torch::cat({qs.bitwise_and(15), qs.bitwise_right_shift(4)}, 1).to(torch::kFloat32);
+      return (q * d + m).view(shape);
+    }
+  }
+  throw make_error(ErrorKind::kInvalidInput, path.string(), "tensor " + name + " has an unknown type");
+}
+
+}  // namespace irq

@@ -18,8 +18,12 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "experiments_view.h"
+#include "finetune_view.h"
+#include "jobs_panel.h"
 #include "model_browser.h"
 #include "model_overview.h"
+#include "runs/runs_db.h"
 
 namespace irq::ui {
 
@@ -34,6 +38,9 @@ MainWindow::MainWindow(QWidget* parent)
       browser_(new ModelBrowser),
       overview_(new ModelOverview),
       tabs_(new QTabWidget),
+      jobs_(new JobsPanel),
+      finetune_(new FinetuneView(jobs_)),
+      experiments_(new ExperimentsView),
       log_(new QPlainTextEdit),
       busy_(new QProgressBar),
       status_(new QLabel) {
@@ -42,7 +49,10 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
 
   tabs_->addTab(overview_, tr("Model"));
+  tabs_->addTab(finetune_, tr("Finetune"));
+  tabs_->addTab(experiments_, tr("Experiments"));
   setCentralWidget(tabs_);
+  set_db_path(QString::fromStdString(RunsDb::default_path().string()));
 
   auto* browser_dock = new QDockWidget(tr("Model browser"), this);
   browser_dock->setObjectName("modelBrowserDock");
@@ -56,7 +66,16 @@ MainWindow::MainWindow(QWidget* parent)
   log_->setMaximumBlockCount(5000);
   log_dock->setWidget(log_);
   addDockWidget(Qt::BottomDockWidgetArea, log_dock);
+  auto* jobs_dock = new QDockWidget(tr("Jobs"), this);
+  jobs_dock->setObjectName("jobsDock");
+  jobs_dock->setWidget(jobs_);
+  addDockWidget(Qt::BottomDockWidgetArea, jobs_dock);
+  tabifyDockWidget(log_dock, jobs_dock);
+  log_dock->raise();
   resizeDocks({log_dock}, {140}, Qt::Vertical);
+  connect(finetune_, &FinetuneView::log, this, &MainWindow::log);
+  connect(experiments_, &ExperimentsView::log, this, &MainWindow::log);
+  connect(finetune_, &FinetuneView::finished, this, [this] { experiments_->refresh(); });
 
   busy_->setRange(0, 0);
   busy_->setMaximumWidth(160);
@@ -76,7 +95,16 @@ MainWindow::MainWindow(QWidget* parent)
   });
 }
 
-MainWindow::~MainWindow() { job_->wait(); }
+MainWindow::~MainWindow() {
+  job_->wait();
+  finetune_->cancel();
+  finetune_->wait();
+}
+
+void MainWindow::set_db_path(const QString& path) {
+  finetune_->set_db_path(path);
+  experiments_->set_db_path(path);
+}
 
 void MainWindow::build_menus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -126,6 +154,7 @@ void MainWindow::on_loaded(const LoadResult& r) {
   has_model_ = true;
   last_error_.clear();
   current_dir_ = QString::fromStdString(summary_.dir);
+  finetune_->set_model_dir(current_dir_);
   browser_->show_summary(summary_);
   overview_->show_summary(summary_);
   setWindowTitle(tr("IR-QLoRA Workbench - %1").arg(QFileInfo(current_dir_).fileName()));

@@ -1,6 +1,7 @@
 // The workbench main window: composes the model browser (left dock), the
-// model overview (central tab) and a log panel (bottom dock); opens models
-// by dialog, recent list or drag and drop, loading them in the background.
+// Model / Finetune / Experiments tabs, the jobs area and the log panel
+// (bottom docks); opens models by dialog, recent list or drag and drop,
+// loading them in the background.
 #pragma once
 
 #include <QMainWindow>
@@ -16,6 +17,9 @@ class QTabWidget;
 
 namespace irq::ui {
 
+class ExperimentsView;
+class FinetuneView;
+class JobsPanel;
 class ModelBrowser;
 class ModelOverview;
 
@@ -33,6 +37,11 @@ class MainWindow : public QMainWindow {
   ModelBrowser* browser() const { return browser_; }
   ModelOverview* overview() const { return overview_; }
   QTabWidget* tabs() const { return tabs_; }
+  FinetuneView* finetune() const { return finetune_; }
+  ExperimentsView* experiments() const { return experiments_; }
+  JobsPanel* jobs() const { return jobs_; }
+  // The runs database every view records into and reads (default: RunsDb::default_path()).
+  void set_db_path(const QString& path);
   const ModelSummary* summary() const { return has_model_ ? &summary_ : nullptr; }
   QString last_error() const { return last_error_; }
   void log(const QString& line);
@@ -55,6 +64,9 @@ class MainWindow : public QMainWindow {
   ModelBrowser* browser_;
   ModelOverview* overview_;
   QTabWidget* tabs_;
+  JobsPanel* jobs_;
+  FinetuneView* finetune_;
+  ExperimentsView* experiments_;
   QPlainTextEdit* log_;
   QProgressBar* busy_;
   QLabel* status_;

@@ -1,15 +1,26 @@
 // irqlora-workbench: the Qt GUI. Opens MODEL_DIR, else the most recent model,
 // else the built-in demo model.
 //   irqlora-workbench [MODEL_DIR] [--model DIR] [--screenshot FILE.png [--view NAME]]
-// --screenshot renders the window (after the model has loaded) to a PNG and exits.
+//                     [--finetune DATA --steps N --rank R --lr LR] [--db PATH]
+// --screenshot renders the window (after the model has loaded, and after the
+// --finetune run when given) to a PNG and exits; --view experiments compares
+// every run in the database first.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QLineEdit>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QSettings>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
 
+#include "experiments_view.h"
+#include "finetune_view.h"
 #include "main_window.h"
 #include "plugin/plugin_loader.h"
 
@@ -26,9 +37,14 @@ int main(int argc, char** argv) {
   cli.addPositionalArgument("model", "Hugging Face model folder to open (default: the most recent, else the demo model).");
   QCommandLineOption model_opt("model", "Model folder to open.", "DIR");
   QCommandLineOption shot_opt("screenshot", "Render the window to a PNG once the model is loaded, then exit.", "FILE");
-  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model).", "NAME", "model");
+  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, finetune, experiments).", "NAME", "model");
   QCommandLineOption demo_opt("demo", "Open the built-in demo model.");
-  cli.addOptions({model_opt, shot_opt, view_opt, demo_opt});
+  QCommandLineOption finetune_opt("finetune", "Start a finetune of the opened model on this Alpaca file (Finetune tab).", "DATA");
+  QCommandLineOption steps_opt("steps", "Steps of --finetune.", "N", "30");
+  QCommandLineOption rank_opt("rank", "LoRA rank of --finetune.", "R", "8");
+  QCommandLineOption lr_opt("lr", "Learning rate of --finetune.", "LR", "0.0002");
+  QCommandLineOption db_opt("db", "Runs database (default $IRQ_RUNS_DB or ~/.local/share/irqlora/runs.sqlite).", "PATH");
+  cli.addOptions({model_opt, shot_opt, view_opt, demo_opt, finetune_opt, steps_opt, rank_opt, lr_opt, db_opt});
   cli.process(app);
 
   QString dir = cli.value(model_opt);
@@ -39,6 +55,7 @@ int main(int argc, char** argv) {
   }
 
   irq::ui::MainWindow window;
+  if (cli.isSet(db_opt)) window.set_db_path(cli.value(db_opt));
   window.show();
   // Quantizer plugins load at start; a skipped one is reported with its reason.
   const auto& plugins = irq::ensure_plugins_loaded();
@@ -52,6 +69,26 @@ int main(int argc, char** argv) {
     const QString view = cli.value(view_opt).toLower();
     QTimer::singleShot(0, &window, [&] {
       window.wait_for_load();
+      if (cli.isSet(finetune_opt)) {
+        auto* f = window.finetune();
+        f->data_edit()->setText(cli.value(finetune_opt));
+        f->steps_box()->setValue(cli.value(steps_opt).toInt());
+        f->rank_box()->setValue(cli.value(rank_opt).toInt());
+        f->lr_box()->setValue(cli.value(lr_opt).toDouble());
+        f->out_edit()->setText(QDir::temp().filePath("irqlora-screenshot-finetune"));
+        QEventLoop loop;
+        QObject::connect(f, &irq::ui::FinetuneView::finished, &loop, &QEventLoop::quit);
+        if (f->start()) loop.exec();
+        else std::fprintf(stderr, "finetune not started: %s\n", qPrintable(f->message()));
+      }
+      if (view == "experiments") {
+        auto* e = window.experiments();
+        e->refresh();
+        std::vector<int64_t> ids;
+        for (int r = 0; r < e->table()->rowCount(); ++r) ids.push_back(e->table()->item(r, 0)->data(Qt::DisplayRole).toLongLong());
+        e->select_runs(ids);
+        e->compare(ids);
+      }
       for (int i = 0; i < window.tabs()->count(); ++i)
         if (window.tabs()->tabText(i).toLower().remove('&') == view) window.tabs()->setCurrentIndex(i);
       QApplication::processEvents();

@@ -1,0 +1,154 @@
+// A finetune run for the workbench (see finetune_job.h).
+#include "jobs/finetune_job.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include "common/error.h"
+#include "model/model_loader.h"
+#include "quant/quantize_model.h"
+#include "runs/runs_db.h"
+#include "runtime/runtime.h"
+#include "train/alpaca_data.h"
+#include "train/trainer.h"
+
+#ifdef IRQ_TORCH_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+namespace fs = std::filesystem;
+
+namespace irq {
+
+bool cuda_device_available() { return torch::cuda::is_available(); }
+
+std::string cuda_device_name() {
+#ifdef IRQ_TORCH_CUDA
+  cudaDeviceProp prop{};
+  if (cuda_device_available() && cudaGetDeviceProperties(&prop, 0) == cudaSuccess) return prop.name;
+#endif
+  return cuda_device_available() ? "CUDA device 0" : "";
+}
+
+std::vector<std::string> validate(const FinetuneRequest& r) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (r.model_dir.empty() || !fs::exists(r.model_dir / "config.json", ec)) out.push_back("open a model first (no config.json)");
+  if (r.data_file.empty()) out.push_back("choose an Alpaca JSON/JSONL data file");
+  else if (!fs::is_regular_file(r.data_file, ec)) out.push_back("data file " + r.data_file.string() + " does not exist");
+  if (r.out_dir.empty()) out.push_back("choose an output folder");
+  if (r.rank < 1) out.push_back("rank must be at least 1");
+  if (r.steps < 1 || r.batch < 1 || r.accum < 1) out.push_back("steps, batch and accumulation must be at least 1");
+  if (!(r.lr > 0)) out.push_back("learning rate must be positive");
+  if (!(r.alpha > 0)) out.push_back("alpha must be positive");
+  if (!r.quant.empty()) {
+    try {
+      QuantSettings::for_method(r.quant);
+    } catch (const Error& e) {
+      out.push_back(e.what());
+    }
+  }
+  try {
+    parse_device(r.device);
+  } catch (const Error& e) {
+    out.push_back(e.what());
+  }
+  return out;
+}
+
+namespace {
+
+class Forward final : public MetricsSink {
+ public:
+  Forward(int64_t steps, RunsDb* db, int64_t id, std::vector<FinetunePoint>* points,
+          const std::function<void(const FinetunePoint&)>& fn)
+      : steps_(steps), db_(db), id_(id), points_(points), fn_(fn) {}
+  void on_step(const TrainMetrics& m) override {
+    const FinetunePoint p{m.step, steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb};
+    points_->push_back(p);
+    if (db_)
+      db_->add_metrics(id_, m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                                     {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
+    if (fn_) fn_(p);
+  }
+
+ private:
+  int64_t steps_;
+  RunsDb* db_;
+  int64_t id_;
+  std::vector<FinetunePoint>* points_;
+  const std::function<void(const FinetunePoint&)>& fn_;
+};
+
+}  // namespace
+
+FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(const FinetunePoint&)>& on_step,
+                             const CancelToken* cancel) {
+  if (const auto problems = validate(r); !problems.empty()) throw make_error(ErrorKind::kUsage, "finetune", problems.front());
+  init_runtime();
+  FinetuneOutcome outcome;
+  LoadOptions lo;
+  lo.device = parse_device(r.device);
+  lo.require_tokenizer = true;
+  lo.cancel = cancel;
+  auto loaded = load_model(r.model_dir, lo);
+  outcome.device = lo.device.str();
+  nlohmann::json quant = nullptr;
+  if (!r.quant.empty()) {
+    ModelQuantOptions q;
+    q.settings = QuantSettings::for_method(r.quant);
+    q.settings.icq = r.icq;
+    q.cancel = cancel;
+    quantize_model(loaded, q);
+    quant = q.settings.to_json();
+  }
+  LoraConfig lora;
+  lora.rank = r.rank;
+  lora.alpha = r.alpha;
+  lora.iec = r.iec;
+  lora.seed = r.seed;
+  add_lora(loaded.model, lora);
+  TrainConfig c;
+  c.steps = r.steps;
+  c.batch = r.batch;
+  c.accum = r.accum;
+  c.lr = r.lr;
+  c.seed = r.seed;
+  std::vector<TrainExample> examples;
+  for (const auto& rec : load_alpaca(r.data_file))
+    examples.push_back(tokenize_example(rec, loaded.require_tokenizer(), c.source_max_len, c.target_max_len));
+
+  std::unique_ptr<RunsDb> db;
+  if (!r.db_path.empty()) {
+    db = std::make_unique<RunsDb>(r.db_path);
+    const nlohmann::json config = {{"data", r.data_file.string()}, {"steps", c.steps}, {"batch", c.batch}, {"accum", c.accum},
+                                   {"lr", c.lr}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
+                                   {"quant", quant}, {"seed", c.seed}, {"schedule", c.schedule}, {"front_end", "workbench"}};
+    std::string hash;
+    try {
+      hash = model_fingerprint(r.model_dir);
+    } catch (const std::exception&) {
+    }
+    outcome.run_id = db->start_run("finetune", fs::absolute(r.model_dir).string(), hash, config.dump(), outcome.device);
+  }
+  try {
+    Forward sink(c.steps, db.get(), outcome.run_id, &outcome.points, on_step);
+    Trainer trainer(loaded.model, std::move(examples), c, &sink);
+    trainer.run(0, cancel);
+    outcome.adapter = r.out_dir / "adapter";
+    save_adapter(outcome.adapter, loaded.model, lora, fs::absolute(r.model_dir).string(), quant);
+    if (db) {
+      db->add_artifact(outcome.run_id, "adapter", fs::absolute(outcome.adapter).string());
+      db->finish_run(outcome.run_id, "finished");
+    }
+  } catch (const Error& e) {
+    if (db) db->finish_run(outcome.run_id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (db) db->finish_run(outcome.run_id, "failed", e.what());
+    throw;
+  }
+  return outcome;
+}
+
+}  // namespace irq

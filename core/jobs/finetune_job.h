@@ -1,0 +1,57 @@
+// A whole finetune run behind a torch-free interface, for front ends that
+// must not include LibTorch (the Qt workbench): load the model on the chosen
+// device, quantize the base (optional), add LoRA / IEC-LoRA, train on Alpaca
+// data with per-step metrics, save the adapter, and record the run (config,
+// metrics, artifact, status) in the runs database. Same engine calls as
+// `irqlora finetune`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+
+namespace irq {
+
+struct FinetuneRequest {
+  std::filesystem::path model_dir;  // empty: not set
+  std::filesystem::path data_file;  // Alpaca JSON / JSONL
+  std::filesystem::path out_dir;    // the adapter goes to out_dir/adapter
+  std::filesystem::path db_path;    // runs database; empty: do not record
+  std::string quant;                // "" full-precision base, else nf4, int2, int3, int4, int8
+  bool icq = true, iec = true;
+  int64_t rank = 8, steps = 100, batch = 4, accum = 1;
+  double alpha = 16, lr = 2e-4;
+  std::string device = "auto";      // cpu, cuda, cuda:N, auto
+  uint64_t seed = 42;
+};
+
+struct FinetunePoint {
+  int64_t step = 0, steps = 0;
+  double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;
+};
+
+struct FinetuneOutcome {
+  int64_t run_id = -1;  // -1 when not recorded
+  std::filesystem::path adapter;
+  std::vector<FinetunePoint> points;
+  std::string device;
+};
+
+// The request's problems in words (empty when it can run): missing files,
+// non-positive sizes, unknown quantization or device names.
+std::vector<std::string> validate(const FinetuneRequest& r);
+
+// Runs the request; on_step is called from the calling (worker) thread after
+// every optimizer step. Throws irq::Error (kCancelled when `cancel` fired).
+FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(const FinetunePoint&)>& on_step,
+                             const CancelToken* cancel = nullptr);
+
+// Whether a CUDA device can be used, and its name ("" when none).
+bool cuda_device_available();
+std::string cuda_device_name();
+
+}  // namespace irq

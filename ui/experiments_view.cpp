@@ -1,0 +1,319 @@
+// Runs table and run comparison.
+#include "experiments_view.h"
+
+#include <map>
+#include <set>
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+#include <qcustomplot.h>
+
+#include "eval/mmlu_data.h"
+#include "plot_tools.h"
+#include "runs/runs_db.h"
+
+namespace irq::ui {
+
+namespace {
+
+const QColor kColors[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
+                          QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127)};
+QColor color(size_t i) { return kColors[i % (sizeof kColors / sizeof kColors[0])]; }
+
+QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y) {
+  auto* p = new QCustomPlot;
+  p->plotLayout()->insertRow(0);
+  p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 10, QFont::Bold)));
+  p->xAxis->setLabel(x);
+  p->yAxis->setLabel(y);
+  p->legend->setVisible(true);
+  make_interactive(p);
+  return p;
+}
+
+QString label(const RunRecord& r) { return QString("run %1 (%2)").arg(r.id).arg(QString::fromStdString(r.kind)); }
+
+std::map<std::string, std::string> flat_config(const RunRecord& r) {
+  std::map<std::string, std::string> out = {{"kind", r.kind}, {"model", r.model_path}, {"device", r.device}, {"version", r.version}};
+  const auto j = nlohmann::json::parse(r.config_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return out;
+  const auto flat = j.flatten();  // "/a/b" -> value
+  for (const auto& [k, v] : flat.items()) out["config" + k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
+}  // namespace
+
+ExperimentsView::ExperimentsView(QWidget* parent)
+    : QWidget(parent),
+      filter_(new QLineEdit),
+      table_(new QTableWidget(0, 8)),
+      tabs_(new QTabWidget),
+      loss_(make_plot(tr("Training loss"), tr("step"), tr("loss"))),
+      mmlu_(make_plot(tr("MMLU accuracy per category"), tr("category"), tr("accuracy %"))),
+      entropy_(make_plot(tr("Code entropy per layer"), tr("layer (in model order)"), tr("entropy (bits)"))),
+      diff_(new QTableWidget) {
+  filter_->setPlaceholderText(tr("filter: kind, status, model, tag, note ..."));
+  auto* refresh_b = new QPushButton(tr("Refresh"));
+  auto* tag_b = new QPushButton(tr("Tag..."));
+  auto* note_b = new QPushButton(tr("Note..."));
+  auto* delete_b = new QPushButton(tr("Delete"));
+  auto* compare_b = new QPushButton(tr("Compare selected"));
+  auto* bar = new QHBoxLayout;
+  bar->addWidget(filter_, 1);
+  for (auto* b : {refresh_b, tag_b, note_b, delete_b, compare_b}) bar->addWidget(b);
+
+  table_->setHorizontalHeaderLabels({tr("ID"), tr("Kind"), tr("Status"), tr("Model"), tr("Device"), tr("Started"), tr("Tags"), tr("Note")});
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->verticalHeader()->hide();
+  table_->setSortingEnabled(true);
+
+  tabs_->addTab(loss_, tr("Loss curves"));
+  tabs_->addTab(mmlu_, tr("MMLU by category"));
+  tabs_->addTab(entropy_, tr("Per-layer entropy"));
+  tabs_->addTab(diff_, tr("Config diff"));
+  diff_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  diff_->horizontalHeader()->setStretchLastSection(true);
+
+  auto* top = new QWidget;
+  auto* tv = new QVBoxLayout(top);
+  tv->setContentsMargins(0, 0, 0, 0);
+  tv->addLayout(bar);
+  tv->addWidget(table_);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(top);
+  split->addWidget(tabs_);
+  split->setStretchFactor(1, 1);
+  auto* outer = new QVBoxLayout(this);
+  outer->addWidget(split);
+
+  connect(filter_, &QLineEdit::textChanged, this, [this] { apply_filter(); });
+  connect(refresh_b, &QPushButton::clicked, this, [this] { refresh(); });
+  connect(compare_b, &QPushButton::clicked, this, [this] { compare(selected_runs()); });
+  connect(tag_b, &QPushButton::clicked, this, [this] {
+    bool ok = false;
+    const QString t = QInputDialog::getText(this, tr("Tag runs"), tr("Tag:"), QLineEdit::Normal, {}, &ok);
+    if (ok && !t.trimmed().isEmpty()) tag_selected(t.trimmed());
+  });
+  connect(note_b, &QPushButton::clicked, this, [this] {
+    bool ok = false;
+    const QString t = QInputDialog::getMultiLineText(this, tr("Note"), tr("Note for the selected runs:"), {}, &ok);
+    if (ok) note_selected(t);
+  });
+  connect(delete_b, &QPushButton::clicked, this, [this] {
+    const auto ids = selected_runs();
+    if (ids.empty()) return;
+    if (QMessageBox::question(this, tr("Delete runs"), tr("Delete %1 run(s) and everything recorded with them?").arg(ids.size())) ==
+        QMessageBox::Yes)
+      delete_selected();
+  });
+  set_db_path(QString::fromStdString(RunsDb::default_path().string()));
+}
+
+void ExperimentsView::set_db_path(const QString& path) {
+  db_path_ = path;
+  refresh();
+}
+
+void ExperimentsView::refresh() {
+  error_.clear();
+  std::vector<RunRecord> runs;
+  try {
+    RunsDb db(db_path_.toStdString());
+    runs = db.list();
+  } catch (const std::exception& e) {
+    error_ = QString::fromStdString(e.what());
+    Q_EMIT log(tr("runs database: %1").arg(error_));
+  }
+  table_->setSortingEnabled(false);
+  table_->setRowCount(static_cast<int>(runs.size()));
+  for (int row = 0; row < static_cast<int>(runs.size()); ++row) {
+    const auto& r = runs[static_cast<size_t>(row)];
+    QStringList tags;
+    for (const auto& t : r.tags) tags << QString::fromStdString(t);
+    auto* id = new QTableWidgetItem;
+    id->setData(Qt::DisplayRole, static_cast<qlonglong>(r.id));
+    table_->setItem(row, 0, id);
+    const QStringList cells = {QString::fromStdString(r.kind), QString::fromStdString(r.status), QString::fromStdString(r.model_path),
+                               QString::fromStdString(r.device), QString::fromStdString(r.started_at), tags.join(", "),
+                               QString::fromStdString(r.notes)};
+    for (int c = 0; c < cells.size(); ++c) table_->setItem(row, c + 1, new QTableWidgetItem(cells[c]));
+  }
+  table_->setSortingEnabled(true);
+  table_->resizeColumnsToContents();
+  apply_filter();
+}
+
+void ExperimentsView::set_filter(const QString& text) { filter_->setText(text); }
+
+void ExperimentsView::apply_filter() {
+  const QString f = filter_->text().trimmed();
+  for (int row = 0; row < table_->rowCount(); ++row) {
+    bool match = f.isEmpty();
+    for (int c = 0; c < table_->columnCount() && !match; ++c)
+      if (auto* item = table_->item(row, c)) match = item->text().contains(f, Qt::CaseInsensitive);
+    table_->setRowHidden(row, !match);
+  }
+}
+
+std::vector<int64_t> ExperimentsView::selected_runs() const {
+  std::set<int64_t> ids;
+  for (auto* item : table_->selectedItems())
+    if (auto* id = table_->item(item->row(), 0)) ids.insert(id->data(Qt::DisplayRole).toLongLong());
+  return {ids.begin(), ids.end()};
+}
+
+void ExperimentsView::select_runs(const std::vector<int64_t>& ids) {
+  table_->clearSelection();
+  const auto mode = table_->selectionMode();
+  table_->setSelectionMode(QAbstractItemView::MultiSelection);
+  for (int row = 0; row < table_->rowCount(); ++row)
+    if (std::find(ids.begin(), ids.end(), table_->item(row, 0)->data(Qt::DisplayRole).toLongLong()) != ids.end()) table_->selectRow(row);
+  table_->setSelectionMode(mode);
+}
+
+void ExperimentsView::tag_selected(const QString& tag) {
+  RunsDb db(db_path_.toStdString());
+  for (auto id : selected_runs()) db.add_tag(id, tag.toStdString());
+  const auto keep = selected_runs();
+  refresh();
+  select_runs(keep);
+}
+
+void ExperimentsView::note_selected(const QString& note) {
+  RunsDb db(db_path_.toStdString());
+  for (auto id : selected_runs()) db.set_note(id, note.toStdString());
+  const auto keep = selected_runs();
+  refresh();
+  select_runs(keep);
+}
+
+void ExperimentsView::delete_selected() {
+  RunsDb db(db_path_.toStdString());
+  for (auto id : selected_runs()) {
+    db.remove(id);
+    Q_EMIT log(tr("deleted run %1").arg(id));
+  }
+  refresh();
+}
+
+void ExperimentsView::compare(const std::vector<int64_t>& ids) {
+  loss_->clearPlottables();
+  mmlu_->clearPlottables();
+  entropy_->clearPlottables();
+  diff_->clear();
+  if (ids.empty()) return;
+  std::vector<RunRecord> runs;
+  RunsDb db(db_path_.toStdString());
+  for (auto id : ids) runs.push_back(db.get(id));
+
+  // Loss curves.
+  for (size_t i = 0; i < runs.size(); ++i) {
+    auto* g = loss_->addGraph();
+    g->setName(label(runs[i]));
+    g->setPen(QPen(color(i), 2));
+    for (const auto& m : db.metrics(runs[i].id))
+      if (m.name == "loss") g->addData(static_cast<double>(m.step), m.value);
+    if (g->data()->isEmpty()) loss_->removeGraph(g);
+  }
+  loss_->rescaleAxes();
+  loss_->replot();
+
+  // MMLU per category, grouped bars.
+  const auto cats = MmluCategories::builtin();
+  std::map<std::string, std::string> sub_to_cat;
+  for (const auto& [cat, subs] : cats.categories)
+    for (const auto& s : subs) sub_to_cat[s] = cat;
+  std::vector<std::string> names;
+  for (const auto& [cat, subs] : cats.categories) names.push_back(cat);
+  QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+  for (size_t c = 0; c < names.size(); ++c) ticker->addTick(static_cast<double>(c), QString::fromStdString(names[c]));
+  mmlu_->xAxis->setTicker(ticker);
+  const double width = 0.8 / static_cast<double>(std::max<size_t>(1, runs.size()));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto scores = db.mmlu(runs[i].id);
+    if (scores.empty()) continue;
+    std::map<std::string, std::pair<int64_t, int64_t>> per;  // category -> correct, total
+    for (const auto& s : scores) {
+      const auto sub = cats.subcategories.find(s.subject);
+      if (sub == cats.subcategories.end() || sub->second.empty()) continue;
+      auto& acc = per[sub_to_cat[sub->second.front()]];
+      acc.first += s.correct;
+      acc.second += s.total;
+    }
+    auto* bars = new QCPBars(mmlu_->xAxis, mmlu_->yAxis);
+    bars->setName(label(runs[i]));
+    bars->setWidth(width);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(color(i));
+    for (size_t c = 0; c < names.size(); ++c) {
+      const auto it = per.find(names[c]);
+      if (it == per.end() || it->second.second == 0) continue;
+      bars->addData(static_cast<double>(c) - 0.4 + width * (static_cast<double>(i) + 0.5),
+                    100.0 * static_cast<double>(it->second.first) / static_cast<double>(it->second.second));
+    }
+  }
+  mmlu_->xAxis->setRange(-0.6, static_cast<double>(names.size()) - 0.4);
+  mmlu_->yAxis->setRange(0, 100);
+  mmlu_->replot();
+
+  // Per-layer entropy after quantization (plain NF4/INT dashed for reference).
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto layers = db.quant_layers(runs[i].id);
+    if (layers.empty()) continue;
+    auto* after = entropy_->addGraph();
+    after->setName(label(runs[i]) + tr(" ICQ"));
+    after->setPen(QPen(color(i), 2));
+    auto* before = entropy_->addGraph();
+    before->setName(label(runs[i]) + tr(" plain"));
+    before->setPen(QPen(color(i), 1, Qt::DashLine));
+    for (size_t k = 0; k < layers.size(); ++k) {
+      after->addData(static_cast<double>(k), layers[k].entropy);
+      before->addData(static_cast<double>(k), layers[k].entropy_plain);
+    }
+  }
+  entropy_->rescaleAxes();
+  entropy_->replot();
+
+  // Config diff: only the keys whose values differ.
+  std::vector<std::map<std::string, std::string>> flat;
+  std::set<std::string> keys;
+  for (const auto& r : runs) {
+    flat.push_back(flat_config(r));
+    for (const auto& [k, v] : flat.back()) keys.insert(k);
+  }
+  QStringList header = {tr("setting")};
+  for (const auto& r : runs) header << label(r);
+  diff_->setColumnCount(header.size());
+  diff_->setHorizontalHeaderLabels(header);
+  int row = 0;
+  diff_->setRowCount(0);
+  for (const auto& k : keys) {
+    std::set<std::string> values;
+    for (const auto& f : flat) values.insert(f.count(k) ? f.at(k) : std::string("(absent)"));
+    if (values.size() < 2) continue;
+    diff_->insertRow(row);
+    diff_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(k)));
+    for (size_t i = 0; i < flat.size(); ++i)
+      diff_->setItem(row, static_cast<int>(i) + 1,
+                     new QTableWidgetItem(QString::fromStdString(flat[i].count(k) ? flat[i].at(k) : "(absent)")));
+    ++row;
+  }
+  diff_->resizeColumnsToContents();
+  Q_EMIT log(tr("comparing %1 runs").arg(runs.size()));
+}
+
+}  // namespace irq::ui

@@ -1,0 +1,56 @@
+// Experiments tab: every run in the runs database in a sortable, filterable
+// table (tags, notes, delete), and for two or more selected runs a side by
+// side comparison: overlaid loss curves, MMLU accuracy per category, per-layer
+// code entropy after quantization, and a config diff showing only what
+// differs. Reads the database on the GUI thread (SQLite queries, no tensors).
+#pragma once
+
+#include <vector>
+
+#include <QWidget>
+
+class QCustomPlot;
+class QLineEdit;
+class QTableWidget;
+class QTabWidget;
+
+namespace irq::ui {
+
+class ExperimentsView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit ExperimentsView(QWidget* parent = nullptr);
+  void set_db_path(const QString& path);
+  QString db_path() const { return db_path_; }
+
+  void refresh();                          // reloads the table
+  void set_filter(const QString& text);    // hides rows without `text` in any column
+  void compare(const std::vector<int64_t>& ids);  // fills the comparison tabs
+  void select_runs(const std::vector<int64_t>& ids);
+  std::vector<int64_t> selected_runs() const;
+  void tag_selected(const QString& tag);
+  void note_selected(const QString& note);
+  void delete_selected();  // no confirmation (the button asks first)
+
+  QTableWidget* table() const { return table_; }
+  QTableWidget* diff_table() const { return diff_; }
+  QCustomPlot* loss_plot() const { return loss_; }
+  QCustomPlot* mmlu_plot() const { return mmlu_; }
+  QCustomPlot* entropy_plot() const { return entropy_; }
+  QTabWidget* comparison() const { return tabs_; }
+  QString error() const { return error_; }
+
+ Q_SIGNALS:
+  void log(const QString& line);
+
+ private:
+  void apply_filter();
+  QString db_path_, error_;
+  QLineEdit* filter_;
+  QTableWidget* table_;
+  QTabWidget* tabs_;
+  QCustomPlot *loss_, *mmlu_, *entropy_;
+  QTableWidget* diff_;
+};
+
+}  // namespace irq::ui

@@ -1,0 +1,266 @@
+// Finetune form, job and live curves.
+#include "finetune_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QDir>
+#include <QPointer>
+#include <QStandardItemModel>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <qcustomplot.h>
+
+#include "jobs_panel.h"
+#include "plot_tools.h"
+
+namespace irq::ui {
+
+namespace {
+
+QWidget* with_browse(QLineEdit* edit, QWidget* parent, bool folder) {
+  auto* w = new QWidget(parent);
+  auto* h = new QHBoxLayout(w);
+  h->setContentsMargins(0, 0, 0, 0);
+  auto* b = new QPushButton(QObject::tr("Browse..."), w);
+  h->addWidget(edit, 1);
+  h->addWidget(b);
+  QObject::connect(b, &QPushButton::clicked, w, [edit, w, folder] {
+    const QString f = folder ? QFileDialog::getExistingDirectory(w, QObject::tr("Output folder"))
+                             : QFileDialog::getOpenFileName(w, QObject::tr("Alpaca data"), {}, "JSON (*.json *.jsonl)");
+    if (!f.isEmpty()) edit->setText(f);
+  });
+  return w;
+}
+
+}  // namespace
+
+FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
+    : QWidget(parent),
+      jobs_(jobs),
+      model_label_(new QLabel(tr("(no model)"))),
+      data_(new QLineEdit),
+      out_(new QLineEdit),
+      quant_(new QComboBox),
+      device_(new QComboBox),
+      icq_(new QCheckBox(tr("ICQ (information calibration of the base)"))),
+      iec_(new QCheckBox(tr("IEC (information elastic connection)"))),
+      rank_(new QSpinBox),
+      steps_(new QSpinBox),
+      batch_(new QSpinBox),
+      accum_(new QSpinBox),
+      alpha_(new QDoubleSpinBox),
+      lr_(new QDoubleSpinBox),
+      start_(new QPushButton(tr("Start finetune"))),
+      cancel_(new QPushButton(tr("Cancel"))),
+      errors_(new QLabel),
+      stats_(new QLabel),
+      plot_(new QCustomPlot) {
+  quant_->addItem(tr("full precision"), QString());
+  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(QString(m).toUpper(), QString(m));
+  quant_->setCurrentIndex(1);
+  icq_->setChecked(true);
+  iec_->setChecked(true);
+  rank_->setRange(1, 1024);
+  rank_->setValue(8);
+  alpha_->setRange(0.01, 4096);
+  alpha_->setValue(16);
+  steps_->setRange(1, 1000000);
+  steps_->setValue(100);
+  batch_->setRange(1, 4096);
+  batch_->setValue(4);
+  accum_->setRange(1, 4096);
+  accum_->setValue(1);
+  lr_->setDecimals(6);
+  lr_->setRange(1e-6, 1.0);
+  lr_->setSingleStep(1e-4);
+  lr_->setValue(2e-4);
+  const bool cuda = cuda_device_available();
+  device_->addItem(tr("auto"), "auto");
+  device_->addItem(tr("CPU"), "cpu");
+  device_->addItem(cuda ? tr("CUDA (%1)").arg(QString::fromStdString(cuda_device_name())) : tr("CUDA (not available)"), "cuda");
+  if (!cuda) {
+    if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) model->item(2)->setEnabled(false);
+  }
+  out_->setText(QDir::home().filePath("irqlora-finetune"));
+  errors_->setStyleSheet("color: #b00020;");
+  errors_->setWordWrap(true);
+  cancel_->setEnabled(false);
+
+  auto* form = new QFormLayout;
+  form->addRow(tr("Model"), model_label_);
+  form->addRow(tr("Alpaca data"), with_browse(data_, this, false));
+  form->addRow(tr("Output folder"), with_browse(out_, this, true));
+  form->addRow(tr("Base"), quant_);
+  form->addRow(QString(), icq_);
+  form->addRow(QString(), iec_);
+  form->addRow(tr("LoRA rank"), rank_);
+  form->addRow(tr("LoRA alpha"), alpha_);
+  form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Batch"), batch_);
+  form->addRow(tr("Accumulation"), accum_);
+  form->addRow(tr("Learning rate"), lr_);
+  form->addRow(tr("Device"), device_);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(start_);
+  buttons->addWidget(cancel_);
+  form->addRow(buttons);
+  form->addRow(errors_);
+  form->addRow(stats_);
+  auto* left = new QWidget;
+  left->setLayout(form);
+  left->setMaximumWidth(460);
+
+  plot_->addGraph();
+  plot_->graph(0)->setName(tr("loss"));
+  plot_->graph(0)->setPen(QPen(QColor(31, 119, 180), 2));
+  plot_->addGraph(plot_->xAxis, plot_->yAxis2);
+  plot_->graph(1)->setName(tr("learning rate"));
+  plot_->graph(1)->setPen(QPen(QColor(255, 127, 14), 1, Qt::DashLine));
+  plot_->xAxis->setLabel(tr("step"));
+  plot_->yAxis->setLabel(tr("loss"));
+  plot_->yAxis2->setLabel(tr("learning rate"));
+  plot_->yAxis2->setVisible(true);
+  plot_->legend->setVisible(true);
+  plot_->plotLayout()->insertRow(0);
+  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, tr("Training loss (live)"), QFont("sans", 11, QFont::Bold)));
+  make_interactive(plot_);
+
+  auto* split = new QSplitter;
+  split->addWidget(left);
+  split->addWidget(plot_);
+  split->setStretchFactor(1, 1);
+  auto* outer = new QHBoxLayout(this);
+  outer->addWidget(split);
+
+  connect(icq_, &QCheckBox::toggled, this, [] {});
+  connect(quant_, &QComboBox::currentIndexChanged, this, [this] { icq_->setEnabled(!quant_->currentData().toString().isEmpty()); });
+  connect(start_, &QPushButton::clicked, this, [this] { start(); });
+  connect(cancel_, &QPushButton::clicked, this, [this] { cancel(); });
+  connect(&watcher_, &QFutureWatcher<QString>::finished, this, &FinetuneView::on_done);
+}
+
+FinetuneView::~FinetuneView() {
+  cancel();
+  wait();
+}
+
+void FinetuneView::set_model_dir(const QString& dir) {
+  model_dir_ = dir;
+  model_label_->setText(dir.isEmpty() ? tr("(no model)") : dir);
+}
+
+FinetuneRequest FinetuneView::request() const {
+  FinetuneRequest r;
+  r.model_dir = model_dir_.toStdString();
+  r.data_file = data_->text().trimmed().toStdString();
+  r.out_dir = out_->text().trimmed().toStdString();
+  r.db_path = db_path_.toStdString();
+  r.quant = quant_->currentData().toString().toStdString();
+  r.icq = icq_->isChecked();
+  r.iec = iec_->isChecked();
+  r.rank = rank_->value();
+  r.alpha = alpha_->value();
+  r.steps = steps_->value();
+  r.batch = batch_->value();
+  r.accum = accum_->value();
+  r.lr = lr_->value();
+  r.device = device_->currentData().toString().toStdString();
+  return r;
+}
+
+QString FinetuneView::message() const { return errors_->text().isEmpty() ? stats_->text() : errors_->text(); }
+
+bool FinetuneView::start() {
+  if (running()) return false;
+  const auto req = request();
+  const auto problems = validate(req);
+  if (!problems.empty()) {
+    QStringList lines;
+    for (const auto& p : problems) lines << QString::fromStdString(p);
+    errors_->setText(lines.join("\n"));
+    return false;
+  }
+  errors_->clear();
+  points_.clear();
+  plot_->graph(0)->data()->clear();
+  plot_->graph(1)->data()->clear();
+  plot_->replot();
+  token_ = std::make_shared<CancelToken>();
+  start_->setEnabled(false);
+  cancel_->setEnabled(true);
+  const QString title = tr("finetune %1%2, %3 steps")
+                            .arg(req.quant.empty() ? tr("fp") : QString::fromStdString(req.quant).toUpper(),
+                                 req.iec ? tr(" + IEC-LoRA") : tr(" + LoRA"))
+                            .arg(req.steps);
+  auto token = token_;
+  job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
+  Q_EMIT log(tr("started %1 on %2").arg(title, QString::fromStdString(req.device)));
+  QPointer<FinetuneView> self(this);
+  watcher_.setFuture(QtConcurrent::run([req, token, self]() -> QString {
+    try {
+      const auto outcome = run_finetune(
+          req,
+          [self](const FinetunePoint& p) {
+            if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
+          },
+          token.get());
+      return QString();
+    } catch (const std::exception& e) {
+      return QString::fromStdString(e.what());
+    }
+  }));
+  return true;
+}
+
+void FinetuneView::cancel() {
+  if (token_) token_->cancel();
+}
+
+void FinetuneView::on_point(const FinetunePoint& p) {
+  points_.push_back(p);
+  plot_->graph(0)->addData(static_cast<double>(p.step), p.loss);
+  plot_->graph(1)->addData(static_cast<double>(p.step), p.lr);
+  plot_->xAxis->setRange(0, static_cast<double>(std::max<int64_t>(p.steps, 1)));
+  plot_->graph(0)->rescaleValueAxis(false, true);
+  plot_->graph(1)->rescaleValueAxis(false, true);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+  stats_->setText(tr("step %1/%2  loss %3  lr %4  %5 tokens/s  %6 MiB")
+                      .arg(p.step)
+                      .arg(p.steps)
+                      .arg(p.loss, 0, 'f', 4)
+                      .arg(p.lr, 0, 'e', 2)
+                      .arg(p.tokens_per_second, 0, 'f', 0)
+                      .arg(p.memory_mb, 0, 'f', 0));
+  if (jobs_) jobs_->progress(job_, p.step, p.steps, tr("step %1/%2, loss %3").arg(p.step).arg(p.steps).arg(p.loss, 0, 'f', 4));
+}
+
+void FinetuneView::on_done() {
+  QCoreApplication::sendPostedEvents(this);  // the last steps' points first
+  const QString error = watcher_.result();
+  start_->setEnabled(true);
+  cancel_->setEnabled(false);
+  const bool ok = error.isEmpty();
+  QString text;
+  if (ok && !points_.empty())
+    text = tr("finished: loss %1 -> %2, adapter in %3/adapter")
+               .arg(points_.front().loss, 0, 'f', 4)
+               .arg(points_.back().loss, 0, 'f', 4)
+               .arg(out_->text());
+  else
+    text = ok ? tr("finished") : error;
+  if (!ok) errors_->setText(error);
+  if (jobs_) jobs_->finish(job_, text);
+  Q_EMIT log(tr("finetune %1").arg(text));
+  Q_EMIT finished(ok, text);
+}
+
+}  // namespace irq::ui

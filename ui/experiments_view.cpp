@@ -240,7 +240,7 @@ void ExperimentsView::compare(const std::vector<int64_t>& ids) {
   std::vector<std::string> names;
   for (const auto& [cat, subs] : cats.categories) names.push_back(cat);
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-  for (size_t c = 0; c < names.size(); ++c) ticker->addTick(static_cast<double>(c), QString::fromStdString(names[c]));
+  for (size_t c = 0; c < names.size(); ++c) ticker->addTick(static_cast<double>(c), QString::fromStdString(names[c]).replace(" (", "\n("));
   mmlu_->xAxis->setTicker(ticker);
   const double width = 0.8 / static_cast<double>(std::max<size_t>(1, runs.size()));
   for (size_t i = 0; i < runs.size(); ++i) {

@@ -18,11 +18,14 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "evaluate_view.h"
 #include "experiments_view.h"
 #include "finetune_view.h"
 #include "jobs_panel.h"
 #include "model_browser.h"
 #include "model_overview.h"
+#include "quantize_view.h"
+#include "weights_view.h"
 #include "runs/runs_db.h"
 
 namespace irq::ui {
@@ -39,7 +42,10 @@ MainWindow::MainWindow(QWidget* parent)
       overview_(new ModelOverview),
       tabs_(new QTabWidget),
       jobs_(new JobsPanel),
+      weights_(new WeightsView(jobs_)),
+      quantize_(new QuantizeView(jobs_)),
       finetune_(new FinetuneView(jobs_)),
+      evaluate_(new EvaluateView(jobs_)),
       experiments_(new ExperimentsView),
       log_(new QPlainTextEdit),
       busy_(new QProgressBar),
@@ -49,7 +55,10 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
 
   tabs_->addTab(overview_, tr("Model"));
+  tabs_->addTab(weights_, tr("Weights"));
+  tabs_->addTab(quantize_, tr("Quantize"));
   tabs_->addTab(finetune_, tr("Finetune"));
+  tabs_->addTab(evaluate_, tr("Evaluate"));
   tabs_->addTab(experiments_, tr("Experiments"));
   setCentralWidget(tabs_);
   set_db_path(QString::fromStdString(RunsDb::default_path().string()));
@@ -76,6 +85,16 @@ MainWindow::MainWindow(QWidget* parent)
   connect(finetune_, &FinetuneView::log, this, &MainWindow::log);
   connect(experiments_, &ExperimentsView::log, this, &MainWindow::log);
   connect(finetune_, &FinetuneView::finished, this, [this] { experiments_->refresh(); });
+  connect(weights_, &WeightsView::log, this, &MainWindow::log);
+  connect(quantize_, &QuantizeView::log, this, &MainWindow::log);
+  connect(evaluate_, &EvaluateView::log, this, &MainWindow::log);
+  connect(quantize_, &QuantizeView::finished, this, [this] { experiments_->refresh(); });
+  connect(evaluate_, &EvaluateView::finished, this, [this] { experiments_->refresh(); });
+  connect(quantize_, &QuantizeView::settings_changed, this, [this](const QuantSettings& s) { weights_->set_settings(s); });
+  connect(quantize_, &QuantizeView::layer_chosen, this, [this](const QString& name) {
+    tabs_->setCurrentWidget(weights_);
+    weights_->inspect(name);
+  });
 
   busy_->setRange(0, 0);
   busy_->setMaximumWidth(160);
@@ -99,10 +118,15 @@ MainWindow::~MainWindow() {
   job_->wait();
   finetune_->cancel();
   finetune_->wait();
+  weights_->wait();
+  quantize_->wait();
+  evaluate_->wait();
 }
 
 void MainWindow::set_db_path(const QString& path) {
   finetune_->set_db_path(path);
+  quantize_->set_db_path(path);
+  evaluate_->set_db_path(path);
   experiments_->set_db_path(path);
 }
 
@@ -128,17 +152,16 @@ void MainWindow::open_model(const QString& dir) {
     log(tr("a model is still loading; %1 not opened").arg(dir));
     return;
   }
+  load_pending_ = true;
   job_->start(dir);
 }
 
 void MainWindow::wait_for_load() {
-  if (!job_->running()) return;
-  QEventLoop loop;
-  connect(job_, &ModelLoadJob::finished, &loop, &QEventLoop::quit, Qt::QueuedConnection);
-  loop.exec();
+  while (load_pending_) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
 }
 
 void MainWindow::on_loaded(const LoadResult& r) {
+  load_pending_ = false;
   busy_->hide();
   if (!r.error.isEmpty()) {
     last_error_ = r.error;
@@ -155,6 +178,9 @@ void MainWindow::on_loaded(const LoadResult& r) {
   last_error_.clear();
   current_dir_ = QString::fromStdString(summary_.dir);
   finetune_->set_model_dir(current_dir_);
+  quantize_->set_model_dir(current_dir_);
+  evaluate_->set_model_dir(current_dir_);
+  weights_->set_model_dir(current_dir_);
   browser_->show_summary(summary_);
   overview_->show_summary(summary_);
   setWindowTitle(tr("IR-QLoRA Workbench - %1").arg(QFileInfo(current_dir_).fileName()));

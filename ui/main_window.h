@@ -1,5 +1,5 @@
 // The workbench main window: composes the model browser (left dock), the
-// Model / Finetune / Experiments tabs, the jobs area and the log panel
+// Model / Weights / Quantize / Finetune / Evaluate / Experiments tabs, the jobs area and the log panel
 // (bottom docks); opens models by dialog, recent list or drag and drop,
 // loading them in the background.
 #pragma once
@@ -17,11 +17,14 @@ class QTabWidget;
 
 namespace irq::ui {
 
+class EvaluateView;
 class ExperimentsView;
 class FinetuneView;
 class JobsPanel;
 class ModelBrowser;
 class ModelOverview;
+class QuantizeView;
+class WeightsView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -31,13 +34,16 @@ class MainWindow : public QMainWindow {
 
   // "" opens the built-in demo model.
   void open_model(const QString& dir);
-  bool loading() const { return job_->running(); }
+  bool loading() const { return load_pending_; }
   void wait_for_load();  // blocks until the current load has finished (tests, screenshots)
 
   ModelBrowser* browser() const { return browser_; }
   ModelOverview* overview() const { return overview_; }
   QTabWidget* tabs() const { return tabs_; }
   FinetuneView* finetune() const { return finetune_; }
+  WeightsView* weights() const { return weights_; }
+  QuantizeView* quantize() const { return quantize_; }
+  EvaluateView* evaluate() const { return evaluate_; }
   ExperimentsView* experiments() const { return experiments_; }
   JobsPanel* jobs() const { return jobs_; }
   // The runs database every view records into and reads (default: RunsDb::default_path()).
@@ -65,7 +71,10 @@ class MainWindow : public QMainWindow {
   ModelOverview* overview_;
   QTabWidget* tabs_;
   JobsPanel* jobs_;
+  WeightsView* weights_;
+  QuantizeView* quantize_;
   FinetuneView* finetune_;
+  EvaluateView* evaluate_;
   ExperimentsView* experiments_;
   QPlainTextEdit* log_;
   QProgressBar* busy_;
@@ -74,6 +83,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<LoadedModel> model_;
   ModelSummary summary_;
   bool has_model_ = false;
+  bool load_pending_ = false;  // from open_model until on_loaded ran (the watcher's signal is queued)
   QString last_error_;
   QString current_dir_;
 };

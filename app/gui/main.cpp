@@ -9,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QEventLoop>
+#include <QComboBox>
 #include <QLineEdit>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
@@ -19,9 +20,12 @@
 
 #include <cstdio>
 
+#include "evaluate_view.h"
 #include "experiments_view.h"
 #include "finetune_view.h"
 #include "main_window.h"
+#include "quantize_view.h"
+#include "weights_view.h"
 #include "plugin/plugin_loader.h"
 
 int main(int argc, char** argv) {
@@ -37,14 +41,17 @@ int main(int argc, char** argv) {
   cli.addPositionalArgument("model", "Hugging Face model folder to open (default: the most recent, else the demo model).");
   QCommandLineOption model_opt("model", "Model folder to open.", "DIR");
   QCommandLineOption shot_opt("screenshot", "Render the window to a PNG once the model is loaded, then exit.", "FILE");
-  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, finetune, experiments).", "NAME", "model");
+  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, weights, quantize, finetune, evaluate, experiments).", "NAME", "model");
   QCommandLineOption demo_opt("demo", "Open the built-in demo model.");
   QCommandLineOption finetune_opt("finetune", "Start a finetune of the opened model on this Alpaca file (Finetune tab).", "DATA");
   QCommandLineOption steps_opt("steps", "Steps of --finetune.", "N", "30");
   QCommandLineOption rank_opt("rank", "LoRA rank of --finetune.", "R", "8");
   QCommandLineOption lr_opt("lr", "Learning rate of --finetune.", "LR", "0.0002");
+  QCommandLineOption mmlu_opt("mmlu", "With --view evaluate: run MMLU from this data folder before the screenshot.", "DIR");
+  QCommandLineOption subjects_opt("subjects", "Subjects for --mmlu (comma-separated).", "LIST");
+  QCommandLineOption layer_opt("layer", "With --view weights: the layer to inspect (default: the first).", "NAME");
   QCommandLineOption db_opt("db", "Runs database (default $IRQ_RUNS_DB or ~/.local/share/irqlora/runs.sqlite).", "PATH");
-  cli.addOptions({model_opt, shot_opt, view_opt, demo_opt, finetune_opt, steps_opt, rank_opt, lr_opt, db_opt});
+  cli.addOptions({model_opt, shot_opt, view_opt, demo_opt, finetune_opt, steps_opt, rank_opt, lr_opt, mmlu_opt, subjects_opt, layer_opt, db_opt});
   cli.process(app);
 
   QString dir = cli.value(model_opt);
@@ -67,7 +74,7 @@ int main(int argc, char** argv) {
   if (cli.isSet(shot_opt)) {
     const QString file = cli.value(shot_opt);
     const QString view = cli.value(view_opt).toLower();
-    QTimer::singleShot(0, &window, [&] {
+    QTimer::singleShot(0, &window, [&, file, view] {
       window.wait_for_load();
       if (cli.isSet(finetune_opt)) {
         auto* f = window.finetune();
@@ -80,6 +87,30 @@ int main(int argc, char** argv) {
         QObject::connect(f, &irq::ui::FinetuneView::finished, &loop, &QEventLoop::quit);
         if (f->start()) loop.exec();
         else std::fprintf(stderr, "finetune not started: %s\n", qPrintable(f->message()));
+      }
+      auto run_until = [](auto* object, auto signal, auto start) {
+        QEventLoop loop;
+        QObject::connect(object, signal, &loop, &QEventLoop::quit);
+        if (start()) loop.exec();
+      };
+      if (view == "quantize") {
+        auto* q = window.quantize();
+        run_until(q, &irq::ui::QuantizeView::finished, [q] { return q->start(); });
+      }
+      if (view == "weights") {
+        auto* v = window.weights();
+        const QString layer = cli.isSet(layer_opt) ? cli.value(layer_opt) : v->layer_box()->itemText(0);
+        run_until(v, &irq::ui::WeightsView::inspected, [v, layer] {
+          v->inspect(layer);
+          return v->running();
+        });
+        v->jump_to_largest_gain();
+      }
+      if (view == "evaluate" && cli.isSet(mmlu_opt)) {
+        auto* e = window.evaluate();
+        e->data_edit()->setText(cli.value(mmlu_opt));
+        e->subjects_edit()->setText(cli.value(subjects_opt));
+        run_until(e, &irq::ui::EvaluateView::finished, [e] { return e->start(); });
       }
       if (view == "experiments") {
         auto* e = window.experiments();

@@ -18,7 +18,10 @@
 #include "main_window.h"
 #include "model_browser.h"
 #include "model_overview.h"
+#include "evaluate_view.h"
 #include "plot_tools.h"
+#include "quantize_view.h"
+#include "weights_view.h"
 #include "plugin/plugin_loader.h"
 #include "runs/runs_db.h"
 
@@ -186,6 +189,77 @@ class TestMainWindow : public QObject {
     QVERIFY(e->table()->findItems("lora-baseline", Qt::MatchExactly).size() == 1);
     e->delete_selected();
     QCOMPARE(e->table()->rowCount(), 1);
+  }
+
+  // Quantize tab fills the per-layer table from a real pass; the Weights tab
+  // quantizes one layer both ways and fills every plot with the right counts.
+  void quantize_weights_and_evaluate_tabs() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/runs2.sqlite");
+    w.show();
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+
+    auto* q = w.quantize();
+    q->group_box()->setValue(63);  // NF4 packs two codes per byte: refused with the reason
+    QVERIFY(!q->start());
+    QVERIFY2(q->message().contains("even"), qPrintable(q->message()));
+    q->group_box()->setValue(64);
+    QSignalSpy quantized(q, &irq::ui::QuantizeView::finished);
+    QVERIFY(q->start());
+    QVERIFY(quantized.wait(60000));
+    QVERIFY2(quantized.at(0).at(0).toBool(), qPrintable(quantized.at(0).at(1).toString()));
+    QCOMPARE(q->table()->rowCount(), 14);  // 2 layers x 7 projections
+    QCOMPARE(q->plot()->graph(1)->dataCount(), 14);
+    QCOMPARE(w.experiments()->table()->rowCount(), 1);  // recorded
+
+    auto* v = w.weights();
+    QCOMPARE(v->layer_box()->count(), 14);
+    QSignalSpy inspected(v, &irq::ui::WeightsView::inspected);
+    v->inspect("model.layers.0.mlp.up_proj.weight");  // [96, 64]: 96 NF4 blocks of 64
+    QVERIFY(inspected.wait(60000));
+    const auto* d = v->inspection();
+    QVERIFY(d);
+    QCOMPARE(d->blocks(), int64_t(96));
+    auto bar_sum = [](QCustomPlot* p, int i) {
+      double s = 0;
+      auto* bars = qobject_cast<QCPBars*>(p->plottable(i));
+      for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) s += it->value;
+      return s;
+    };
+    QCOMPARE(v->entropy_plot()->plottableCount(), 2);          // plain and ICQ
+    QCOMPARE(bar_sum(v->entropy_plot(), 0), 96.0);              // every block counted once
+    QCOMPARE(bar_sum(v->entropy_plot(), 1), 96.0);
+    QCOMPARE(bar_sum(v->tau_plot(), 0), 96.0);
+    QCOMPARE(bar_sum(v->weight_plot(), 0), 96.0 * 64);          // every weight of the layer
+    QCOMPARE(v->block_plot()->graph(0)->dataCount(), 64);       // the block's weights
+    QCOMPARE(bar_sum(v->code_plot(), 0), 64.0);                 // its plain codes
+    QCOMPARE(bar_sum(v->code_plot(), 1), 64.0);                 // its ICQ codes
+    QVERIFY(d->icq.mean_entropy >= d->plain.mean_entropy);
+    v->jump_to_largest_gain();
+    int64_t best = 0;
+    for (int64_t b = 1; b < d->blocks(); ++b)
+      if (d->icq.entropy[b] - d->plain.entropy[b] > d->icq.entropy[best] - d->plain.entropy[best]) best = b;
+    QCOMPARE(v->block(), best);
+    QVERIFY(v->block_text().contains(QString("block %1 of 96").arg(best)));
+    v->jump_to_largest_error();
+    QCOMPARE(d->icq.mse[v->block()], *std::max_element(d->icq.mse.begin(), d->icq.mse.end()));
+
+    auto* e = w.evaluate();
+    QVERIFY(!e->start());  // no data folder
+    QVERIFY(e->message().contains("MMLU data folder"));
+    e->data_edit()->setText(QString::fromStdString((irq::test::fixtures() / "mmlu_tiny").string()));
+    e->device_box()->setCurrentIndex(1);
+    QSignalSpy evaluated(e, &irq::ui::EvaluateView::finished);
+    QVERIFY(e->start());
+    QVERIFY(evaluated.wait(60000));
+    QVERIFY2(evaluated.at(0).at(0).toBool(), qPrintable(evaluated.at(0).at(1).toString()));
+    QVERIFY(e->outcome().overall.total > 0);
+    auto* bars = qobject_cast<QCPBars*>(e->plot()->plottable(0));
+    QCOMPARE(bars->dataCount(), static_cast<int>(e->outcome().categories.size()) + 1);  // + overall
+    QCOMPARE(w.experiments()->table()->rowCount(), 2);
   }
 };
 

@@ -1,0 +1,40 @@
+// An MMLU evaluation for front ends that must not include LibTorch: load the
+// model on the chosen device (quantized base and adapter optional), run the
+// hendrycks 5-shot evaluation with progress and cancel, record the run
+// (per-subject scores, per-category metrics) like `irqlora eval mmlu`, and
+// return plain accuracies.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+
+namespace irq {
+
+struct MmluRequest {
+  std::filesystem::path model_dir, data_dir, adapter_dir, db_path;  // adapter, db: optional
+  std::string quant;  // "" or a method (ICQ on)
+  int shots = 5;
+  std::vector<std::string> subjects;  // empty: all
+  std::string device = "auto";
+};
+
+struct MmluAccuracy {
+  int64_t correct = 0, total = 0;
+  double accuracy() const { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0; }
+};
+
+struct MmluOutcome {
+  std::map<std::string, MmluAccuracy> categories, subjects;
+  MmluAccuracy overall;
+  double seconds = 0;
+  int64_t run_id = -1;
+};
+
+std::vector<std::string> validate(const MmluRequest& r);
+MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+}  // namespace irq

@@ -1,0 +1,126 @@
+// Whole-model quantization runs and single-layer inspection (see quant_job.h).
+#include "jobs/quant_job.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "io/checkpoint.h"
+#include "io/tensor_view.h"
+#include "model/llama_config.h"
+#include "quant/dynamic_map.h"
+#include "quant/model_quantizer.h"
+#include "quant/nf4_levels.h"
+#include "runs/runs_db.h"
+
+namespace fs = std::filesystem;
+
+namespace irq {
+
+QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+  r.settings.validate();
+  QuantizeOutcome out;
+  std::unique_ptr<RunsDb> db;
+  if (!r.db_path.empty()) {
+    db = std::make_unique<RunsDb>(r.db_path);
+    std::string hash;
+    try {
+      hash = model_fingerprint(r.model_dir);
+    } catch (const std::exception&) {
+    }
+    const nlohmann::json config = {{"quant", r.settings.to_json()}, {"front_end", "workbench"}};
+    out.run_id = db->start_run("quantize", fs::absolute(r.model_dir).string(), hash, config.dump(), "cpu");
+  }
+  try {
+    ModelQuantOptions o;
+    o.settings = r.settings;
+    o.progress = progress;
+    o.cancel = cancel;
+    out.stats = quantize_checkpoint(r.model_dir, o);
+    if (db) {
+      db->add_quant_layers(out.run_id, out.stats);
+      db->add_metrics(out.run_id, 0, {{"mean_entropy_plain", out.stats.mean_entropy_plain}, {"mean_entropy", out.stats.mean_entropy},
+                                      {"mse", out.stats.mse}, {"sqnr_db", out.stats.sqnr_db}, {"bits_per_weight", out.stats.bits_per_weight}});
+      db->finish_run(out.run_id, "finished");
+    }
+  } catch (const Error& e) {
+    if (db) db->finish_run(out.run_id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (db) db->finish_run(out.run_id, "failed", e.what());
+    throw;
+  }
+  return out;
+}
+
+std::vector<std::string> inspectable_weights(const fs::path& model_dir) {
+  return quantizable_weights(LlamaConfig::from_file(model_dir / "config.json"), ModelQuantOptions{}.targets);
+}
+
+LayerInspection inspect_layer(const fs::path& model_dir, const std::string& weight_name, const QuantSettings& settings,
+                              const CancelToken* cancel) {
+  LayerInspection li;
+  li.name = weight_name;
+  li.settings = settings;
+  li.settings.icq = true;
+  const auto weights = CheckpointWeights::open(model_dir);
+  const auto entry = weights.find(weight_name);
+  if (!entry.file) throw make_error(ErrorKind::kNotFound, model_dir.string(), "checkpoint has no tensor '" + weight_name + "'");
+  {
+    const torch::Tensor w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+    li.shape = w.sizes().vec();
+    li.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+  }
+  for (const bool icq : {false, true}) {
+    ModelQuantOptions o;
+    o.settings = li.settings;
+    o.settings.icq = icq;
+    o.keep_block_histograms = true;
+    o.cancel = cancel;
+    const auto stats = quantize_weights(
+        {weight_name}, model_dir.string(), o,
+        [&](const std::string&, std::vector<int64_t>* shape) {
+          *shape = li.shape;
+          return li.weights;
+        },
+        [&](const std::string&, QuantizedTensor&& q, const LayerQuantStats& s) {
+          (icq ? li.q_icq : li.q_plain) = std::move(q);
+          (icq ? li.icq : li.plain) = s;
+        });
+    (void)stats;
+  }
+  return li;
+}
+
+std::vector<int64_t> LayerInspection::block_indices(int64_t b) const {
+  std::vector<int64_t> out;
+  const int64_t numel = static_cast<int64_t>(weights.size());
+  const int64_t G = settings.block_size;
+  if (settings.method == "nf4") {
+    for (int64_t k = b * G; k < std::min(numel, (b + 1) * G); ++k) out.push_back(k);
+  } else {
+    const int64_t cols = shape.size() == 2 ? shape[1] : numel, groups = (cols + G - 1) / G;
+    const int64_t row = b / groups, g = b % groups;
+    for (int64_t c = g * G; c < std::min(cols, (g + 1) * G); ++c) out.push_back(row * cols + c);
+  }
+  return out;
+}
+
+std::vector<float> LayerInspection::block_levels(bool icq_side, int64_t b) const {
+  const QuantizedTensor& q = icq_side ? q_icq : q_plain;
+  std::vector<float> out;
+  if (settings.method == "nf4") {
+    const auto& map = dynamic_map_8bit();
+    const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / settings.stats_block);
+    const float amax = map[q.absmax_q[i]] * q.absmax_scale[g] + q.absmax_offset;
+    const float tau = q.tau_q.empty() ? 0.0f : map[q.tau_q[i]] * q.tau_scale[g];
+    for (float level : kNf4Levels) out.push_back(level * amax + tau);
+  } else {
+    const int n = 1 << settings.bits;
+    const size_t i = static_cast<size_t>(b);
+    for (int c = 0; c < n; ++c) out.push_back(q.scale[i] * (static_cast<float>(c) - q.zero[i]));
+  }
+  return out;
+}
+
+}  // namespace irq

@@ -1,0 +1,55 @@
+// Quantization for front ends that must not include LibTorch (the Qt
+// workbench): a whole-model pass streamed from the checkpoint (per-layer and
+// per-block statistics, recorded in the runs database like `irqlora
+// quantize`), and the inspection of one layer for the Weights view — its
+// float weights and both the plain and the ICQ quantization with per-block
+// code histograms, tau, error and the reconstruction levels of every block.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "quant/quant_settings.h"
+#include "quant/quant_stats.h"
+#include "quant/quantized_tensor.h"
+
+namespace irq {
+
+struct QuantizeRequest {
+  std::filesystem::path model_dir;
+  std::filesystem::path db_path;  // empty: do not record
+  QuantSettings settings;
+};
+
+struct QuantizeOutcome {
+  ModelQuantStats stats;
+  int64_t run_id = -1;
+};
+
+// Throws Error (kCancelled when cancelled). Progress: ("quantize", layer, layers).
+QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+struct LayerInspection {
+  std::string name;  // HF weight name
+  std::vector<int64_t> shape;
+  QuantSettings settings;      // ICQ on; `plain` used the same with ICQ off
+  std::vector<float> weights;  // row-major float32
+  LayerQuantStats plain, icq;  // with per-block code histograms
+  QuantizedTensor q_plain, q_icq;
+
+  int64_t blocks() const { return icq.blocks; }
+  // Flat indices of the weights in block b (NF4: b*B .. b*B+B-1 within numel;
+  // INT: one (row, group) of columns).
+  std::vector<int64_t> block_indices(int64_t b) const;
+  // The values block b's codes reconstruct to (2^bits entries, ascending code).
+  std::vector<float> block_levels(bool icq_side, int64_t b) const;
+};
+
+// The weight names that can be inspected (the decoder projections, in order).
+std::vector<std::string> inspectable_weights(const std::filesystem::path& model_dir);
+LayerInspection inspect_layer(const std::filesystem::path& model_dir, const std::string& weight_name, const QuantSettings& settings,
+                              const CancelToken* cancel = nullptr);
+
+}  // namespace irq

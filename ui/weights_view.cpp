@@ -1,0 +1,316 @@
+// Weights tab: layer histogram, block view and per-block distributions.
+#include "weights_view.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <qcustomplot.h>
+
+#include "jobs_panel.h"
+#include "plot_tools.h"
+
+namespace irq::ui {
+
+namespace {
+
+const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180);
+
+QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y) {
+  auto* p = new QCustomPlot;
+  p->plotLayout()->insertRow(0);
+  p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 9, QFont::Bold)));
+  p->xAxis->setLabel(x);
+  p->yAxis->setLabel(y);
+  p->setMinimumSize(300, 220);
+  make_interactive(p);
+  return p;
+}
+
+// Histogram of `v` as bars (bin centers, counts).
+QCPBars* histogram(QCustomPlot* p, const std::vector<float>& v, int bins, double lo, double hi, const QColor& c, const QString& name,
+                   double shift = 0, double width_fraction = 1.0) {
+  std::vector<double> counts(static_cast<size_t>(bins), 0.0);
+  const double w = (hi - lo) / bins;
+  for (float x : v) {
+    if (!std::isfinite(x)) continue;
+    int b = w > 0 ? static_cast<int>((x - lo) / w) : 0;
+    counts[static_cast<size_t>(std::clamp(b, 0, bins - 1))] += 1;
+  }
+  auto* bars = new QCPBars(p->xAxis, p->yAxis);
+  bars->setName(name);
+  bars->setWidth(w * width_fraction);
+  bars->setPen(Qt::NoPen);
+  QColor fill = c;
+  fill.setAlpha(150);
+  bars->setBrush(fill);
+  for (int b = 0; b < bins; ++b) bars->addData(lo + w * (b + 0.5) + shift * w, counts[static_cast<size_t>(b)]);
+  return bars;
+}
+
+void range_of(const std::vector<float>& v, double* lo, double* hi) {
+  *lo = 1e30, *hi = -1e30;
+  for (float x : v) *lo = std::min<double>(*lo, x), *hi = std::max<double>(*hi, x);
+  if (*hi <= *lo) *hi = *lo + 1e-6;
+}
+
+void vline(QCustomPlot* p, double x, const QColor& c, Qt::PenStyle style) {
+  auto* l = new QCPItemStraightLine(p);
+  l->point1->setCoords(x, 0);
+  l->point2->setCoords(x, 1);
+  l->setPen(QPen(c, 1, style));
+}
+
+void hline(QCustomPlot* p, double y, const QColor& c, Qt::PenStyle style) {
+  auto* l = new QCPItemStraightLine(p);
+  l->point1->setCoords(0, y);
+  l->point2->setCoords(1, y);
+  l->setPen(QPen(c, 1, style));
+}
+
+}  // namespace
+
+WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
+    : QWidget(parent),
+      jobs_(jobs),
+      settings_(QuantSettings::for_method("nf4")),
+      layer_(new QComboBox),
+      inspect_(new QPushButton(tr("Quantize layer (plain and ICQ)"))),
+      block_box_(new QSpinBox),
+      block_slider_(new QSlider(Qt::Horizontal)),
+      info_(new QLabel),
+      weights_(make_plot(tr("Layer weights, with the chosen block's levels"), tr("weight"), tr("count"))),
+      block_(make_plot(tr("Block weights vs reconstruction levels"), tr("index in block"), tr("weight"))),
+      codes_(make_plot(tr("Block code histogram"), tr("code"), tr("count"))),
+      entropy_(make_plot(tr("Code entropy over blocks"), tr("entropy (bits)"), tr("blocks"))),
+      tau_(make_plot(tr("ICQ offset tau (NF4) / range multiplier (INT) over blocks"), tr("value"), tr("blocks"))),
+      error_(make_plot(tr("Block error (MSE) over blocks"), tr("log10 MSE"), tr("blocks"))) {
+  layer_->setMinimumContentsLength(40);
+  auto* gain = new QPushButton(tr("Largest entropy gain"));
+  auto* worst = new QPushButton(tr("Largest error"));
+  block_box_->setRange(0, 0);
+  block_slider_->setRange(0, 0);
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("Layer")));
+  top->addWidget(layer_, 1);
+  top->addWidget(inspect_);
+  auto* blocks = new QHBoxLayout;
+  blocks->addWidget(new QLabel(tr("Block")));
+  blocks->addWidget(block_box_);
+  blocks->addWidget(block_slider_, 1);
+  blocks->addWidget(gain);
+  blocks->addWidget(worst);
+  info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* grid = new QGridLayout;
+  grid->addWidget(weights_, 0, 0);
+  grid->addWidget(block_, 0, 1);
+  grid->addWidget(codes_, 0, 2);
+  grid->addWidget(entropy_, 1, 0);
+  grid->addWidget(tau_, 1, 1);
+  grid->addWidget(error_, 1, 2);
+  auto* outer = new QVBoxLayout(this);
+  outer->addLayout(top);
+  outer->addLayout(blocks);
+  outer->addWidget(info_);
+  outer->addLayout(grid, 1);
+  for (auto* p : {weights_, block_, codes_, entropy_, tau_, error_}) p->legend->setVisible(true);
+
+  connect(inspect_, &QPushButton::clicked, this, [this] { inspect(layer_->currentText()); });
+  connect(block_box_, &QSpinBox::valueChanged, this, [this](int b) { show_block(b); });
+  connect(block_slider_, &QSlider::valueChanged, block_box_, &QSpinBox::setValue);
+  connect(gain, &QPushButton::clicked, this, [this] { jump_to_largest_gain(); });
+  connect(worst, &QPushButton::clicked, this, [this] { jump_to_largest_error(); });
+  connect(&watcher_, &QFutureWatcher<std::shared_ptr<LayerInspection>>::finished, this, &WeightsView::on_done);
+}
+
+WeightsView::~WeightsView() { wait(); }
+
+void WeightsView::set_model_dir(const QString& dir) {
+  model_dir_ = dir;
+  layer_->clear();
+  try {
+    for (const auto& n : inspectable_weights(dir.toStdString())) layer_->addItem(QString::fromStdString(n));
+  } catch (const std::exception& e) {
+    Q_EMIT log(tr("weights: %1").arg(e.what()));
+  }
+}
+
+void WeightsView::inspect(const QString& weight_name) {
+  if (running() || model_dir_.isEmpty() || weight_name.isEmpty()) return;
+  const int i = layer_->findText(weight_name);
+  if (i >= 0) layer_->setCurrentIndex(i);
+  inspect_->setEnabled(false);
+  auto token = std::make_shared<CancelToken>();
+  job_ = jobs_ ? jobs_->add(tr("inspect %1").arg(weight_name), [token] { token->cancel(); }) : 0;
+  const std::string dir = model_dir_.toStdString(), name = weight_name.toStdString();
+  const QuantSettings s = settings_;
+  error_text_.clear();
+  watcher_.setFuture(QtConcurrent::run([this, dir, name, s, token]() -> std::shared_ptr<LayerInspection> {
+    try {
+      return std::make_shared<LayerInspection>(inspect_layer(dir, name, s, token.get()));
+    } catch (const std::exception& e) {
+      error_text_ = QString::fromStdString(e.what());
+      return nullptr;
+    }
+  }));
+}
+
+void WeightsView::on_done() {
+  inspect_->setEnabled(true);
+  auto result = watcher_.result();
+  if (!result) {
+    if (jobs_) jobs_->finish(job_, error_text_);
+    Q_EMIT log(tr("inspect failed: %1").arg(error_text_));
+    return;
+  }
+  data_ = std::move(result);
+  if (jobs_)
+    jobs_->finish(job_, tr("%1 blocks, entropy %2 -> %3 bits")
+                            .arg(data_->blocks())
+                            .arg(data_->plain.mean_entropy, 0, 'f', 4)
+                            .arg(data_->icq.mean_entropy, 0, 'f', 4));
+  draw_layer();
+  const QSignalBlocker b1(block_box_), b2(block_slider_);
+  block_box_->setRange(0, static_cast<int>(data_->blocks() - 1));
+  block_slider_->setRange(0, static_cast<int>(data_->blocks() - 1));
+  show_block(0);
+  Q_EMIT inspected(QString::fromStdString(data_->name));
+}
+
+void WeightsView::draw_layer() {
+  const auto& d = *data_;
+  entropy_->clearPlottables();
+  const double hmax = std::log2(static_cast<double>(d.icq.levels));
+  histogram(entropy_, d.plain.entropy, 40, 0, hmax, kPlain, tr("plain (mean %1)").arg(d.plain.mean_entropy, 0, 'f', 3));
+  histogram(entropy_, d.icq.entropy, 40, 0, hmax, kIcq, tr("ICQ (mean %1)").arg(d.icq.mean_entropy, 0, 'f', 3));
+  entropy_->rescaleAxes();
+  entropy_->replot();
+
+  tau_->clearPlottables();
+  double lo, hi;
+  range_of(d.icq.offset, &lo, &hi);
+  histogram(tau_, d.icq.offset, 50, lo, hi, kIcq, d.settings.method == "nf4" ? tr("tau") : tr("range multiplier p"));
+  tau_->rescaleAxes();
+  tau_->replot();
+
+  error_->clearPlottables();
+  auto logs = [](const std::vector<float>& v) {
+    std::vector<float> out;
+    for (float x : v) out.push_back(x > 0 ? std::log10(x) : -12.0f);
+    return out;
+  };
+  const auto lp = logs(d.plain.mse), li = logs(d.icq.mse);
+  std::vector<float> both = lp;
+  both.insert(both.end(), li.begin(), li.end());
+  range_of(both, &lo, &hi);
+  histogram(error_, lp, 50, lo, hi, kPlain, tr("plain (SQNR %1 dB)").arg(d.plain.sqnr_db, 0, 'f', 2));
+  histogram(error_, li, 50, lo, hi, kIcq, tr("ICQ (SQNR %1 dB)").arg(d.icq.sqnr_db, 0, 'f', 2));
+  error_->rescaleAxes();
+  error_->replot();
+}
+
+int64_t WeightsView::block() const { return block_box_->value(); }
+
+void WeightsView::show_block(int64_t b) {
+  if (!data_ || b < 0 || b >= data_->blocks()) return;
+  const auto& d = *data_;
+  {
+    const QSignalBlocker b1(block_box_), b2(block_slider_);
+    block_box_->setValue(static_cast<int>(b));
+    block_slider_->setValue(static_cast<int>(b));
+  }
+  const auto idx = d.block_indices(b);
+  const auto plain_levels = d.block_levels(false, b), icq_levels = d.block_levels(true, b);
+
+  weights_->clearPlottables();
+  weights_->clearItems();
+  double lo, hi;
+  range_of(d.weights, &lo, &hi);
+  histogram(weights_, d.weights, 120, lo, hi, kWeights, tr("all weights of the layer"));
+  for (float l : plain_levels) vline(weights_, l, kPlain, Qt::DashLine);
+  for (float l : icq_levels) vline(weights_, l, kIcq, Qt::SolidLine);
+  weights_->rescaleAxes();
+  weights_->replot();
+
+  block_->clearPlottables();
+  block_->clearItems();
+  auto* g = block_->addGraph();
+  g->setName(tr("block %1 weights").arg(b));
+  g->setLineStyle(QCPGraph::lsNone);
+  g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kWeights, 5));
+  for (size_t k = 0; k < idx.size(); ++k) g->addData(static_cast<double>(k), d.weights[static_cast<size_t>(idx[k])]);
+  for (float l : plain_levels) hline(block_, l, kPlain, Qt::DashLine);
+  for (float l : icq_levels) hline(block_, l, kIcq, Qt::SolidLine);
+  block_->rescaleAxes();
+  double ylo = g->data()->begin()->value, yhi = ylo;
+  for (auto it = g->data()->begin(); it != g->data()->end(); ++it) ylo = std::min(ylo, it->value), yhi = std::max(yhi, it->value);
+  const double pad = 0.1 * (yhi - ylo + 1e-12);
+  block_->yAxis->setRange(ylo - pad, yhi + pad);
+  block_->replot();
+
+  codes_->clearPlottables();
+  const int n = d.icq.levels;
+  auto* bp = new QCPBars(codes_->xAxis, codes_->yAxis);
+  auto* bi = new QCPBars(codes_->xAxis, codes_->yAxis);
+  bp->setName(tr("plain, H = %1").arg(d.plain.entropy[static_cast<size_t>(b)], 0, 'f', 3));
+  bi->setName(tr("ICQ, H = %1").arg(d.icq.entropy[static_cast<size_t>(b)], 0, 'f', 3));
+  for (auto* bars : {bp, bi}) {
+    bars->setWidth(0.4);
+    bars->setPen(Qt::NoPen);
+  }
+  bp->setBrush(kPlain);
+  bi->setBrush(kIcq);
+  for (int c = 0; c < n; ++c) {
+    bp->addData(c - 0.2, d.plain.histogram[static_cast<size_t>(b * n + c)]);
+    bi->addData(c + 0.2, d.icq.histogram[static_cast<size_t>(b * n + c)]);
+  }
+  codes_->rescaleAxes();
+  codes_->xAxis->setRange(-0.7, n - 0.3);
+  codes_->replot();
+  info_->setText(block_text());
+}
+
+QString WeightsView::block_text() const {
+  if (!data_) return {};
+  const auto& d = *data_;
+  const size_t b = static_cast<size_t>(block());
+  return tr("%1 %2, block %3 of %4:  entropy %5 -> %6 bits (gain %7),  %8 %9,  MSE %10 -> %11")
+      .arg(QString::fromStdString(d.name), QString::fromStdString(d.settings.method).toUpper())
+      .arg(b)
+      .arg(d.blocks())
+      .arg(d.plain.entropy[b], 0, 'f', 4)
+      .arg(d.icq.entropy[b], 0, 'f', 4)
+      .arg(d.icq.entropy[b] - d.plain.entropy[b], 0, 'f', 4)
+      .arg(d.settings.method == "nf4" ? tr("tau") : tr("p"))
+      .arg(d.icq.offset[b], 0, 'g', 5)
+      .arg(d.plain.mse[b], 0, 'e', 3)
+      .arg(d.icq.mse[b], 0, 'e', 3);
+}
+
+void WeightsView::jump_to_largest_gain() {
+  if (!data_) return;
+  int64_t best = 0;
+  float gain = -1e30f;
+  for (int64_t b = 0; b < data_->blocks(); ++b) {
+    const float g = data_->icq.entropy[static_cast<size_t>(b)] - data_->plain.entropy[static_cast<size_t>(b)];
+    if (g > gain) gain = g, best = b;
+  }
+  show_block(best);
+}
+
+void WeightsView::jump_to_largest_error() {
+  if (!data_) return;
+  const auto& mse = data_->icq.mse;
+  show_block(static_cast<int64_t>(std::max_element(mse.begin(), mse.end()) - mse.begin()));
+}
+
+}  // namespace irq::ui

@@ -1,0 +1,76 @@
+// Weights tab: for one linear layer, its full-precision weight histogram with
+// the reconstruction levels of a chosen block overlaid (plain and ICQ); a
+// block selector (spinbox/slider, jump to the largest entropy gain or error)
+// showing the block's weights against both level sets and its code histogram
+// plain vs ICQ, with entropy, tau and error; and the distributions over all
+// blocks of code entropy (plain vs ICQ), tau and error. The layer is
+// quantized both ways in a worker thread (jobs/quant_job.h).
+#pragma once
+
+#include <memory>
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include "jobs/quant_job.h"
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+
+namespace irq::ui {
+
+class JobsPanel;
+
+class WeightsView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit WeightsView(JobsPanel* jobs, QWidget* parent = nullptr);
+  ~WeightsView() override;
+  void set_model_dir(const QString& dir);  // fills the layer list
+  void set_settings(const QuantSettings& s) { settings_ = s; }
+  // Quantizes `weight_name` plain and with ICQ in the background.
+  void inspect(const QString& weight_name);
+  bool running() const { return watcher_.isRunning(); }
+  void wait() { watcher_.waitForFinished(); }
+  void show_block(int64_t block);
+  void jump_to_largest_gain();
+  void jump_to_largest_error();
+
+  const LayerInspection* inspection() const { return data_ ? data_.get() : nullptr; }
+  int64_t block() const;
+  QComboBox* layer_box() const { return layer_; }
+  QCustomPlot* weight_plot() const { return weights_; }
+  QCustomPlot* block_plot() const { return block_; }
+  QCustomPlot* code_plot() const { return codes_; }
+  QCustomPlot* entropy_plot() const { return entropy_; }
+  QCustomPlot* tau_plot() const { return tau_; }
+  QCustomPlot* error_plot() const { return error_; }
+  QString block_text() const;
+
+ Q_SIGNALS:
+  void inspected(const QString& weight_name);
+  void log(const QString& line);
+
+ private:
+  void on_done();
+  void draw_layer();
+  JobsPanel* jobs_;
+  QString model_dir_;
+  QuantSettings settings_;
+  QComboBox* layer_;
+  QPushButton* inspect_;
+  QSpinBox* block_box_;
+  QSlider* block_slider_;
+  QLabel* info_;
+  QCustomPlot *weights_, *block_, *codes_, *entropy_, *tau_, *error_;
+  std::shared_ptr<LayerInspection> data_;
+  QFutureWatcher<std::shared_ptr<LayerInspection>> watcher_;
+  QString error_text_;
+  int job_ = 0;
+};
+
+}  // namespace irq::ui

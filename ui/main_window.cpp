@@ -19,6 +19,7 @@
 #include <QTabWidget>
 
 #include "evaluate_view.h"
+#include "export_dialog.h"
 #include "experiments_view.h"
 #include "finetune_view.h"
 #include "jobs_panel.h"
@@ -123,7 +124,19 @@ MainWindow::~MainWindow() {
   evaluate_->wait();
 }
 
+ExportDialog* MainWindow::open_export_dialog() {
+  auto* d = new ExportDialog(current_dir_, db_path_, jobs_, this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  connect(d, &ExportDialog::finished, this, [this](bool, const QString& text) {
+    log(tr("export: %1").arg(text));
+    experiments_->refresh();
+  });
+  d->show();
+  return d;
+}
+
 void MainWindow::set_db_path(const QString& path) {
+  db_path_ = path;
   finetune_->set_db_path(path);
   quantize_->set_db_path(path);
   evaluate_->set_db_path(path);
@@ -137,6 +150,7 @@ void MainWindow::build_menus() {
     if (!dir.isEmpty()) open_model(dir);
   });
   file->addAction(tr("Open &demo model"), this, [this] { open_model(QString()); });
+  file->addAction(tr("&Export..."), this, [this] { open_export_dialog(); });
   recent_menu_ = file->addMenu(tr("Open &recent"));
   rebuild_recent_menu();
   file->addSeparator();

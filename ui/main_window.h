@@ -18,6 +18,7 @@ class QTabWidget;
 namespace irq::ui {
 
 class EvaluateView;
+class ExportDialog;
 class ExperimentsView;
 class FinetuneView;
 class JobsPanel;
@@ -48,6 +49,8 @@ class MainWindow : public QMainWindow {
   JobsPanel* jobs() const { return jobs_; }
   // The runs database every view records into and reads (default: RunsDb::default_path()).
   void set_db_path(const QString& path);
+  // File > Export for the open model (non-modal; deletes itself when closed).
+  ExportDialog* open_export_dialog();
   const ModelSummary* summary() const { return has_model_ ? &summary_ : nullptr; }
   QString last_error() const { return last_error_; }
   void log(const QString& line);
@@ -86,6 +89,7 @@ class MainWindow : public QMainWindow {
   bool load_pending_ = false;  // from open_model until on_loaded ran (the watcher's signal is queued)
   QString last_error_;
   QString current_dir_;
+  QString db_path_;
 };
 
 }  // namespace irq::ui

@@ -7,6 +7,10 @@
 #include "support/test_support.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QStandardItemModel>
@@ -19,6 +23,7 @@
 #include "model_browser.h"
 #include "model_overview.h"
 #include "evaluate_view.h"
+#include "export_dialog.h"
 #include "plot_tools.h"
 #include "quantize_view.h"
 #include "weights_view.h"
@@ -260,6 +265,41 @@ class TestMainWindow : public QObject {
     auto* bars = qobject_cast<QCPBars*>(e->plot()->plottable(0));
     QCOMPARE(bars->dataCount(), static_cast<int>(e->outcome().categories.size()) + 1);  // + overall
     QCOMPARE(w.experiments()->table()->rowCount(), 2);
+  }
+
+  // File > Export writes a GGUF of the open model, refuses to overwrite it
+  // without the checkbox, and records the export.
+  void export_dialog_writes_and_records() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/runs3.sqlite");
+    w.show();
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* d = w.open_export_dialog();
+    QVERIFY(!d->start());  // no output path yet
+    d->format_box()->setCurrentIndex(d->format_box()->findData("gguf"));
+    d->gguf_box()->setCurrentIndex(d->gguf_box()->findData("q4_1"));
+    d->quant_box()->setCurrentIndex(d->quant_box()->findData("int4"));
+    const QString out = tmp_.path() + "/dialog.gguf";
+    d->out_edit()->setText(out);
+    // INT4 with group 64 cannot become Q4_1: the engine's reason is shown.
+    QSignalSpy done(d, &irq::ui::ExportDialog::finished);
+    QVERIFY(d->start());
+    QVERIFY(done.wait(60000));
+    QVERIFY(!done.at(0).at(0).toBool());
+    QVERIFY2(d->message().contains("group 32"), qPrintable(d->message()));
+    d->findChild<QSpinBox*>()->setValue(32);
+    QVERIFY(d->start());
+    QVERIFY(done.wait(60000));
+    QVERIFY2(done.at(1).at(0).toBool(), qPrintable(d->message()));
+    QVERIFY(QFileInfo(out).size() > 1000);
+    QVERIFY(d->start());  // again, without overwrite: refused, file kept
+    QVERIFY(done.wait(60000));
+    QVERIFY(!done.at(2).at(0).toBool());
+    QVERIFY(d->message().contains("--force"));
+    QVERIFY(w.experiments()->table()->findItems("export", Qt::MatchExactly).size() == 3);
   }
 };
 

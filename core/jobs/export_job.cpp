@@ -1,0 +1,128 @@
+// Exports (see export_job.h).
+#include "jobs/export_job.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "export/bnb_export.h"
+#include "export/export_target.h"
+#include "export/gguf_export.h"
+#include "export/hf_export.h"
+#include "model/layers.h"
+#include "quant/quant_checkpoint.h"
+#include "quant/quantize_model.h"
+#include "runs/runs_db.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace irq {
+
+namespace {
+
+DType out_dtype(const std::string& s) {
+  if (s == "float16" || s == "fp16") return DType::kF16;
+  if (s == "bfloat16" || s == "bf16") return DType::kBF16;
+  if (s == "float32" || s == "fp32") return DType::kF32;
+  throw make_error(ErrorKind::kUsage, "--out-dtype " + s, "expected float16, bfloat16 or float32");
+}
+
+GgmlType gguf_type(const std::string& s) {
+  if (s == "f32") return GgmlType::kF32;
+  if (s == "f16") return GgmlType::kF16;
+  if (s == "q8_0") return GgmlType::kQ8_0;
+  if (s == "q4_1") return GgmlType::kQ4_1;
+  throw make_error(ErrorKind::kUsage, "--gguf-type " + s, "expected f32, f16, q8_0 or q4_1");
+}
+
+void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& options) {
+  std::map<std::string, QuantizedTensor> quantized;
+  for (const auto& item : model.model->named_modules("", false)) {
+    auto* l = item.value()->as<LinearImpl>();
+    if (!l || !l->quantized()) continue;
+    if (l->has_lora()) throw make_error(ErrorKind::kUsage, "--format irq", "holds the quantized base only; export the adapter with --format peft");
+    quantized.emplace(item.key() + ".weight", l->quant->to_host());
+  }
+  if (quantized.empty()) throw make_error(ErrorKind::kUsage, "--format irq", "the model is not quantized; pass --quant METHOD");
+  if (fs::exists(model.dir / "irqlora_quant.json"))
+    throw make_error(ErrorKind::kUsage, model.dir.string(), "is already an irqlora-quant checkpoint; copy the directory instead");
+  check_export_target(out, options.force, model.checkpoint_bytes);
+  write_quant_checkpoint(model.dir, out, quantized, options.force);
+}
+
+}  // namespace
+
+int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+  static const char* kFormats[] = {"irq", "peft", "merged", "gguf", "bnb-nf4"};
+  if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats))
+    throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected irq, peft, merged, gguf or bnb-nf4");
+  if (r.out.empty()) throw make_error(ErrorKind::kUsage, "export", "no output path");
+  init_runtime();
+  LoadOptions lo;
+  lo.device = torch::kCPU;
+  lo.dtype = torch::kFloat32;
+  lo.require_tokenizer = r.format == "gguf";
+  lo.cancel = cancel;
+  auto model = load_model(r.model_dir, lo);
+  nlohmann::json quant = nullptr;
+  if (!r.quant.empty()) {
+    ModelQuantOptions q;
+    q.settings = QuantSettings::for_method(r.quant);
+    q.settings.block_size = r.quant_group;
+    q.settings.icq = r.quant_icq;
+    q.progress = progress;
+    q.cancel = cancel;
+    const auto stats = quantize_model(model, q);
+    std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", q.settings.label().c_str(),
+                 stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
+    quant = q.settings.to_json();
+  }
+  if (!r.adapter_dir.empty()) {
+    const auto q = load_adapter(r.adapter_dir, model);
+    if (quant.is_null()) quant = q;
+  }
+  std::unique_ptr<RunsDb> db;
+  int64_t id = -1;
+  if (!r.db_path.empty()) {
+    db = std::make_unique<RunsDb>(r.db_path);
+    const nlohmann::json config = {{"format", r.format}, {"out", fs::absolute(r.out).string()}, {"quant", quant},
+                                   {"adapter", r.adapter_dir.empty() ? "" : fs::absolute(r.adapter_dir).string()},
+                                   {"gguf_type", r.gguf_type}, {"out_dtype", r.out_dtype}};
+    std::string hash;
+    try {
+      hash = model_fingerprint(r.model_dir);
+    } catch (const std::exception&) {
+    }
+    id = db->start_run("export", fs::absolute(r.model_dir).string(), hash, config.dump(), "cpu");
+    std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(id), db->path().c_str());
+  }
+  try {
+    ExportOptions o;
+    o.force = r.force;
+    o.progress = progress;
+    o.cancel = cancel;
+    if (r.format == "irq") export_irq(model, r.out, o);
+    else if (r.format == "peft") export_peft(model, r.out, quant, o);
+    else if (r.format == "merged") export_merged(model, r.out, out_dtype(r.out_dtype), o);
+    else if (r.format == "gguf") export_gguf(model, r.out, gguf_type(r.gguf_type), o);
+    else export_bnb_nf4(model, r.out, out_dtype(r.out_dtype), o);
+    if (db) {
+      db->add_artifact(id, "export-" + r.format, fs::absolute(r.out).string());
+      db->finish_run(id, "finished");
+    }
+  } catch (const Error& e) {
+    if (db) db->finish_run(id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (db) db->finish_run(id, "failed", e.what());
+    throw;
+  }
+  return id;
+}
+
+}  // namespace irq

@@ -1,0 +1,29 @@
+// One export for any front end (CLI verb, workbench Export dialog), torch-free:
+// load the model in float32 on the CPU (an irqlora-quant checkpoint loads
+// quantized), quantize it (optional), add an adapter (optional), write the
+// chosen format atomically, and record the run with the artifact.
+// Formats and their exactness: docs/exports.md.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/progress.h"
+
+namespace irq {
+
+struct ExportRequest {
+  std::filesystem::path model_dir, out, adapter_dir, db_path;  // adapter, db: optional
+  std::string format;                 // irq, peft, merged, gguf, bnb-nf4
+  std::string quant;                  // "" or a method
+  int64_t quant_group = 64;
+  bool quant_icq = true;
+  std::string gguf_type = "f16";      // f32, f16, q8_0, q4_1
+  std::string out_dtype = "bfloat16";  // merged / bnb-nf4: float16, bfloat16, float32
+  bool force = false;
+};
+
+// Throws irq::Error naming the file and the problem; returns the run id (-1 when not recorded).
+int64_t run_export(const ExportRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+}  // namespace irq

@@ -1,7 +1,11 @@
 // In-place quantization of a LoadedModel's projections.
 #include "quant/quantize_model.h"
 
+#include <optional>
+
 #include "common/error.h"
+#include "io/checkpoint.h"
+#include "io/tensor_view.h"
 #include "model/model_loader.h"
 #include "quant/quant_format.h"
 
@@ -15,6 +19,18 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
     if (!linear) throw make_error(ErrorKind::kInvalidInput, module_name, "is not a Linear module");
     return linear;
   };
+  // Quantize the checkpoint's stored values, not the model's compute-dtype
+  // copy: a model loaded in bfloat16 on a GPU must get the same codes and tau
+  // as the float32 CPU load of the same checkpoint, so that adapters trained
+  // on one device evaluate and export on another.
+  std::optional<CheckpointWeights> source;
+  if (!loaded.dir.empty()) {
+    try {
+      source = CheckpointWeights::open(loaded.dir);
+    } catch (const std::exception&) {
+      source.reset();  // no checkpoint behind this model (built in memory): use its weights
+    }
+  }
   ModelQuantOptions opts = options;
   opts.use_cuda = opts.use_cuda || loaded.model->options().device().is_cuda();
   return quantize_weights(
@@ -22,7 +38,11 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
       [&](const std::string& name, std::vector<int64_t>* shape) {
         auto* linear = linear_of(name);
         if (linear->quantized()) throw make_error(ErrorKind::kUsage, name, "is already quantized");
-        const torch::Tensor w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+        torch::Tensor w;
+        if (source)
+          if (const auto entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
+            w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+        if (!w.defined()) w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
         *shape = w.sizes().vec();
         return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
       },

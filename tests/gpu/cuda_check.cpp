@@ -17,9 +17,11 @@
 
 #include <torch/cuda.h>
 #include <nlohmann/json.hpp>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "export/hf_export.h"
 #include "model/generate.h"
 #include "model/model_loader.h"
 #include "plugin/plugin_loader.h"
@@ -126,6 +128,36 @@ void check_quantization() {
   report("ICQ-NF4 dequantization kernel bf16 vs CPU", deq16, 0, deq16 == 0);
   const auto ids = sample_ids(cpu);
   expect_le("ICQ-NF4 model forward fp32: CUDA vs CPU", max_abs_diff(logits(gpu, ids), logits(cpu, ids)), kFp32LogitTol);
+
+  // A float32 checkpoint whose values bfloat16 cannot hold: the bf16 CUDA
+  // model must quantize the stored values (same codes and tau as the CPU).
+  {
+    auto src = load(torch::kCPU, torch::kFloat32);
+    {
+      torch::NoGradGuard no_grad;
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+      for (auto& p : src.model->parameters()) p.mul_(1.0 + 1e-3 * torch::randn(p.sizes(), gen, torch::kFloat32));
+    }
+    const fs::path f32 = fs::temp_directory_path() / ("irqlora-check-f32-" + std::to_string(::getpid()));
+    irq::ExportOptions force;
+    force.force = true;
+    irq::export_merged(src, f32, irq::DType::kF32, force);
+    irq::LoadOptions lc, lg;
+    lc.dtype = torch::kFloat32;
+    lg.device = kCuda;
+    lg.dtype = torch::kBFloat16;
+    auto c32 = irq::load_model(f32, lc), g16 = irq::load_model(f32, lg);
+    irq::quantize_model(c32, o);
+    irq::quantize_model(g16, o);
+    auto cm = c32.model->named_modules("", false);
+    int64_t differ = 0;
+    for (const auto& item : g16.model->named_modules("", false))
+      if (auto* g = item.value()->as<irq::LinearImpl>(); g && g->quantized())
+        differ += !torch::equal(g->quant->tau_q.cpu(), cm[item.key()]->as<irq::LinearImpl>()->quant->tau_q) ||
+                  !torch::equal(g->quant->codes.cpu(), cm[item.key()]->as<irq::LinearImpl>()->quant->codes);
+    report("F32 checkpoint: bf16 CUDA vs fp32 CPU base, layers whose codes/tau differ", static_cast<double>(differ), 0, differ == 0);
+    fs::remove_all(f32);
+  }
 
   auto cpu4 = load(torch::kCPU, torch::kFloat32);
   auto gpu4 = load(kCuda, torch::kFloat32);

@@ -21,27 +21,6 @@
 
 namespace irq::ui {
 
-namespace {
-
-class Forward final : public ProgressSink {
- public:
-  Forward(QObject* target, JobsPanel* jobs, int id) : target_(target), jobs_(jobs), id_(id) {}
-  void progress(const std::string& what, int64_t done, int64_t total) override {
-    QPointer<JobsPanel> jobs(jobs_);
-    const int id = id_;
-    const QString text = QString("%1 %2/%3 questions").arg(QString::fromStdString(what)).arg(done).arg(total);
-    QMetaObject::invokeMethod(target_, [jobs, id, done, total, text] { if (jobs) jobs->progress(id, done, total, text); },
-                              Qt::QueuedConnection);
-  }
-
- private:
-  QObject* target_;
-  JobsPanel* jobs_;
-  int id_;
-};
-
-}  // namespace
-
 EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
     : QWidget(parent),
       jobs_(jobs),
@@ -130,7 +109,7 @@ bool EvaluateView::start() {
   start_->setEnabled(false);
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("MMLU %1-shot").arg(r.shots), [token] { token->cancel(); }) : 0;
-  auto progress = std::make_shared<Forward>(this, jobs_, job_);
+  auto progress = std::make_shared<JobProgress>(jobs_, job_);
   watcher_.setFuture(QtConcurrent::run([this, r, token, progress]() -> QString {
     try {
       outcome_ = run_mmlu(r, progress.get(), token.get());

@@ -19,27 +19,6 @@
 
 namespace irq::ui {
 
-namespace {
-
-class Forward final : public ProgressSink {
- public:
-  Forward(QObject* target, JobsPanel* jobs, int id) : target_(target), jobs_(jobs), id_(id) {}
-  void progress(const std::string& what, int64_t done, int64_t total) override {
-    QPointer<JobsPanel> jobs(jobs_);
-    const int id = id_;
-    const QString text = QString("%1 %2/%3").arg(QString::fromStdString(what)).arg(done).arg(total);
-    QMetaObject::invokeMethod(target_, [jobs, id, done, total, text] { if (jobs) jobs->progress(id, done, total, text); },
-                              Qt::QueuedConnection);
-  }
-
- private:
-  QObject* target_;
-  JobsPanel* jobs_;
-  int id_;
-};
-
-}  // namespace
-
 ExportDialog::ExportDialog(const QString& model_dir, const QString& db_path, JobsPanel* jobs, QWidget* parent)
     : QDialog(parent),
       model_dir_(model_dir),
@@ -147,7 +126,7 @@ bool ExportDialog::start() {
   status_->setText(tr("exporting..."));
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("export %1").arg(QString::fromStdString(r.format)), [token] { token->cancel(); }) : 0;
-  auto progress = std::make_shared<Forward>(this, jobs_, job_);
+  auto progress = std::make_shared<JobProgress>(jobs_, job_);
   watcher_.setFuture(QtConcurrent::run([r, token, progress]() -> QString {
     try {
       run_export(r, progress.get(), token.get());

@@ -75,4 +75,13 @@ QString JobsPanel::status_text(int id) const {
   return it == jobs_.end() ? QString() : it->second->status->text();
 }
 
+void JobProgress::progress(const std::string& what, int64_t done, int64_t total) {
+  QPointer<JobsPanel> jobs = jobs_;
+  if (!jobs) return;
+  const int id = id_;
+  const QString text = QString("%1 %2/%3").arg(QString::fromStdString(what)).arg(done).arg(total);
+  QMetaObject::invokeMethod(jobs.data(), [jobs, id, done, total, text] { if (jobs) jobs->progress(id, done, total, text); },
+                            Qt::QueuedConnection);
+}
+
 }  // namespace irq::ui

@@ -5,7 +5,10 @@
 #include <functional>
 #include <map>
 
+#include <QPointer>
 #include <QWidget>
+
+#include "common/progress.h"
 
 class QVBoxLayout;
 
@@ -27,6 +30,18 @@ class JobsPanel : public QWidget {
   QVBoxLayout* rows_;
   std::map<int, Row*> jobs_;
   int next_ = 1;
+};
+
+// A progress sink for a worker thread: forwards (what, done, total) to job
+// `id` of the panel on the GUI thread (queued; dropped if the panel is gone).
+class JobProgress final : public ProgressSink {
+ public:
+  JobProgress(JobsPanel* jobs, int id) : jobs_(jobs), id_(id) {}
+  void progress(const std::string& what, int64_t done, int64_t total) override;
+
+ private:
+  QPointer<JobsPanel> jobs_;
+  int id_;
 };
 
 }  // namespace irq::ui

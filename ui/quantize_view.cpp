@@ -26,22 +26,6 @@ namespace irq::ui {
 
 namespace {
 
-class JobProgress final : public ProgressSink {
- public:
-  JobProgress(QObject* target, JobsPanel* jobs, int id) : target_(target), jobs_(jobs), id_(id) {}
-  void progress(const std::string& what, int64_t done, int64_t total) override {
-    QPointer<JobsPanel> jobs(jobs_);
-    const int id = id_;
-    const QString text = QString("%1 %2/%3").arg(QString::fromStdString(what)).arg(done).arg(total);
-    QMetaObject::invokeMethod(target_, [jobs, id, done, total, text] { if (jobs) jobs->progress(id, done, total, text); },
-                              Qt::QueuedConnection);
-  }
-
- private:
-  QObject* target_;
-  JobsPanel* jobs_;
-  int id_;
-};
 
 QTableWidgetItem* number(double v, int decimals) {
   auto* item = new QTableWidgetItem;
@@ -157,7 +141,7 @@ bool QuantizeView::start() {
   start_->setEnabled(false);
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("quantize %1").arg(method_->currentText()), [token] { token->cancel(); }) : 0;
-  auto progress = std::make_shared<JobProgress>(this, jobs_, job_);
+  auto progress = std::make_shared<JobProgress>(jobs_, job_);
   watcher_.setFuture(QtConcurrent::run([this, r, token, progress]() -> QString {
     try {
       outcome_ = run_quantize(r, progress.get(), token.get());

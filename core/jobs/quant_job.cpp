@@ -54,7 +54,8 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, c
 }
 
 std::vector<std::string> inspectable_weights(const fs::path& model_dir) {
-  return quantizable_weights(LlamaConfig::from_file(model_dir / "config.json"), ModelQuantOptions{}.targets);
+  const ModelQuantOptions defaults;  // every projection
+  return quantizable_weights(LlamaConfig::from_file(model_dir / "config.json"), defaults.targets);
 }
 
 LayerInspection inspect_layer(const fs::path& model_dir, const std::string& weight_name, const QuantSettings& settings,

@@ -17,7 +17,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 apt_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-dev python3-numpy
-  qt6-base-dev libqcustomplot-dev libgl-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libsqlite3-dev sqlite3 libsentencepiece-dev nlohmann-json3-dev
   xvfb xauth
 )

@@ -9,6 +9,10 @@
 
 #include <qcustomplot.h>
 
+#ifdef IRQ_HAVE_QT_SVG
+#include <QSvgGenerator>
+#endif
+
 namespace irq::ui {
 
 QString plot_csv(QCustomPlot* plot) {
@@ -26,6 +30,32 @@ QString plot_csv(QCustomPlot* plot) {
     }
   }
   return out;
+}
+
+bool save_plot_svg(QCustomPlot* plot, const QString& file) {
+#ifdef IRQ_HAVE_QT_SVG
+  QSvgGenerator svg;
+  svg.setFileName(file);
+  svg.setSize(plot->size());
+  svg.setViewBox(QRect(QPoint(0, 0), plot->size()));
+  svg.setTitle(file);
+  QCPPainter painter;
+  if (!painter.begin(&svg)) return false;
+  plot->toPainter(&painter, plot->width(), plot->height());
+  return painter.end();
+#else
+  (void)plot;
+  (void)file;
+  return false;
+#endif
+}
+
+bool svg_export_available() {
+#ifdef IRQ_HAVE_QT_SVG
+  return true;
+#else
+  return false;
+#endif
 }
 
 bool save_plot_csv(QCustomPlot* plot, const QString& file) {
@@ -49,6 +79,11 @@ void make_interactive(QCustomPlot* plot) {
       const QString f = QFileDialog::getSaveFileName(plot, QObject::tr("Export PNG"), "plot.png", "PNG (*.png)");
       if (!f.isEmpty()) plot->savePng(f, 0, 0, 2.0);
     });
+    if (svg_export_available())
+      menu.addAction(QObject::tr("Export SVG..."), plot, [plot] {
+        const QString f = QFileDialog::getSaveFileName(plot, QObject::tr("Export SVG"), "plot.svg", "SVG (*.svg)");
+        if (!f.isEmpty()) save_plot_svg(plot, f);
+      });
     menu.addAction(QObject::tr("Export PDF (vector)..."), plot, [plot] {
       const QString f = QFileDialog::getSaveFileName(plot, QObject::tr("Export PDF"), "plot.pdf", "PDF (*.pdf)");
       if (!f.isEmpty()) plot->savePdf(f);

@@ -1,6 +1,6 @@
 // What every workbench plot offers: drag to pan, wheel to zoom, a tooltip
 // with the nearest data point, and a context menu that exports the picture
-// (PNG, PDF) and the plotted numbers (CSV: one row per point, per graph).
+// (PNG, SVG, PDF) and the plotted numbers (CSV: one row per point, per graph).
 #pragma once
 
 class QCustomPlot;
@@ -12,5 +12,8 @@ void make_interactive(QCustomPlot* plot);
 // The plotted numbers as CSV (graphs: "graph,x,y"; bar charts: "bars,key,value").
 QString plot_csv(QCustomPlot* plot);
 bool save_plot_csv(QCustomPlot* plot, const QString& file);
+// SVG needs Qt SVG at build time; false (nothing written) without it.
+bool svg_export_available();
+bool save_plot_svg(QCustomPlot* plot, const QString& file);
 
 }  // namespace irq::ui

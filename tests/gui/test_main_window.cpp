@@ -167,6 +167,15 @@ class TestMainWindow : public QObject {
       QVERIFY(fs::exists(tmp_.path().toStdString() + "/ft/adapter/adapter_model.safetensors"));
     }
     QVERIFY(irq::ui::plot_csv(f->plot()).count('\n') == 1 + 12);  // header + 2 graphs x 6 points
+    const QString svg = tmp_.path() + "/loss.svg";
+    if (irq::ui::svg_export_available()) {
+      QVERIFY(irq::ui::save_plot_svg(f->plot(), svg));
+      QFile file(svg);
+      QVERIFY(file.open(QIODevice::ReadOnly));
+      QVERIFY(file.readAll().contains("<svg"));
+    }
+    QVERIFY(f->plot()->savePdf(tmp_.path() + "/loss.pdf"));
+    QVERIFY(f->plot()->savePng(tmp_.path() + "/loss.png"));
 
     auto* e = w.experiments();
     QCOMPARE(e->table()->rowCount(), 2);

@@ -9,6 +9,7 @@
 set -euo pipefail
 
 TORCH_VERSION="2.11.0"
+CUDA_PIP_VERSION="13.0.88"  # nvcc/nvvm/crt matching the wheel's CUDA 13.0 runtime
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${IRQ_VENV:-$root/.venv}"
 
@@ -51,6 +52,28 @@ install_venv() {
   "$venv/bin/python" -c "import numpy" 2>/dev/null || "$venv/bin/pip" install --quiet numpy
 }
 
+# The torch wheel is the CUDA 13 build; its CMake config needs a CUDA toolkit
+# even where no GPU will run. Without a system nvcc, take nvcc and its
+# compiler pieces from PyPI (the versions of the wheel's CUDA runtime) into
+# the venv, with the link-time names the toolkit layout has (CMakeLists.txt
+# points CMake there).
+install_pip_cuda() {
+  if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then log "system CUDA toolkit present"; return; fi
+  local cuda
+  cuda="$("$venv/bin/python" -c 'import nvidia,os;print(os.path.join(nvidia.__path__[0],"cu13"))')"
+  if [ ! -x "$cuda/bin/nvcc" ]; then
+    log "no system CUDA toolkit: installing nvcc 13.0 from PyPI into $venv"
+    "$venv/bin/pip" install --quiet "nvidia-cuda-nvcc==$CUDA_PIP_VERSION" "nvidia-nvvm==$CUDA_PIP_VERSION" "nvidia-cuda-crt==$CUDA_PIP_VERSION"
+  fi
+  for f in "$cuda"/lib/lib*.so.*; do
+    local b base
+    b="$(basename "$f")"; base="${b%%.so.*}.so"
+    [ -e "$cuda/lib/$base" ] || ln -s "$b" "$cuda/lib/$base"
+  done
+  [ -e "$cuda/lib64" ] || ln -s lib "$cuda/lib64"
+}
+
 install_apt
 install_venv
+install_pip_cuda
 log "done: LibTorch at $("$venv/bin/python" -c 'import torch;print(torch.utils.cmake_prefix_path)')"

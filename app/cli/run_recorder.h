@@ -1,6 +1,6 @@
 // Records a CLI run in the runs database (--db PATH, default RunsDb's path;
-// --no-record skips it): started when constructed, then finished, failed
-// (with the error) or cancelled by record().
+// --no-record skips it) through the engine's irq::RunRecorder; record() maps
+// a verb's exit code to finished/failed.
 #pragma once
 
 #include <filesystem>
@@ -12,27 +12,28 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
-#include "runs/runs_db.h"
+#include "runs/run_recorder.h"
 
 namespace irq::cli {
 
 std::vector<OptionSpec> record_options();
+// The database --db / --no-record select (empty: do not record).
+std::filesystem::path record_db_path(const ParsedArgs& args);
 
 class RunRecorder {
  public:
   RunRecorder(const ParsedArgs& args, const std::string& kind, const std::string& model_dir, const nlohmann::json& config,
               const std::string& device);
-  RunsDb* db() { return db_.get(); }  // null with --no-record
-  int64_t id() const { return id_; }
+  RunsDb* db() { return rec_.db(); }  // null with --no-record
+  int64_t id() const { return rec_.id(); }
   // Runs `body`; marks the run finished, or failed/cancelled and rethrows.
   int record(const std::function<int()>& body);
   // Record into this run; no-ops with --no-record. Artifact paths are made absolute.
-  void metrics(int64_t step, const std::map<std::string, double>& values);
-  void artifact(const std::string& kind, const std::filesystem::path& path);
+  void metrics(int64_t step, const std::map<std::string, double>& values) { rec_.metrics(step, values); }
+  void artifact(const std::string& kind, const std::filesystem::path& path) { rec_.artifact(kind, path); }
 
  private:
-  std::unique_ptr<RunsDb> db_;
-  int64_t id_ = 0;
+  irq::RunRecorder rec_;
 };
 
 }  // namespace irq::cli

@@ -12,7 +12,6 @@
 #include "cli/verbs.h"
 #include "common/error.h"
 #include "jobs/export_job.h"
-#include "runs/runs_db.h"
 
 namespace irq::cli {
 
@@ -34,7 +33,7 @@ int run(const ParsedArgs& args) {
   r.gguf_type = args.str("gguf-type");
   r.out_dtype = args.str("out-dtype");
   r.force = args.flag("force");
-  if (!args.flag("no-record")) r.db_path = args.has("db") ? std::filesystem::path(args.str("db")) : RunsDb::default_path();
+  r.db_path = record_db_path(args);
   ProgressBar bar;
   run_export(r, &bar);
   bar.finish();

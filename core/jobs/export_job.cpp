@@ -15,7 +15,7 @@
 #include "model/layers.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quantize_model.h"
-#include "runs/runs_db.h"
+#include "runs/run_recorder.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -86,22 +86,12 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     const auto q = load_adapter(r.adapter_dir, model);
     if (quant.is_null()) quant = q;
   }
-  std::unique_ptr<RunsDb> db;
-  int64_t id = -1;
-  if (!r.db_path.empty()) {
-    db = std::make_unique<RunsDb>(r.db_path);
-    const nlohmann::json config = {{"format", r.format}, {"out", fs::absolute(r.out).string()}, {"quant", quant},
-                                   {"adapter", r.adapter_dir.empty() ? "" : fs::absolute(r.adapter_dir).string()},
-                                   {"gguf_type", r.gguf_type}, {"out_dtype", r.out_dtype}};
-    std::string hash;
-    try {
-      hash = model_fingerprint(r.model_dir);
-    } catch (const std::exception&) {
-    }
-    id = db->start_run("export", fs::absolute(r.model_dir).string(), hash, config.dump(), "cpu");
-    std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(id), db->path().c_str());
-  }
-  try {
+  const nlohmann::json config = {{"format", r.format}, {"out", fs::absolute(r.out).string()}, {"quant", quant},
+                                 {"adapter", r.adapter_dir.empty() ? "" : fs::absolute(r.adapter_dir).string()},
+                                 {"gguf_type", r.gguf_type}, {"out_dtype", r.out_dtype}};
+  RunRecorder rec(r.db_path, "export", r.model_dir, config, "cpu");
+  if (rec.db()) std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec.id()), rec.db()->path().c_str());
+  rec.record([&] {
     ExportOptions o;
     o.force = r.force;
     o.progress = progress;
@@ -111,18 +101,9 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     else if (r.format == "merged") export_merged(model, r.out, out_dtype(r.out_dtype), o);
     else if (r.format == "gguf") export_gguf(model, r.out, gguf_type(r.gguf_type), o);
     else export_bnb_nf4(model, r.out, out_dtype(r.out_dtype), o);
-    if (db) {
-      db->add_artifact(id, "export-" + r.format, fs::absolute(r.out).string());
-      db->finish_run(id, "finished");
-    }
-  } catch (const Error& e) {
-    if (db) db->finish_run(id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
-    throw;
-  } catch (const std::exception& e) {
-    if (db) db->finish_run(id, "failed", e.what());
-    throw;
-  }
-  return id;
+    rec.artifact("export-" + r.format, r.out);
+  });
+  return rec.id();
 }
 
 }  // namespace irq

@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "model/model_loader.h"
 #include "quant/quantize_model.h"
-#include "runs/runs_db.h"
+#include "runs/run_recorder.h"
 #include "runtime/runtime.h"
 #include "train/alpaca_data.h"
 #include "train/trainer.h"
@@ -60,22 +60,19 @@ namespace {
 
 class Forward final : public MetricsSink {
  public:
-  Forward(int64_t steps, RunsDb* db, int64_t id, std::vector<FinetunePoint>* points,
-          const std::function<void(const FinetunePoint&)>& fn)
-      : steps_(steps), db_(db), id_(id), points_(points), fn_(fn) {}
+  Forward(int64_t steps, RunRecorder* rec, std::vector<FinetunePoint>* points, const std::function<void(const FinetunePoint&)>& fn)
+      : steps_(steps), rec_(rec), points_(points), fn_(fn) {}
   void on_step(const TrainMetrics& m) override {
     const FinetunePoint p{m.step, steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb};
     points_->push_back(p);
-    if (db_)
-      db_->add_metrics(id_, m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                                     {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
+    rec_->metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                           {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
     if (fn_) fn_(p);
   }
 
  private:
   int64_t steps_;
-  RunsDb* db_;
-  int64_t id_;
+  RunRecorder* rec_;
   std::vector<FinetunePoint>* points_;
   const std::function<void(const FinetunePoint&)>& fn_;
 };
@@ -118,36 +115,19 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
   for (const auto& rec : load_alpaca(r.data_file))
     examples.push_back(tokenize_example(rec, loaded.require_tokenizer(), c.source_max_len, c.target_max_len));
 
-  std::unique_ptr<RunsDb> db;
-  if (!r.db_path.empty()) {
-    db = std::make_unique<RunsDb>(r.db_path);
-    const nlohmann::json config = {{"data", r.data_file.string()}, {"steps", c.steps}, {"batch", c.batch}, {"accum", c.accum},
-                                   {"lr", c.lr}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
-                                   {"quant", quant}, {"seed", c.seed}, {"schedule", c.schedule}, {"front_end", "workbench"}};
-    std::string hash;
-    try {
-      hash = model_fingerprint(r.model_dir);
-    } catch (const std::exception&) {
-    }
-    outcome.run_id = db->start_run("finetune", fs::absolute(r.model_dir).string(), hash, config.dump(), outcome.device);
-  }
-  try {
-    Forward sink(c.steps, db.get(), outcome.run_id, &outcome.points, on_step);
+  const nlohmann::json config = {{"data", r.data_file.string()}, {"steps", c.steps}, {"batch", c.batch}, {"accum", c.accum},
+                                 {"lr", c.lr}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
+                                 {"quant", quant}, {"seed", c.seed}, {"schedule", c.schedule}, {"front_end", "workbench"}};
+  RunRecorder rec(r.db_path, "finetune", r.model_dir, config, outcome.device);
+  outcome.run_id = rec.id();
+  rec.record([&] {
+    Forward sink(c.steps, &rec, &outcome.points, on_step);
     Trainer trainer(loaded.model, std::move(examples), c, &sink);
     trainer.run(0, cancel);
     outcome.adapter = r.out_dir / "adapter";
     save_adapter(outcome.adapter, loaded.model, lora, fs::absolute(r.model_dir).string(), quant);
-    if (db) {
-      db->add_artifact(outcome.run_id, "adapter", fs::absolute(outcome.adapter).string());
-      db->finish_run(outcome.run_id, "finished");
-    }
-  } catch (const Error& e) {
-    if (db) db->finish_run(outcome.run_id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
-    throw;
-  } catch (const std::exception& e) {
-    if (db) db->finish_run(outcome.run_id, "failed", e.what());
-    throw;
-  }
+    rec.artifact("adapter", outcome.adapter);
+  });
   return outcome;
 }
 

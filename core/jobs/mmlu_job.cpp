@@ -8,7 +8,7 @@
 #include "eval/mmlu_eval.h"
 #include "model/model_loader.h"
 #include "quant/quantize_model.h"
-#include "runs/runs_db.h"
+#include "runs/run_recorder.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -53,22 +53,14 @@ MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelT
     const auto q = load_adapter(r.adapter_dir, loaded);
     if (quant.is_null()) quant = q;
   }
-  std::unique_ptr<RunsDb> db;
+  std::string subjects_list;
+  for (const auto& s : r.subjects) subjects_list += (subjects_list.empty() ? "" : ",") + s;
+  const nlohmann::json config = {{"data", r.data_dir.string()}, {"shots", r.shots}, {"split", "test"}, {"subjects", subjects_list},
+                                 {"quant", quant}, {"adapter", r.adapter_dir.string()}, {"front_end", "workbench"}};
+  RunRecorder rec(r.db_path, "eval-mmlu", r.model_dir, config, lo.device.str());
   MmluOutcome out;
-  if (!r.db_path.empty()) {
-    db = std::make_unique<RunsDb>(r.db_path);
-    std::string subjects_list;
-    for (const auto& s : r.subjects) subjects_list += (subjects_list.empty() ? "" : ",") + s;
-    const nlohmann::json config = {{"data", r.data_dir.string()}, {"shots", r.shots}, {"split", "test"}, {"subjects", subjects_list},
-                                   {"quant", quant}, {"adapter", r.adapter_dir.string()}, {"front_end", "workbench"}};
-    std::string hash;
-    try {
-      hash = model_fingerprint(r.model_dir);
-    } catch (const std::exception&) {
-    }
-    out.run_id = db->start_run("eval-mmlu", fs::absolute(r.model_dir).string(), hash, config.dump(), lo.device.str());
-  }
-  try {
+  out.run_id = rec.id();
+  rec.record([&] {
     MmluOptions o;
     o.shots = r.shots;
     o.progress = progress;
@@ -78,22 +70,15 @@ MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelT
     for (const auto& [k, t] : res.subjects) out.subjects[k] = {t.correct, t.total};
     out.overall = {res.overall.correct, res.overall.total};
     out.seconds = res.seconds;
-    if (db) {
+    if (RunsDb* db = rec.db()) {
       std::vector<SubjectScore> scores;
       for (const auto& [s, t] : res.subjects) scores.push_back({s, t.correct, t.total});
       db->add_mmlu(out.run_id, scores);
-      std::map<std::string, double> metrics = {{"mmlu_accuracy", res.overall.accuracy()}};
-      for (const auto& [cat, t] : res.categories) metrics["mmlu_" + cat] = t.accuracy();
-      db->add_metrics(out.run_id, 0, metrics);
-      db->finish_run(out.run_id, "finished");
     }
-  } catch (const Error& e) {
-    if (db) db->finish_run(out.run_id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
-    throw;
-  } catch (const std::exception& e) {
-    if (db) db->finish_run(out.run_id, "failed", e.what());
-    throw;
-  }
+    std::map<std::string, double> metrics = {{"mmlu_accuracy", res.overall.accuracy()}};
+    for (const auto& [cat, t] : res.categories) metrics["mmlu_" + cat] = t.accuracy();
+    rec.metrics(0, metrics);
+  });
   return out;
 }
 

@@ -11,7 +11,7 @@
 #include "quant/dynamic_map.h"
 #include "quant/model_quantizer.h"
 #include "quant/nf4_levels.h"
-#include "runs/runs_db.h"
+#include "runs/run_recorder.h"
 
 namespace fs = std::filesystem;
 
@@ -20,36 +20,18 @@ namespace irq {
 QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   r.settings.validate();
   QuantizeOutcome out;
-  std::unique_ptr<RunsDb> db;
-  if (!r.db_path.empty()) {
-    db = std::make_unique<RunsDb>(r.db_path);
-    std::string hash;
-    try {
-      hash = model_fingerprint(r.model_dir);
-    } catch (const std::exception&) {
-    }
-    const nlohmann::json config = {{"quant", r.settings.to_json()}, {"front_end", "workbench"}};
-    out.run_id = db->start_run("quantize", fs::absolute(r.model_dir).string(), hash, config.dump(), "cpu");
-  }
-  try {
+  RunRecorder rec(r.db_path, "quantize", r.model_dir, {{"quant", r.settings.to_json()}, {"front_end", "workbench"}}, "cpu");
+  out.run_id = rec.id();
+  rec.record([&] {
     ModelQuantOptions o;
     o.settings = r.settings;
     o.progress = progress;
     o.cancel = cancel;
     out.stats = quantize_checkpoint(r.model_dir, o);
-    if (db) {
-      db->add_quant_layers(out.run_id, out.stats);
-      db->add_metrics(out.run_id, 0, {{"mean_entropy_plain", out.stats.mean_entropy_plain}, {"mean_entropy", out.stats.mean_entropy},
-                                      {"mse", out.stats.mse}, {"sqnr_db", out.stats.sqnr_db}, {"bits_per_weight", out.stats.bits_per_weight}});
-      db->finish_run(out.run_id, "finished");
-    }
-  } catch (const Error& e) {
-    if (db) db->finish_run(out.run_id, e.kind() == ErrorKind::kCancelled ? "cancelled" : "failed", e.what());
-    throw;
-  } catch (const std::exception& e) {
-    if (db) db->finish_run(out.run_id, "failed", e.what());
-    throw;
-  }
+    if (RunsDb* db = rec.db()) db->add_quant_layers(out.run_id, out.stats);
+    rec.metrics(0, {{"mean_entropy_plain", out.stats.mean_entropy_plain}, {"mean_entropy", out.stats.mean_entropy},
+                    {"mse", out.stats.mse}, {"sqnr_db", out.stats.sqnr_db}, {"bits_per_weight", out.stats.bits_per_weight}});
+  });
   return out;
 }
 

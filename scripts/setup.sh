@@ -9,7 +9,8 @@
 set -euo pipefail
 
 TORCH_VERSION="2.11.0"
-CUDA_PIP_VERSION="13.0.88"  # nvcc/nvvm/crt matching the wheel's CUDA 13.0 runtime
+CUDA_PIP_VERSION="13.0.88"       # nvcc/nvvm/crt matching the wheel's CUDA 13.0 runtime
+CUDA_CCCL_PIP_VERSION="13.0.85"  # CUDA 13.0's CCCL headers (cub, libcu++, nv/target)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${IRQ_VENV:-$root/.venv}"
 
@@ -61,9 +62,10 @@ install_pip_cuda() {
   if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then log "system CUDA toolkit present"; return; fi
   local cuda
   cuda="$("$venv/bin/python" -c 'import nvidia,os;print(os.path.join(nvidia.__path__[0],"cu13"))')"
-  if [ ! -x "$cuda/bin/nvcc" ]; then
+  if [ ! -x "$cuda/bin/nvcc" ] || [ ! -d "$cuda/include/cccl" ]; then
     log "no system CUDA toolkit: installing nvcc 13.0 from PyPI into $venv"
-    "$venv/bin/pip" install --quiet "nvidia-cuda-nvcc==$CUDA_PIP_VERSION" "nvidia-nvvm==$CUDA_PIP_VERSION" "nvidia-cuda-crt==$CUDA_PIP_VERSION"
+    "$venv/bin/pip" install --quiet "nvidia-cuda-nvcc==$CUDA_PIP_VERSION" "nvidia-nvvm==$CUDA_PIP_VERSION" \
+      "nvidia-cuda-crt==$CUDA_PIP_VERSION" "nvidia-cuda-cccl==$CUDA_CCCL_PIP_VERSION"
   fi
   for f in "$cuda"/lib/lib*.so.*; do
     local b base

@@ -10,12 +10,10 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QStandardItemModel>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <qcustomplot.h>
 
-#include "jobs/finetune_job.h"
+#include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -41,12 +39,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   shots_->setValue(5);
   quant_->addItem(tr("as stored"), QString());
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(tr("ICQ-%1").arg(QString(m).toUpper()), QString(m));
-  const bool cuda = cuda_device_available();
-  device_->addItem(tr("auto"), "auto");
-  device_->addItem(tr("CPU"), "cpu");
-  device_->addItem(cuda ? tr("CUDA (%1)").arg(QString::fromStdString(cuda_device_name())) : tr("CUDA (not available)"), "cuda");
-  if (!cuda)
-    if (auto* m = qobject_cast<QStandardItemModel*>(device_->model())) m->item(2)->setEnabled(false);
+  add_device_choices(device_);
   errors_->setStyleSheet("color: #b00020;");
   errors_->setWordWrap(true);
   summary_->setWordWrap(true);
@@ -98,11 +91,8 @@ QString EvaluateView::message() const { return errors_->text().isEmpty() ? summa
 bool EvaluateView::start() {
   if (running()) return false;
   const auto r = request();
-  const auto problems = validate(r);
-  if (!problems.empty()) {
-    QStringList lines;
-    for (const auto& p : problems) lines << QString::fromStdString(p);
-    errors_->setText(lines.join("\n"));
+  if (const auto problems = validate(r); !problems.empty()) {
+    errors_->setText(problems_text(problems));
     return false;
   }
   errors_->clear();
@@ -110,14 +100,7 @@ bool EvaluateView::start() {
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("MMLU %1-shot").arg(r.shots), [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
-  watcher_.setFuture(QtConcurrent::run([this, r, token, progress]() -> QString {
-    try {
-      outcome_ = run_mmlu(r, progress.get(), token.get());
-      return QString();
-    } catch (const std::exception& e) {
-      return QString::fromStdString(e.what());
-    }
-  }));
+  watcher_.setFuture(run_in_worker([this, r, token, progress] { outcome_ = run_mmlu(r, progress.get(), token.get()); }));
   return true;
 }
 

@@ -13,7 +13,6 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include "jobs_panel.h"
 
@@ -127,14 +126,7 @@ bool ExportDialog::start() {
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("export %1").arg(QString::fromStdString(r.format)), [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
-  watcher_.setFuture(QtConcurrent::run([r, token, progress]() -> QString {
-    try {
-      run_export(r, progress.get(), token.get());
-      return QString();
-    } catch (const std::exception& e) {
-      return QString::fromStdString(e.what());
-    }
-  }));
+  watcher_.setFuture(run_in_worker([r, token, progress] { run_export(r, progress.get(), token.get()); }));
   return true;
 }
 

@@ -14,11 +14,10 @@
 #include <QSplitter>
 #include <QDir>
 #include <QPointer>
-#include <QStandardItemModel>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <qcustomplot.h>
 
+#include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -83,13 +82,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   lr_->setRange(1e-6, 1.0);
   lr_->setSingleStep(1e-4);
   lr_->setValue(2e-4);
-  const bool cuda = cuda_device_available();
-  device_->addItem(tr("auto"), "auto");
-  device_->addItem(tr("CPU"), "cpu");
-  device_->addItem(cuda ? tr("CUDA (%1)").arg(QString::fromStdString(cuda_device_name())) : tr("CUDA (not available)"), "cuda");
-  if (!cuda) {
-    if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) model->item(2)->setEnabled(false);
-  }
+  add_device_choices(device_);
   out_->setText(QDir::home().filePath("irqlora-finetune"));
   errors_->setStyleSheet("color: #b00020;");
   errors_->setWordWrap(true);
@@ -182,11 +175,8 @@ QString FinetuneView::message() const { return errors_->text().isEmpty() ? stats
 bool FinetuneView::start() {
   if (running()) return false;
   const auto req = request();
-  const auto problems = validate(req);
-  if (!problems.empty()) {
-    QStringList lines;
-    for (const auto& p : problems) lines << QString::fromStdString(p);
-    errors_->setText(lines.join("\n"));
+  if (const auto problems = validate(req); !problems.empty()) {
+    errors_->setText(problems_text(problems));
     return false;
   }
   errors_->clear();
@@ -205,18 +195,13 @@ bool FinetuneView::start() {
   job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
   Q_EMIT log(tr("started %1 on %2").arg(title, QString::fromStdString(req.device)));
   QPointer<FinetuneView> self(this);
-  watcher_.setFuture(QtConcurrent::run([req, token, self]() -> QString {
-    try {
-      const auto outcome = run_finetune(
-          req,
-          [self](const FinetunePoint& p) {
-            if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
-          },
-          token.get());
-      return QString();
-    } catch (const std::exception& e) {
-      return QString::fromStdString(e.what());
-    }
+  watcher_.setFuture(run_in_worker([req, token, self] {
+    run_finetune(
+        req,
+        [self](const FinetunePoint& p) {
+          if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
+        },
+        token.get());
   }));
   return true;
 }

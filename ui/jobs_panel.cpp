@@ -6,6 +6,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace irq::ui {
 
@@ -73,6 +74,17 @@ int JobsPanel::running() const {
 QString JobsPanel::status_text(int id) const {
   auto it = jobs_.find(id);
   return it == jobs_.end() ? QString() : it->second->status->text();
+}
+
+QFuture<QString> run_in_worker(std::function<void()> work) {
+  return QtConcurrent::run([work = std::move(work)]() -> QString {
+    try {
+      work();
+      return QString();
+    } catch (const std::exception& e) {
+      return QString::fromStdString(e.what());
+    }
+  });
 }
 
 void JobProgress::progress(const std::string& what, int64_t done, int64_t total) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include <QFuture>
 #include <QPointer>
 #include <QWidget>
 
@@ -31,6 +32,10 @@ class JobsPanel : public QWidget {
   std::map<int, Row*> jobs_;
   int next_ = 1;
 };
+
+// Runs `work` on a worker thread; the future holds "" on success, else the
+// text of the exception it threw.
+QFuture<QString> run_in_worker(std::function<void()> work);
 
 // A progress sink for a worker thread: forwards (what, done, total) to job
 // `id` of the panel on the GUI thread (queued; dropped if the panel is gone).

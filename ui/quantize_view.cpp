@@ -14,7 +14,6 @@
 #include <QPointer>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <qcustomplot.h>
 
@@ -142,14 +141,7 @@ bool QuantizeView::start() {
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("quantize %1").arg(method_->currentText()), [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
-  watcher_.setFuture(QtConcurrent::run([this, r, token, progress]() -> QString {
-    try {
-      outcome_ = run_quantize(r, progress.get(), token.get());
-      return QString();
-    } catch (const std::exception& e) {
-      return QString::fromStdString(e.what());
-    }
-  }));
+  watcher_.setFuture(run_in_worker([this, r, token, progress] { outcome_ = run_quantize(r, progress.get(), token.get()); }));
   return true;
 }
 

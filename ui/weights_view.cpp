@@ -12,7 +12,6 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <qcustomplot.h>
 
@@ -129,7 +128,7 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   connect(block_slider_, &QSlider::valueChanged, block_box_, &QSpinBox::setValue);
   connect(gain, &QPushButton::clicked, this, [this] { jump_to_largest_gain(); });
   connect(worst, &QPushButton::clicked, this, [this] { jump_to_largest_error(); });
-  connect(&watcher_, &QFutureWatcher<std::shared_ptr<LayerInspection>>::finished, this, &WeightsView::on_done);
+  connect(&watcher_, &QFutureWatcher<QString>::finished, this, &WeightsView::on_done);
 }
 
 WeightsView::~WeightsView() { wait(); }
@@ -153,26 +152,20 @@ void WeightsView::inspect(const QString& weight_name) {
   job_ = jobs_ ? jobs_->add(tr("inspect %1").arg(weight_name), [token] { token->cancel(); }) : 0;
   const std::string dir = model_dir_.toStdString(), name = weight_name.toStdString();
   const QuantSettings s = settings_;
-  error_text_.clear();
-  watcher_.setFuture(QtConcurrent::run([this, dir, name, s, token]() -> std::shared_ptr<LayerInspection> {
-    try {
-      return std::make_shared<LayerInspection>(inspect_layer(dir, name, s, token.get()));
-    } catch (const std::exception& e) {
-      error_text_ = QString::fromStdString(e.what());
-      return nullptr;
-    }
+  watcher_.setFuture(run_in_worker([this, dir, name, s, token] {
+    pending_ = std::make_shared<LayerInspection>(inspect_layer(dir, name, s, token.get()));
   }));
 }
 
 void WeightsView::on_done() {
   inspect_->setEnabled(true);
-  auto result = watcher_.result();
-  if (!result) {
-    if (jobs_) jobs_->finish(job_, error_text_);
-    Q_EMIT log(tr("inspect failed: %1").arg(error_text_));
+  const QString error = watcher_.result();
+  if (!error.isEmpty()) {
+    if (jobs_) jobs_->finish(job_, error);
+    Q_EMIT log(tr("inspect failed: %1").arg(error));
     return;
   }
-  data_ = std::move(result);
+  data_ = std::move(pending_);
   if (jobs_)
     jobs_->finish(job_, tr("%1 blocks, entropy %2 -> %3 bits")
                             .arg(data_->blocks())

@@ -67,9 +67,8 @@ class WeightsView : public QWidget {
   QSlider* block_slider_;
   QLabel* info_;
   QCustomPlot *weights_, *block_, *codes_, *entropy_, *tau_, *error_;
-  std::shared_ptr<LayerInspection> data_;
-  QFutureWatcher<std::shared_ptr<LayerInspection>> watcher_;
-  QString error_text_;
+  std::shared_ptr<LayerInspection> data_, pending_;  // pending_: written by the worker, taken in on_done
+  QFutureWatcher<QString> watcher_;                  // "" on success, else the error
   int job_ = 0;
 };
 

@@ -1,0 +1,28 @@
+// Shared form pieces (see form_helpers.h).
+#include "form_helpers.h"
+
+#include <QComboBox>
+#include <QStandardItemModel>
+#include <QStringList>
+
+#include "jobs/finetune_job.h"
+
+namespace irq::ui {
+
+void add_device_choices(QComboBox* box) {
+  const bool cuda = cuda_device_available();
+  box->addItem(QObject::tr("auto"), "auto");
+  box->addItem(QObject::tr("CPU"), "cpu");
+  box->addItem(cuda ? QObject::tr("CUDA (%1)").arg(QString::fromStdString(cuda_device_name())) : QObject::tr("CUDA (not available)"),
+               "cuda");
+  if (!cuda)
+    if (auto* model = qobject_cast<QStandardItemModel*>(box->model())) model->item(2)->setEnabled(false);
+}
+
+QString problems_text(const std::vector<std::string>& problems) {
+  QStringList lines;
+  for (const auto& p : problems) lines << QString::fromStdString(p);
+  return lines.join("\n");
+}
+
+}  // namespace irq::ui

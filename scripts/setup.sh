@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the IR-QLoRA workbench needs on a fresh Debian/Ubuntu
 # machine, idempotently: Debian packages (Qt 6, QCustomPlot, SQLite,
-# sentencepiece, nlohmann-json, build tools) and a project-local virtualenv
+# sentencepiece, nlohmann-json, PCRE2, utf8proc, build tools) and a project-local virtualenv
 # (.venv) holding the PyPI torch wheel whose LibTorch the build links against.
 #
 #   scripts/setup.sh            # packages + venv
@@ -20,7 +20,7 @@ apt_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-dev python3-numpy
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
-  libsqlite3-dev sqlite3 libsentencepiece-dev nlohmann-json3-dev
+  libsqlite3-dev sqlite3 libsentencepiece-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
   xvfb xauth
 )
 

@@ -10,6 +10,7 @@
 #include "cli/verbs.h"
 #include "common/error.h"
 #include "plugin/plugin_loader.h"
+#include "runtime/threads.h"
 
 namespace {
 
@@ -33,12 +34,14 @@ void print_usage(const std::vector<irq::cli::Verb>& verbs) {
     std::printf("%s%s\n", lhs.c_str(), v.spec.summary.c_str());
   }
   std::printf("\n'irqlora VERB --help' describes a verb's options.\n"
+              "--threads N (any verb): CPU threads of the engine (default: the cores this process may use)\n"
               "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 not found, 5 unsupported, 6 i/o, 130 cancelled\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  irq::configure_process_threads(argc, argv);  // first: may re-execute with the OpenMP environment set
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto verbs = irq::cli::all_verbs();
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

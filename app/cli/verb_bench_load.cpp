@@ -2,17 +2,21 @@
 // validation), to load it into the model, and forward throughput: prefill
 // tokens/s, and decode tokens/s with the KV cache against the baseline of
 // recomputing the whole sequence each step, measured in the same run.
+// --contended repeats prefill and decode while a busy neighbour process
+// holds one core, and prints the ratios to the quiet figures.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include <torch/cuda.h>
 
+#include "cli/busy_neighbour.h"
 #include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "io/checkpoint.h"
 #include "model/llama_config.h"
 #include "runtime/runtime.h"
+#include "runtime/threads.h"
 
 namespace irq::cli {
 
@@ -24,6 +28,42 @@ double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Cloc
 
 void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize();
+}
+
+struct Forward {
+  double prefill = 0, decode = 0, recompute = 0;  // seconds: best prefill, all decode steps, all recompute steps
+};
+
+// Prefill (best of `repeats`, after a warm-up), decode with the KV cache,
+// and optionally the recompute-the-prefix baseline.
+Forward measure_forward(LlamaForCausalLM& model, const torch::Tensor& ids, int64_t prompt, int64_t decode, int64_t repeats,
+                        bool recompute) {
+  const auto device = model->options().device();
+  const int64_t batch = ids.size(0);
+  Forward f;
+  model->forward(ids.narrow(1, 0, prompt));
+  sync(device);
+  f.prefill = 1e30;
+  for (int64_t i = 0; i < repeats; ++i) {
+    const auto t0 = Clock::now();
+    model->forward(ids.narrow(1, 0, prompt), nullptr, {}, /*last_only=*/true);
+    sync(device);
+    f.prefill = std::min(f.prefill, seconds(t0));
+  }
+  auto cache = model->make_cache(batch, prompt + decode);
+  model->forward(ids.narrow(1, 0, prompt), &cache, {}, true);
+  sync(device);
+  auto t0 = Clock::now();
+  for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, t, 1), &cache, {}, true);
+  sync(device);
+  f.decode = seconds(t0);
+  if (recompute) {
+    t0 = Clock::now();
+    for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, 0, t + 1), nullptr, {}, true);
+    sync(device);
+    f.recompute = seconds(t0);
+  }
+  return f;
 }
 
 int run(const ParsedArgs& args) {
@@ -53,43 +93,33 @@ int run(const ParsedArgs& args) {
   torch::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(/*seed=*/1234);
   auto ids = torch::randint(c.vocab_size, {batch, prompt + decode}, gen, torch::kInt64).to(device);
-
-  // Prefill: one forward over the prompt (warm-up first).
-  model->forward(ids.narrow(1, 0, prompt));
-  sync(device);
-  double prefill_best = 1e30;
-  for (int64_t i = 0; i < repeats; ++i) {
-    const auto t0 = Clock::now();
-    model->forward(ids.narrow(1, 0, prompt), nullptr, {}, /*last_only=*/true);
-    sync(device);
-    prefill_best = std::min(prefill_best, seconds(t0));
-  }
-  // Decode with the KV cache.
-  auto cache = model->make_cache(batch, prompt + decode);
-  model->forward(ids.narrow(1, 0, prompt), &cache, {}, true);
-  sync(device);
-  auto t0 = Clock::now();
-  for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, t, 1), &cache, {}, true);
-  sync(device);
-  const double cached = seconds(t0);
-  // Baseline: recompute the whole prefix for every new token.
-  t0 = Clock::now();
-  for (int64_t t = prompt; t < prompt + decode; ++t) model->forward(ids.narrow(1, 0, t + 1), nullptr, {}, true);
-  sync(device);
-  const double recompute = seconds(t0);
+  const Forward quiet = measure_forward(model, ids, prompt, decode, repeats, /*recompute=*/true);
 
   const double gib = static_cast<double>(loaded.checkpoint_bytes) / (1 << 30);
-  std::printf("bench load  %s  (%s on %s, %d threads, best of %lld)\n", dir.c_str(),
+  std::printf("bench load  %s  (%s on %s, %d threads on %s, best of %lld)\n", dir.c_str(),
               dtype_display_name(model->options().dtype().toScalarType()).c_str(), device.str().c_str(), num_threads(),
-              (long long)repeats);
+              usable_cores().describe().c_str(), (long long)repeats);
   std::printf("  open (config + mmap + header validation)   %10.3f ms\n", 1e3 * open_best);
   std::printf("  load into model                            %10.3f ms  (%.2f GiB/s of checkpoint)\n", 1e3 * load_best,
               gib / load_best);
   std::printf("  prefill  batch %lld x %lld tokens               %10.1f tokens/s\n", (long long)batch, (long long)prompt,
-              batch * prompt / prefill_best);
-  std::printf("  decode with KV cache (%lld steps)             %10.1f tokens/s\n", (long long)decode, batch * decode / cached);
-  std::printf("  decode recomputing the prefix (baseline)   %10.1f tokens/s\n", batch * decode / recompute);
-  std::printf("  ratio KV cache / recompute                 %10.2fx\n", recompute / cached);
+              batch * prompt / quiet.prefill);
+  std::printf("  decode with KV cache (%lld steps)             %10.1f tokens/s\n", (long long)decode, batch * decode / quiet.decode);
+  std::printf("  decode recomputing the prefix (baseline)   %10.1f tokens/s\n", batch * decode / quiet.recompute);
+  std::printf("  ratio KV cache / recompute                 %10.2fx\n", quiet.recompute / quiet.decode);
+  if (args.flag("contended")) {
+    std::fflush(stdout);
+    Forward busy;
+    {
+      BusyNeighbour neighbour;  // another process keeps one core busy meanwhile
+      busy = measure_forward(model, ids, prompt, decode, repeats, /*recompute=*/false);
+    }
+    std::printf("  with one busy neighbour process (%d threads):\n", num_threads());
+    std::printf("  prefill                                    %10.1f tokens/s  %5.2fx of quiet (goal >= 0.40)\n",
+                batch * prompt / busy.prefill, quiet.prefill / busy.prefill);
+    std::printf("  decode with KV cache                       %10.1f tokens/s  %5.2fx of quiet (goal >= 0.40)\n",
+                batch * decode / busy.decode, quiet.decode / busy.decode);
+  }
   return 0;
 }
 
@@ -100,7 +130,8 @@ Verb bench_load_verb() {
   spec.options = {{"repeats", "N", "repetitions; the best is reported", "3"},
                   {"prompt-tokens", "T", "prefill length", "128"},
                   {"decode-tokens", "N", "decode steps", "64"},
-                  {"batch", "B", "sequences per forward", "1"}};
+                  {"batch", "B", "sequences per forward", "1"},
+                  {"contended", "", "measure again while another process keeps one core busy; print the ratios", ""}};
   for (auto& o : model_options()) spec.options.push_back(o);
   return {spec, &run};
 }

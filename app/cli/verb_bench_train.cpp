@@ -2,7 +2,8 @@
 // LLaMA-shaped model with random weights (no checkpoint needed), for the
 // base in full precision + LoRA, NF4 + LoRA and NF4 + IEC-LoRA, measured in
 // one run; prints tokens/s, ratios (IEC vs LoRA step time, NF4 vs fp) and
-// peak resident memory (CPU) or peak allocated GPU memory.
+// peak resident memory (CPU) or peak allocated GPU memory. --contended adds
+// the full-precision step under a busy neighbour process and its ratio.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include <torch/cuda.h>
 
+#include "cli/busy_neighbour.h"
 #include "cli/verbs.h"
 #include "quant/quantize_model.h"
 #include "runtime/cuda_memory.h"
@@ -146,6 +148,16 @@ int run(const ParsedArgs& args) {
   };
   const Result fp = measure(config, opts, nullptr, false, rank, steps, batch, seq);
   report(dtype == torch::kBFloat16 ? "bf16 base + LoRA" : "fp32 base + LoRA", fp);
+  if (args.flag("contended")) {
+    Result busy;
+    {
+      BusyNeighbour neighbour;  // another process keeps one core busy meanwhile
+      busy = measure(config, opts, nullptr, false, rank, steps, batch, seq);
+    }
+    report("  ... with a busy neighbour", busy);
+    std::printf("  training step with one busy neighbour process: %.2fx of quiet throughput (goal >= 0.40)\n",
+                busy.tokens_per_second / fp.tokens_per_second);
+  }
   QuantizedBase base;
   const Result lora = measure(config, opts, &base, false, rank, steps, batch, seq);
   report("ICQ-NF4 base + LoRA", lora);
@@ -166,7 +178,8 @@ Verb bench_train_verb() {
                   {"batch", "B", "sequences per step", "4"},
                   {"seq", "T", "tokens per sequence", "128"},
                   {"rank", "R", "LoRA rank", "64"},
-                  {"device", "DEV", "cpu, cuda or auto", "auto"}};
+                  {"device", "DEV", "cpu, cuda or auto", "auto"},
+                  {"contended", "", "also measure the full-precision step while another process keeps one core busy", ""}};
   return {spec, &run};
 }
 

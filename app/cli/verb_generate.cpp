@@ -25,7 +25,9 @@ int run(const ParsedArgs& args) {
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   const Tokenizer& tok = loaded.require_tokenizer();
   const auto prompt = tok.encode(args.str("prompt"), /*add_bos=*/true);
-  std::vector<int64_t> all(prompt.begin() + 1, prompt.end());  // decode without BOS
+  // Decode without the BOS the tokenizer adds (GPT-2 / Qwen2 tokenizers add none).
+  const bool bos_first = !prompt.empty() && prompt.front() == tok.bos_id();
+  std::vector<int64_t> all(prompt.begin() + (bos_first ? 1 : 0), prompt.end());
   std::string shown = tok.decode(all);
   std::printf("%s", shown.c_str());
   std::fflush(stdout);

@@ -1,7 +1,7 @@
 // irqlora-workbench: the Qt GUI. Opens MODEL_DIR, else the most recent model,
 // else the built-in demo model.
 //   irqlora-workbench [MODEL_DIR] [--model DIR] [--screenshot FILE.png [--view NAME]]
-//                     [--finetune DATA --steps N --rank R --lr LR] [--db PATH]
+//                     [--finetune DATA --steps N --rank R --lr LR] [--db PATH] [--threads N]
 // --screenshot renders the window (after the model has loaded, and after the
 // --finetune run when given) to a PNG and exits; --view experiments compares
 // every run in the database first.
@@ -27,8 +27,12 @@
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
+#include "runtime/threads.h"
 
 int main(int argc, char** argv) {
+  // First, before Qt starts threads: "--threads N" and the engine's OpenMP
+  // environment (passive idle threads); may re-execute the program once.
+  irq::configure_process_threads(argc, argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("irqlora");
   QApplication::setApplicationName("irqlora-workbench");

@@ -1,9 +1,9 @@
-// Data-parallel loops over all cores for the engine's own CPU kernels
-// (quantizers): fn(begin, end) over [0, n) in chunks of at least `grain`,
-// on a persistent pool of IRQ_NUM_THREADS (default: all cores) threads with
-// dynamic scheduling; the calling thread works too; nested calls run serially.
-// (at::parallel_for cannot be used from our code: its OpenMP body is inline
-// and the torch wheel bundles its own libgomp.)
+// Data-parallel loops for the engine's own CPU kernels (quantizers):
+// fn(begin, end) over [0, n) in chunks of at least `grain`, on LibTorch's
+// intra-op OpenMP team, the same threads that run torch's operators (one
+// pool: see runtime/threads.h). Nested calls, and calls from inside a torch
+// parallel region, run serially on the calling thread. The first exception
+// thrown by fn is rethrown here.
 #pragma once
 
 #include <cstdint>

@@ -1,22 +1,18 @@
 // Threads, devices and dtypes.
 #include "runtime/runtime.h"
 
-#include <cstdlib>
-#include <thread>
-
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include "common/error.h"
+#include "runtime/threads.h"
 
 namespace irq {
 
 void init_runtime() {
   static const bool once = [] {
-    int n = static_cast<int>(std::thread::hardware_concurrency());
-    if (const char* env = std::getenv("IRQ_NUM_THREADS")) n = std::atoi(env);
-    if (n > 0) at::set_num_threads(n);
+    at::set_num_threads(engine_threads());
     // cuDNN's attention builds (and caches) a graph for every new shape, tens
     // of milliseconds each: decoding, MMLU batches and length-grouped training
     // batches are all new shapes, and ran at ~15 tokens/s on an H100 with it.

@@ -9,7 +9,7 @@
 
 namespace irq {
 
-// Uses every core (or IRQ_NUM_THREADS when set). Idempotent.
+// LibTorch's intra-op threads = engine_threads() (runtime/threads.h). Idempotent.
 void init_runtime();
 int num_threads();
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "text/hf_tokenizer.h"
 
 namespace irq {
 
@@ -77,12 +78,10 @@ int64_t SentencePieceTokenizer::bos_id() const { return sp_->bos_id(); }
 int64_t SentencePieceTokenizer::eos_id() const { return sp_->eos_id(); }
 
 std::unique_ptr<Tokenizer> open_tokenizer(const fs::path& dir) {
+  if (fs::exists(dir / "tokenizer.json")) return HfTokenizer::from_dir(dir);
   const fs::path model = dir / "tokenizer.model";
   if (fs::exists(model)) return SentencePieceTokenizer::from_file(model);
-  if (fs::exists(dir / "tokenizer.json"))
-    throw make_error(ErrorKind::kUnsupported, (dir / "tokenizer.json").string(),
-                     "only sentencepiece tokenizer.model is supported in this version; add the tokenizer.model");
-  throw make_error(ErrorKind::kNotFound, dir.string(), "no tokenizer: tokenizer.model is missing");
+  throw make_error(ErrorKind::kNotFound, dir.string(), "no tokenizer: neither tokenizer.json nor tokenizer.model is there");
 }
 
 }  // namespace irq

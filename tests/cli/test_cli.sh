@@ -42,8 +42,16 @@ sed 's/"num_key_value_heads": 2/"num_key_value_heads": 3/' "$fixtures/tiny_llama
 check "wrong config field" 3 "badcfg/config.json: field 'num_key_value_heads' = 3" -- "$irq" info "$tmp/badcfg"
 
 mkdir -p "$tmp/notok"; cp "$fixtures/tiny_llama/model.safetensors" "$fixtures/tiny_llama/config.json" "$tmp/notok/"
-check "info without tokenizer" 0 "tokenizer +.*tokenizer.model is missing" -- "$irq" info "$tmp/notok"
-check "generate without tokenizer" 4 "notok: no tokenizer: tokenizer.model is missing" -- "$irq" generate "$tmp/notok" --prompt hi
+check "info without tokenizer" 0 "tokenizer +.*neither tokenizer.json nor tokenizer.model" -- "$irq" info "$tmp/notok"
+check "generate without tokenizer" 4 "notok: no tokenizer: neither tokenizer.json nor tokenizer.model" -- "$irq" generate "$tmp/notok" --prompt hi
+# tokenizer.json folders (fixtures in the Llama 3 and Qwen2 layouts): BOS only where the tokenizer adds one.
+check "tokenize llama3"    0 "^0 43 1666 1865$"               -- "$irq" tokenize "$fixtures/tokenizers/llama3" --text "Hello world"
+check "tokenize qwen2 text" 0 "^42 1665 1819 94 291 65 359 485 94 32 1862$" -- "$irq" tokenize "$fixtures/tokenizers/qwen2" --text "Hello <|im_start|> world"
+check "tokenize --special" 0 "^42 1665 223 1 1862$"           -- "$irq" tokenize "$fixtures/tokenizers/qwen2" --text "Hello <|im_start|> world" --special
+check "tokenize --decode"  0 "^Grüße 東京$"                  -- "$irq" tokenize "$fixtures/tokenizers/llama3" --decode --text "0 $("$irq" tokenize "$fixtures/tokenizers/llama3" --text 'Grüße 東京' | cut -d' ' -f2-)"
+check "tokenize both"      2 "exactly one of --text and --file" -- "$irq" tokenize "$fixtures/tokenizers/llama3" --text x --file y
+check "tokenize bad id"    2 "'99999' is not a token id"      -- "$irq" tokenize "$fixtures/tokenizers/llama3" --decode --text "1 99999"
+check "threads option"     0 "1 threads on"                   -- "$irq" --threads 1 bench load "$fixtures/tiny_llama" --repeats 1 --prompt-tokens 4 --decode-tokens 2
 
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
   check "generate on cuda"  0 "1 new"                           -- "$irq" generate "$fixtures/tiny_llama" --prompt a --max-new-tokens 1 --device cuda

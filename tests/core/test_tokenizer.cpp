@@ -40,8 +40,10 @@ class TestTokenizer : public QObject {
     const fs::path empty = tmp() / "no-tokenizer";
     fs::create_directories(empty);
     QVERIFY(irq::test::throws_error([&] { irq::open_tokenizer(empty); }, ErrorKind::kNotFound, {empty.string(), "tokenizer.model"}));
+    // tokenizer.json is now read (text/hf_tokenizer.h); an empty one is refused naming the file and the part.
     irq::test::write_file(empty / "tokenizer.json", "{}");
-    QVERIFY(irq::test::throws_error([&] { irq::open_tokenizer(empty); }, ErrorKind::kUnsupported, {"tokenizer.json"}));
+    QVERIFY(irq::test::throws_error([&] { irq::open_tokenizer(empty); }, ErrorKind::kInvalidInput,
+                                    {(empty / "tokenizer.json").string(), "\"model\""}));
   }
 
   void corrupt_tokenizer_is_named() {

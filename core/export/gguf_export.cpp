@@ -60,6 +60,10 @@ std::vector<GgufKv> metadata(const LoadedModel& m, GgmlType type) {
   if (c.model_type != "llama" && c.model_type != "mistral")
     throw make_error(ErrorKind::kUnsupported, (m.dir / "config.json").string(), "model_type " + c.model_type + " is not exported as GGUF \"llama\"");
   const Tokenizer& tok = m.require_tokenizer();
+  if (!tok.has_sentencepiece_scores())
+    throw make_error(ErrorKind::kUnsupported, (m.dir / "tokenizer.json").string(),
+                     "GGUF export writes a sentencepiece (\"llama\") vocabulary; this " + tok.kind() +
+                         " has no piece scores (add the model's tokenizer.model, or export another format)");
   if (tok.vocab_size() != c.vocab_size)
     throw make_error(ErrorKind::kInvalidInput, (m.dir / "tokenizer.model").string(),
                      "has " + std::to_string(tok.vocab_size()) + " pieces, config.json says vocab_size " + std::to_string(c.vocab_size));

@@ -219,7 +219,12 @@ std::unique_ptr<Decoder> Decoder::from_json(const nlohmann::json& j, const std::
     throw make_error(ErrorKind::kInvalidInput, source, "decoder Replace needs a pattern {\"String\": ...} or {\"Regex\": ...}");
   }
   if (type == "Strip") {
-    auto count = [&](const char* k) { return j.contains(k) && j.at(k).is_number_unsigned() ? j.at(k).get<size_t>() : size_t{0}; };
+    auto count = [&](const char* k) {
+      if (!j.contains(k) || j.at(k).is_null()) return size_t{0};
+      if (!j.at(k).is_number_integer() || j.at(k).get<int64_t>() < 0)
+        throw make_error(ErrorKind::kInvalidInput, source, std::string("decoder Strip field '") + k + "' must be a count");
+      return j.at(k).get<size_t>();
+    };
     return std::make_unique<StripDec>(one_char(j, "content", ' ', source), count("start"), count("stop"));
   }
   throw make_error(ErrorKind::kUnsupported, source,

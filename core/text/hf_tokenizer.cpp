@@ -22,7 +22,9 @@ namespace {
 
 constexpr uintmax_t kMaxTokenizerFileBytes = 512ull << 20;
 
-nlohmann::json read_json(const fs::path& path) {
+}  // namespace
+
+nlohmann::json read_tokenizer_json(const fs::path& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw make_error(ErrorKind::kInvalidInput, path.string(), "is a directory, not a JSON file");
   const auto size = fs::file_size(path, ec);
@@ -36,6 +38,8 @@ nlohmann::json read_json(const fs::path& path) {
   if (j.is_discarded()) throw make_error(ErrorKind::kInvalidInput, path.string(), "not valid JSON");
   return j;
 }
+
+namespace {
 
 bool mentions_type(const nlohmann::json& j, const std::string& type) {
   if (j.is_object()) {
@@ -65,10 +69,10 @@ HfTokenizer::~HfTokenizer() = default;
 
 std::unique_ptr<HfTokenizer> HfTokenizer::from_dir(const fs::path& dir) {
   const fs::path file = dir / "tokenizer.json";
-  const auto j = read_json(file);
+  const auto j = read_tokenizer_json(file);
   nlohmann::json config;
   if (fs::exists(dir / "tokenizer_config.json")) {
-    config = read_json(dir / "tokenizer_config.json");
+    config = read_tokenizer_json(dir / "tokenizer_config.json");
     if (!config.is_object()) throw make_error(ErrorKind::kInvalidInput, (dir / "tokenizer_config.json").string(), "not a JSON object");
   }
   return from_json(j, config, file.string());
@@ -232,9 +236,12 @@ std::string HfTokenizer::piece(int64_t id) const {
   return model_->token(id);
 }
 
-float HfTokenizer::score(int64_t) const { return 0.0f; }
+float HfTokenizer::score(int64_t id) const {
+  return id >= 0 && static_cast<size_t>(id) < sp_scores_.size() ? sp_scores_[static_cast<size_t>(id)] : 0.0f;
+}
 
 int HfTokenizer::token_type(int64_t id) const {
+  if (id >= 0 && static_cast<size_t>(id) < sp_types_.size()) return sp_types_[static_cast<size_t>(id)];
   if (const auto* a = added_->by_id(id)) return a->special ? 3 : 4;
   if (id < 0 || id >= model_->size()) return 5;
   if (id == model_->unk_id()) return 2;

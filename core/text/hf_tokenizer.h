@@ -24,6 +24,10 @@ class Decoder;
 class Normalizer;
 class PreTokenizer;
 
+// A JSON file of the tokenizer family (tokenizer.json, tokenizer_config.json),
+// size-limited; errors name the file.
+nlohmann::json read_tokenizer_json(const std::filesystem::path& path);
+
 class HfTokenizer final : public Tokenizer {
  public:
   // `dir`/tokenizer.json (+ tokenizer_config.json). Errors name the file
@@ -45,6 +49,13 @@ class HfTokenizer final : public Tokenizer {
   int64_t bos_id() const override { return bos_id_; }
   int64_t eos_id() const override { return eos_id_; }
   std::string kind() const override { return kind_; }
+  void set_kind(std::string kind) { kind_ = std::move(kind); }
+  // A converted tokenizer.model keeps its pieces' scores and types (GGUF export).
+  void set_sentencepiece_info(std::vector<float> scores, std::vector<int> types) {
+    sp_scores_ = std::move(scores);
+    sp_types_ = std::move(types);
+  }
+  bool has_sentencepiece_scores() const override { return !sp_scores_.empty(); }
 
  private:
   HfTokenizer();
@@ -63,6 +74,8 @@ class HfTokenizer final : public Tokenizer {
   std::vector<TemplateItem> template_;  // empty: ids unchanged
   int64_t bos_id_ = -1, eos_id_ = -1;
   std::string kind_;
+  std::vector<float> sp_scores_;
+  std::vector<int> sp_types_;
 };
 
 }  // namespace irq

@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "text/hf_tokenizer.h"
 
 namespace irq {
 
@@ -76,12 +75,5 @@ int SentencePieceTokenizer::token_type(int64_t id) const {
 int64_t SentencePieceTokenizer::vocab_size() const { return sp_->GetPieceSize(); }
 int64_t SentencePieceTokenizer::bos_id() const { return sp_->bos_id(); }
 int64_t SentencePieceTokenizer::eos_id() const { return sp_->eos_id(); }
-
-std::unique_ptr<Tokenizer> open_tokenizer(const fs::path& dir) {
-  if (fs::exists(dir / "tokenizer.json")) return HfTokenizer::from_dir(dir);
-  const fs::path model = dir / "tokenizer.model";
-  if (fs::exists(model)) return SentencePieceTokenizer::from_file(model);
-  throw make_error(ErrorKind::kNotFound, dir.string(), "no tokenizer: neither tokenizer.json nor tokenizer.model is there");
-}
 
 }  // namespace irq

@@ -23,6 +23,9 @@ class Tokenizer {
     return encode(text, add_special);
   }
   virtual std::string decode_tokens(const std::vector<int64_t>& ids, bool skip_special) const { return decode(ids); }
+  // Whether score() / token_type() are a sentencepiece model's own (what a
+  // GGUF "llama" vocabulary needs); false for a tokenizer.json BPE.
+  virtual bool has_sentencepiece_scores() const { return true; }
   virtual std::string piece(int64_t id) const = 0;  // the raw vocabulary entry
   // The piece's score, and its kind as GGUF's tokenizer.ggml.token_type
   // numbers it: 1 normal, 2 unknown, 3 control, 5 unused, 6 byte.

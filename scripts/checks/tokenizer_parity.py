@@ -59,4 +59,10 @@ for name, d in dirs.items():
     ids = [e.ids for e in tok.encode_batch(docs, add_special_tokens=True)]
     out["tokenizers"][name] = {"ids": sum(map(len, ids)), "fnv1a64": fnv(ids)}
     print(name, out["tokenizers"][name], flush=True)
+# A tokenizer.model-only folder: transformers' AutoTokenizer (its conversion) is the reference.
+from transformers import AutoTokenizer
+auto = AutoTokenizer.from_pretrained(os.path.join(shared, "data", "models", "stories260K-hf"))
+ids = [auto(d, add_special_tokens=True)["input_ids"] for d in docs]
+out["tokenizers"]["stories260k_auto"] = {"ids": sum(map(len, ids)), "fnv1a64": fnv(ids)}
+print("stories260k_auto", out["tokenizers"]["stories260k_auto"], flush=True)
 json.dump(out, open(os.path.join(fixtures, "shared_parity.json"), "w"), indent=1)

@@ -76,6 +76,36 @@ class TestHfTokenizer : public QObject {
   void smollm_matches_tokenizers() { check_family("smollm"); }
   void mistral_matches_tokenizers() { check_family("mistral"); }
 
+  // tokenizer.model-only folders tokenize as transformers' AutoTokenizer
+  // converts them (LlamaTokenizer): legacy true -> Metaspace "always",
+  // false -> "first"; goldens from scripts/fixtures/make_sp_conversion_goldens.py.
+  void sentencepiece_folders_match_auto_tokenizer() {
+    for (const char* name : {"sp_legacy", "sp_first"}) {
+      const auto tok = irq::open_tokenizer(tokenizers_dir() / name);
+      QCOMPARE(tok->kind(), std::string("sentencepiece BPE (as transformers converts it)"));
+      QVERIFY(tok->has_sentencepiece_scores());
+      const auto golden = nlohmann::json::parse(read_bytes(tokenizers_dir() / name / "golden.json"));
+      for (const char* corpus : {"stress", "sample"}) {
+        const std::string file = std::string(corpus) == "stress" ? "unicode_stress.txt" : "sample_text.txt";
+        const auto lines = lines_of(read_bytes(tokenizers_dir() / file));
+        const auto& want = golden.at(std::string(corpus) + "_lines");
+        QCOMPARE(lines.size(), want.size());
+        for (size_t i = 0; i < lines.size(); ++i) {
+          const auto ids = tok->encode(lines[i], true);
+          if (ids != want[i].get<std::vector<int64_t>>())
+            QFAIL(qPrintable(QString("%1 %2 line %3: ids differ from AutoTokenizer").arg(name, corpus).arg(i)));
+          if (tok->decode_tokens(ids, false) != golden.at(std::string(corpus) + "_decoded")[i].get<std::string>())
+            QFAIL(qPrintable(QString("%1 %2 line %3: decode differs from AutoTokenizer").arg(name, corpus).arg(i)));
+          if (tok->decode(ids) != golden.at(std::string(corpus) + "_decoded_skip")[i].get<std::string>())
+            QFAIL(qPrintable(QString("%1 %2 line %3: decode (special tokens skipped) differs from AutoTokenizer").arg(name, corpus).arg(i)));
+        }
+      }
+    }
+    // Runs of spaces survive (libsentencepiece with remove_extra_whitespaces collapses them).
+    const auto tok = irq::open_tokenizer(tokenizers_dir() / "sp_legacy");
+    QVERIFY(tok->encode("about  abstract", false) != tok->encode("about abstract", false));
+  }
+
   void bos_follows_the_tokenizers_own_config() {
     const auto llama3 = irq::HfTokenizer::from_dir(tokenizers_dir() / "llama3");
     QCOMPARE(llama3->encode("hi", true).front(), llama3->bos_id());

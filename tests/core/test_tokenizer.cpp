@@ -36,7 +36,10 @@ class TestTokenizer : public QObject {
 
   void model_dir_lookup() {
     const auto tok = irq::open_tokenizer(irq::test::fixtures() / "tiny_llama");
-    QCOMPARE(tok->kind(), std::string("sentencepiece"));
+    // tokenizer.model is converted as transformers' AutoTokenizer does (text/sentencepiece_conversion.h).
+    QCOMPARE(tok->kind(), std::string("sentencepiece BPE (as transformers converts it)"));
+    const auto sp = irq::SentencePieceTokenizer::from_bytes(irq::demo_tokenizer_bytes(), "demo");
+    QCOMPARE(tok->encode("Once upon a time, the robot counted birds.", true), sp->encode("Once upon a time, the robot counted birds.", true));
     const fs::path empty = tmp() / "no-tokenizer";
     fs::create_directories(empty);
     QVERIFY(irq::test::throws_error([&] { irq::open_tokenizer(empty); }, ErrorKind::kNotFound, {empty.string(), "tokenizer.model"}));

@@ -54,7 +54,7 @@ class TestTokenizerParity : public QObject {
   nlohmann::json golden_;
 
   void check(const std::string& name, const fs::path& dir) {
-    const auto tok = irq::HfTokenizer::from_dir(dir);
+    const auto tok = irq::open_tokenizer(dir);
     std::vector<std::vector<int64_t>> ids;
     size_t count = 0;
     for (const auto& d : docs_) {
@@ -139,6 +139,8 @@ class TestTokenizerParity : public QObject {
   void qwen2_fixture() { check("qwen2", irq::test::fixtures() / "tokenizers" / "qwen2"); }
   void smollm_fixture() { check("smollm", irq::test::fixtures() / "tokenizers" / "smollm"); }
   void mistral_fixture() { check("mistral", irq::test::fixtures() / "tokenizers" / "mistral"); }
+  // tokenizer.model only: as transformers' AutoTokenizer converts it (the reference evaluation's tokenizer).
+  void stories260k_tokenizer_model() { check("stories260k_auto", data_ / "models" / "stories260K-hf"); }
 };
 
 QTEST_GUILESS_MAIN(TestTokenizerParity)

@@ -186,7 +186,6 @@ void MainWindow::on_loaded(const LoadResult& r) {
       QMessageBox::warning(this, tr("Could not open the model"), r.error);
     return;
   }
-  model_ = r.model;
   summary_ = r.summary;
   has_model_ = true;
   last_error_.clear();

@@ -83,7 +83,6 @@ class MainWindow : public QMainWindow {
   QProgressBar* busy_;
   QLabel* status_;
   QMenu* recent_menu_ = nullptr;
-  std::shared_ptr<LoadedModel> model_;
   ModelSummary summary_;
   bool has_model_ = false;
   bool load_pending_ = false;  // from open_model until on_loaded ran (the watcher's signal is queued)

@@ -6,7 +6,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "demo/demo_model.h"
-#include "model/model_handle.h"
+#include "jobs/inspect_model.h"
 
 namespace irq::ui {
 
@@ -23,11 +23,9 @@ void ModelLoadJob::start(const QString& dir) {
     try {
       const std::filesystem::path path =
           dir.isEmpty() ? ensure_demo_model(default_demo_dir()) : std::filesystem::path(dir.toStdString());
-      r.model = load_model_shared(path);
-      r.summary = summarize(*r.model);
+      r.summary = inspect_model(path);  // headers only: no weights are read or kept
     } catch (const std::exception& e) {
       r.error = QString::fromStdString(e.what());
-      r.model.reset();
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;

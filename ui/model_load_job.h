@@ -1,6 +1,7 @@
-// Loads a model directory off the GUI thread (QtConcurrent) and hands the GUI
-// a plain-data ModelSummary; the LoadedModel itself stays owned by a shared
-// pointer that only worker code dereferences.
+// Opens a model directory off the GUI thread (QtConcurrent) and hands the GUI
+// a plain-data ModelSummary built from config.json and the tensor headers
+// (jobs/inspect_model.h): no weights are read or kept; the jobs that need
+// them (quantize, finetune, evaluate, inspect a layer) open the checkpoint.
 #pragma once
 
 #include <memory>
@@ -11,14 +12,9 @@
 
 #include "model/model_summary.h"
 
-namespace irq {
-struct LoadedModel;
-}
-
 namespace irq::ui {
 
 struct LoadResult {
-  std::shared_ptr<LoadedModel> model;
   ModelSummary summary;
   QString error;  // empty on success
   double seconds = 0;

@@ -52,14 +52,14 @@ void ModelOverview::show_summary(const ModelSummary& s) {
     dtypes += QString("%1 %2 ").arg(QString::fromStdString(dtype), QString::fromStdString(format_count(n)));
   text_->setText(QString("<b>%1</b><br>%2, %3 decoder layers<br>"
                          "%4 parameters (%5 in decoder linear layers, the ones IR-QLoRA quantizes)<br>"
-                         "checkpoint: %6 tensors, %7 MiB, stored as %8<br>tokenizer: %9<br>loaded as %10 on %11")
+                         "checkpoint: %6 tensors, %7 MiB, stored as %8<br>tokenizer: %9<br>opened in %10 s from the headers (no weights read)")
                      .arg(QString::fromStdString(s.dir).toHtmlEscaped(), QString::fromStdString(s.architecture))
                      .arg(s.num_layers)
                      .arg(QString::fromStdString(format_count(s.total_params)), QString::fromStdString(format_count(s.linear_params)))
                      .arg(s.num_tensors)
                      .arg(static_cast<double>(s.checkpoint_bytes) / (1 << 20), 0, 'f', 2)
-                     .arg(dtypes.trimmed(), QString::fromStdString(s.tokenizer).toHtmlEscaped(),
-                          QString::fromStdString(s.compute_dtype), QString::fromStdString(s.device)));
+                     .arg(dtypes.trimmed(), QString::fromStdString(s.tokenizer).toHtmlEscaped())
+                     .arg(s.load_seconds, 0, 'f', 3));
 
   const auto groups = params_by_leaf_name(s.root);
   plot_->clearPlottables();

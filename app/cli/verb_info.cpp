@@ -1,12 +1,15 @@
 // irqlora info MODEL_DIR: architecture, configuration, parameter counts,
-// stored dtypes, the module tree and (--tensors) every checkpoint tensor.
+// stored dtypes, the module tree and (--tensors) every checkpoint tensor,
+// from config.json and the checkpoint headers alone (jobs/inspect_model.h):
+// no tensor data is read, whatever the model's size.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "io/checkpoint.h"
+#include "jobs/inspect_model.h"
+#include "model/llama_config.h"
 #include "model/model_summary.h"
 
 namespace irq::cli {
@@ -39,9 +42,9 @@ nlohmann::json tree_json(const ModuleNode& n) {
 }
 
 int run(const ParsedArgs& args) {
-  const auto loaded = load_for_cli(args, /*require_tokenizer=*/false);
-  const auto s = summarize(loaded);
-  const auto& c = loaded.config;
+  const std::filesystem::path dir = args.positional.at(0);
+  const auto s = inspect_model(dir);
+  const auto c = LlamaConfig::from_file(dir / "config.json");
   if (args.flag("json")) {
     nlohmann::json j = {{"dir", s.dir},
                         {"architecture", s.architecture},
@@ -71,16 +74,15 @@ int run(const ParsedArgs& args) {
               static_cast<double>(s.checkpoint_bytes) / (1 << 20));
   for (const auto& [dtype, n] : s.stored_dtype_params) std::printf(" %s (%s)", dtype.c_str(), format_count(n).c_str());
   std::printf("\ntokenizer      %s\n", s.tokenizer.c_str());
-  std::printf("loaded as      %s on %s in %.3f s (open %.3f s)\n\n", s.compute_dtype.c_str(), s.device.c_str(),
-              loaded.load_seconds + loaded.open_seconds, loaded.open_seconds);
+  std::printf("opened in      %.3f s (config.json and tensor headers; no tensor data read)\n\n", s.load_seconds);
   print_tree(s.root, 0, args.flag("tree"));
-  if (!loaded.ignored_tensors.empty()) {
+  if (!s.ignored_tensors.empty()) {
     std::printf("\nunused checkpoint tensors:");
-    for (const auto& n : loaded.ignored_tensors) std::printf(" %s", n.c_str());
+    for (const auto& n : s.ignored_tensors) std::printf(" %s", n.c_str());
     std::printf("\n");
   }
   if (args.flag("tensors")) {
-    const auto weights = CheckpointWeights::open(loaded.dir);
+    const auto weights = CheckpointWeights::open(dir);
     std::printf("\n%-60s %-6s %s\n", "tensor", "dtype", "shape");
     for (const auto& n : weights.names()) {
       const auto e = weights.find(n);
@@ -97,10 +99,6 @@ Verb info_verb() {
   spec.options = {{"tree", "", "print every decoder layer of the module tree", ""},
                   {"tensors", "", "list every checkpoint tensor with dtype and shape", ""},
                   {"json", "", "print the summary as JSON", ""}};
-  for (auto o : model_options()) {
-    if (o.name == "device") o.default_value = "cpu";  // info needs no GPU
-    spec.options.push_back(o);
-  }
   return {spec, &run};
 }
 

@@ -2,6 +2,7 @@
 #include "cli/model_options.h"
 
 #include "cli/progress_bar.h"
+#include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 #include "runtime/runtime.h"
 
@@ -14,6 +15,23 @@ std::vector<OptionSpec> model_options() {
           {"dtype", "TYPE", "compute dtype: float32, bfloat16, float16 (default: float32 on CPU, bfloat16 on CUDA)", ""}};
 }
 
+namespace {
+
+ModelQuantOptions quant_from_args(const ParsedArgs& args) {
+  ModelQuantOptions o;
+  o.settings = QuantSettings::for_method(args.str("quant"));
+  o.settings.block_size = args.integer("quant-group");
+  o.settings.icq = !args.flag("quant-no-icq") && !args.flag("no-icq");  // finetune spells it --no-icq
+  return o;
+}
+
+void print_quant_stats(const ModelQuantOptions& o, const ModelQuantStats& stats) {
+  std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", o.settings.label().c_str(),
+               stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
+}
+
+}  // namespace
+
 LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
   init_runtime();
   LoadOptions options;
@@ -22,6 +40,14 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
   options.require_tokenizer = require_tokenizer;
   ProgressBar bar;
   options.progress = &bar;
+  if (args.has("quant")) {  // quantize on load: the full-precision model never exists
+    const auto o = quant_from_args(args);
+    ModelQuantStats stats;
+    auto loaded = load_quantized(args.positional.at(0), options, o, &stats);
+    bar.finish();
+    print_quant_stats(o, stats);
+    return loaded;
+  }
   auto loaded = load_model(args.positional.at(0), options);
   bar.finish();
   return loaded;
@@ -35,16 +61,18 @@ std::vector<OptionSpec> quant_options() {
 
 nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
   if (!args.has("quant")) return nullptr;
-  ModelQuantOptions o;
-  o.settings = QuantSettings::for_method(args.str("quant"));
-  o.settings.block_size = args.integer("quant-group");
-  o.settings.icq = !args.flag("quant-no-icq") && !args.flag("no-icq");  // finetune spells it --no-icq
-  ProgressBar bar;
-  o.progress = &bar;
-  const auto stats = quantize_model(model, o);
-  bar.finish();
-  std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", o.settings.label().c_str(),
-               stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
+  const auto o = quant_from_args(args);
+  bool quantized = false;  // load_for_cli quantized it on load already
+  for (const auto& m : model.model->named_modules("", /*include_self=*/false))
+    if (const auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = true;
+  if (!quantized) {
+    ModelQuantOptions in_place = o;
+    ProgressBar bar;
+    in_place.progress = &bar;
+    const auto stats = quantize_model(model, in_place);
+    bar.finish();
+    print_quant_stats(o, stats);
+  }
   return o.settings.to_json();
 }
 

@@ -12,8 +12,10 @@ namespace irq::cli {
 std::vector<OptionSpec> model_options();
 LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer);
 
-// --quant METHOD [--quant-group G] [--quant-no-icq]: quantizes the loaded model
-// in place (progress bar); returns the settings as JSON (null when not given).
+// --quant METHOD [--quant-group G] [--quant-no-icq]: load_for_cli already
+// quantizes on load when the verb has --quant (quant/load_quantized.h); this
+// returns the settings as JSON (null when not given), quantizing in place
+// only a model that was loaded otherwise.
 std::vector<OptionSpec> quant_options();
 nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args);
 

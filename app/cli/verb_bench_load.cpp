@@ -3,10 +3,13 @@
 // tokens/s, and decode tokens/s with the KV cache against the baseline of
 // recomputing the whole sequence each step, measured in the same run.
 // --contended repeats prefill and decode while a busy neighbour process
-// holds one core, and prints the ratios to the quiet figures.
+// holds one core, and prints the ratios to the quiet figures. --quant
+// quantizes on load and reports peak RSS against the quantized model's size.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <set>
 
 #include <torch/cuda.h>
 
@@ -28,6 +31,19 @@ double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Cloc
 
 void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize();
+}
+
+// VmHWM of this process, in bytes (CPU peak resident memory so far).
+double peak_rss_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  double kb = 0;
+  while (in >> key)
+    if (key == "VmHWM:") {
+      in >> kb;
+      break;
+    }
+  return kb * 1024.0;
 }
 
 struct Forward {
@@ -81,9 +97,11 @@ int run(const ParsedArgs& args) {
   double load_best = 1e30;
   LoadedModel loaded;
   for (int64_t i = 0; i < repeats; ++i) {
+    loaded = LoadedModel{};  // one model in memory at a time (peak RSS below)
     loaded = load_for_cli(args, /*require_tokenizer=*/false);
     load_best = std::min(load_best, loaded.load_seconds + loaded.open_seconds);
   }
+  const double rss_after_load = peak_rss_bytes();  // before any forward pass
   auto& model = loaded.model;
   const auto device = model->options().device();
   const auto& c = loaded.config;
@@ -102,6 +120,20 @@ int run(const ParsedArgs& args) {
   std::printf("  open (config + mmap + header validation)   %10.3f ms\n", 1e3 * open_best);
   std::printf("  load into model                            %10.3f ms  (%.2f GiB/s of checkpoint)\n", 1e3 * load_best,
               gib / load_best);
+  if (args.has("quant")) {
+    // The quantized model's own size: packed projections + every other tensor as held.
+    double model_bytes = 0;
+    std::set<const void*> seen;
+    for (const auto& p : model->parameters())
+      if (seen.insert(p.unsafeGetTensorImpl()).second) model_bytes += static_cast<double>(p.numel() * p.element_size());
+    for (const auto& m : model->named_modules("", /*include_self=*/false))
+      if (const auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) model_bytes += static_cast<double>(l->quant->storage_bytes());
+    const double mib = 1024.0 * 1024.0, rss = rss_after_load;
+    std::printf("  quantized on load: model %.1f MiB, peak RSS while loading %.1f MiB = %.2fx model + %.0f MiB\n", model_bytes / mib, rss / mib,
+                rss / model_bytes, (rss - model_bytes) / mib);
+    std::printf("  goal: peak RSS <= 1.25 x model + 300 MiB = %.1f MiB: %s\n", (1.25 * model_bytes + 300 * mib) / mib,
+                rss <= 1.25 * model_bytes + 300 * mib ? "met" : "NOT met");
+  }
   std::printf("  prefill  batch %lld x %lld tokens               %10.1f tokens/s\n", (long long)batch, (long long)prompt,
               batch * prompt / quiet.prefill);
   std::printf("  decode with KV cache (%lld steps)             %10.1f tokens/s\n", (long long)decode, batch * decode / quiet.decode);
@@ -133,6 +165,7 @@ Verb bench_load_verb() {
                   {"batch", "B", "sequences per forward", "1"},
                   {"contended", "", "measure again while another process keeps one core busy; print the ratios", ""}};
   for (auto& o : model_options()) spec.options.push_back(o);
+  for (auto& o : quant_options()) spec.options.push_back(o);  // --quant: quantize on load, report its peak RSS
   return {spec, &run};
 }
 

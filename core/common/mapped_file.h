@@ -21,6 +21,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
+  // Drops the resident pages of [offset, offset + length) from this process
+  // (madvise DONTNEED; they stay in the page cache and read back on use), so
+  // streaming a checkpoint through the mapping does not grow the RSS by it.
+  void release_pages(size_t offset, size_t length) const;
 
  private:
   MappedFile() = default;

@@ -48,6 +48,8 @@ class SafetensorsFile {
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const uint8_t* data(const TensorInfo& info) const { return map_->data() + data_start_ + info.begin; }
   const std::shared_ptr<MappedFile>& mapping() const { return map_; }
+  // The tensor's bytes leave this process's resident set (MappedFile::release_pages).
+  void release(const TensorInfo& info) const;
   uint64_t header_size() const { return data_start_; }
 
  private:

@@ -14,6 +14,7 @@
 #include "export/hf_export.h"
 #include "model/layers.h"
 #include "quant/quant_checkpoint.h"
+#include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
@@ -68,16 +69,19 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   lo.dtype = torch::kFloat32;
   lo.require_tokenizer = r.format == "gguf";
   lo.cancel = cancel;
-  auto model = load_model(r.model_dir, lo);
   nlohmann::json quant = nullptr;
-  if (!r.quant.empty()) {
+  LoadedModel model;
+  if (r.quant.empty()) {
+    model = load_model(r.model_dir, lo);
+  } else {
     ModelQuantOptions q;
     q.settings = QuantSettings::for_method(r.quant);
     q.settings.block_size = r.quant_group;
     q.settings.icq = r.quant_icq;
     q.progress = progress;
     q.cancel = cancel;
-    const auto stats = quantize_model(model, q);
+    ModelQuantStats stats;
+    model = load_quantized(r.model_dir, lo, q, &stats);  // the full-precision model never exists
     std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", q.settings.label().c_str(),
                  stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
     quant = q.settings.to_json();

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "model/model_loader.h"
+#include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
@@ -88,17 +89,17 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
   lo.device = parse_device(r.device);
   lo.require_tokenizer = true;
   lo.cancel = cancel;
-  auto loaded = load_model(r.model_dir, lo);
   outcome.device = lo.device.str();
   nlohmann::json quant = nullptr;
+  ModelQuantOptions q;
   if (!r.quant.empty()) {
-    ModelQuantOptions q;
     q.settings = QuantSettings::for_method(r.quant);
     q.settings.icq = r.icq;
     q.cancel = cancel;
-    quantize_model(loaded, q);
     quant = q.settings.to_json();
   }
+  // Quantize on load: the full-precision model never exists.
+  auto loaded = r.quant.empty() ? load_model(r.model_dir, lo) : load_quantized(r.model_dir, lo, q);
   LoraConfig lora;
   lora.rank = r.rank;
   lora.alpha = r.alpha;

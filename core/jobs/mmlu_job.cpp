@@ -7,6 +7,7 @@
 #include "eval/mmlu_data.h"
 #include "eval/mmlu_eval.h"
 #include "model/model_loader.h"
+#include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
@@ -41,14 +42,14 @@ MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelT
   lo.device = parse_device(r.device);
   lo.require_tokenizer = true;
   lo.cancel = cancel;
-  auto loaded = load_model(r.model_dir, lo);
   nlohmann::json quant = nullptr;
+  ModelQuantOptions q;
   if (!r.quant.empty()) {
-    ModelQuantOptions q;
     q.settings = QuantSettings::for_method(r.quant);
-    quantize_model(loaded, q);
     quant = q.settings.to_json();
   }
+  // Quantize on load: the full-precision model never exists.
+  auto loaded = r.quant.empty() ? load_model(r.model_dir, lo) : load_quantized(r.model_dir, lo, q);
   if (!r.adapter_dir.empty()) {
     const auto q = load_adapter(r.adapter_dir, loaded);
     if (quant.is_null()) quant = q;

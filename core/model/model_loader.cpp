@@ -29,7 +29,8 @@ const Tokenizer& LoadedModel::require_tokenizer() const {
 }
 
 std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointWeights& weights, const fs::path& dir,
-                                      ProgressSink* progress, const CancelToken* cancel) {
+                                      ProgressSink* progress, const CancelToken* cancel, const std::vector<std::string>& deferred) {
+  const std::set<std::string> later(deferred.begin(), deferred.end());
   // A quantized checkpoint: projections get their QuantizedWeight, the rest loads as usual.
   const auto quantized = read_quantized_tensors(dir, weights);
   std::set<std::string> used;
@@ -57,6 +58,15 @@ std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointW
     torch::Tensor param = item.value();
     if (quantized.count(name)) continue;
     if (cancel) cancel->throw_if_cancelled("loading " + dir.string());
+    if (later.count(name)) {  // filled by the caller; checked here like the others
+      const auto e = weights.find(name);
+      if (!e.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
+      if (!param.sizes().equals(e.info->shape))
+        throw make_error(ErrorKind::kInvalidInput, e.file->path().string() + ": tensor '" + name + "'",
+                         "has shape " + shape_to_string(e.info->shape) + " but config.json implies " + shape_to_string(param.sizes().vec()));
+      used.insert(name);
+      continue;
+    }
     auto entry = weights.find(name);
     const bool tied_head = name == "lm_head.weight" && model->config.tie_word_embeddings;
     if (tied_head) {
@@ -73,6 +83,7 @@ std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointW
     if (!at::isFloatingType(view.scalar_type()))
       throw make_error(ErrorKind::kInvalidInput, where, std::string("has integer dtype ") + dtype_name(info.dtype));
     if (filled.insert(param.unsafeGetTensorImpl()).second) param.copy_(view);
+    entry.file->release(info);  // the copy is made: the mapped bytes need not stay resident
     used.insert(name);
     if (progress) progress->progress("load weights", ++done, static_cast<int64_t>(params.size()));
   }
@@ -109,7 +120,7 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& options) {
   out.model = LlamaForCausalLM(out.config, torch::TensorOptions().dtype(dtype).device(options.device));
   out.model->eval();
   for (auto& p : out.model->parameters()) p.set_requires_grad(false);
-  out.ignored_tensors = load_weights(out.model, weights, dir, options.progress, options.cancel);
+  out.ignored_tensors = load_weights(out.model, weights, dir, options.progress, options.cancel, options.deferred_weights);
   if (options.device.is_cuda()) torch::cuda::synchronize();
   out.load_seconds = seconds_since(t1);
   return out;

@@ -24,6 +24,10 @@ struct LoadOptions {
   bool require_tokenizer = false;          // else a missing tokenizer is recorded, not thrown
   ProgressSink* progress = nullptr;
   const CancelToken* cancel = nullptr;
+  // HF weight names the loader leaves unread for the caller to fill (the
+  // quantize-on-load path, quant/load_quantized.h): never copied, so on the
+  // CPU their storage is never touched and costs no resident memory.
+  std::vector<std::string> deferred_weights;
 };
 
 struct LoadedModel {
@@ -48,6 +52,6 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
 // tensor and file. Returns checkpoint tensors the model does not use.
 std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointWeights& weights,
                                       const std::filesystem::path& dir, ProgressSink* progress = nullptr,
-                                      const CancelToken* cancel = nullptr);
+                                      const CancelToken* cancel = nullptr, const std::vector<std::string>& deferred = {});
 
 }  // namespace irq

@@ -65,6 +65,11 @@ ModelQuantStats quantize_weights(const std::vector<std::string>& names, const st
     if (options.use_cuda && format.quantize_cuda) format.quantize_cuda(job, &q, &stats);
     else format.quantize(job, &q, &stats);
     if (store) store(name, std::move(q), stats);
+    if (!options.keep_block_stats) {
+      for (auto* v : {&stats.entropy_plain, &stats.entropy, &stats.offset, &stats.absmax, &stats.mse}) std::vector<float>().swap(*v);
+      std::vector<int32_t>().swap(stats.candidate);
+      std::vector<uint16_t>().swap(stats.histogram);
+    }
     model.layers.push_back(std::move(stats));
     if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));
   }

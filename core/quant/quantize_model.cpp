@@ -39,12 +39,18 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
         auto* linear = linear_of(name);
         if (linear->quantized()) throw make_error(ErrorKind::kUsage, name, "is already quantized");
         torch::Tensor w;
+        CheckpointWeights::Entry entry{nullptr, nullptr};
         if (source)
-          if (const auto entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
+          if (entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
             w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
-        if (!w.defined()) w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+        if (!w.defined()) {
+          if (linear->weight.numel() == 0) throw make_error(ErrorKind::kNotFound, loaded.dir.string(), "checkpoint has no tensor '" + name + "'");
+          w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+        }
         *shape = w.sizes().vec();
-        return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+        std::vector<float> values(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+        if (entry.file && w.defined()) entry.file->release(*entry.info);  // streamed: keep one tensor resident at most
+        return values;
       },
       [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
         auto* linear = linear_of(name);

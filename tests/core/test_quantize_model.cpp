@@ -12,6 +12,7 @@
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quant_format.h"
+#include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 
 using irq::ErrorKind;
@@ -86,6 +87,31 @@ class TestQuantizeModel : public QObject {
       const auto dev = irq::QuantizedWeight::from_host(q, torch::kCPU).dequantize();
       QVERIFY2(dev.equal(host), method);
       QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().codes == q.codes, method);
+    }
+  }
+
+  // Quantize on load (the full-precision model never built) against the
+  // slow path beside it: load in full precision, then quantize in place.
+  void quantize_on_load_equals_load_then_quantize() {
+    for (const char* method : {"nf4", "int4"}) {
+      auto slow = irq::load_model(tiny());
+      irq::quantize_model(slow, options(method));
+      irq::ModelQuantStats stats;
+      auto fast = irq::load_quantized(tiny(), {}, options(method), &stats);
+      QCOMPARE(stats.layers.size(), size_t(14));
+      QVERIFY(stats.layers[0].entropy.empty());  // per-block arrays dropped on load
+      QVERIFY(stats.mean_entropy > 0);
+      torch::NoGradGuard no_grad;
+      const auto ids = torch::tensor({1, 5, 9, 200, 7, 31}, torch::kInt64).view({1, -1});
+      const auto a = slow.model->forward(ids), b = fast.model->forward(ids);
+      QCOMPARE((a - b).abs().max().item<double>(), 0.0);
+      int quantized = 0;
+      for (const auto& m : fast.model->named_modules("", false))
+        if (const auto* l = m.value()->as<irq::LinearImpl>(); l && l->quantized()) {
+          ++quantized;
+          QCOMPARE(l->weight.numel(), int64_t(0));  // no float copy kept
+        }
+      QCOMPARE(quantized, 14);
     }
   }
 

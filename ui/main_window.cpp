@@ -8,6 +8,9 @@
 #include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -23,6 +26,7 @@
 #include "experiments_view.h"
 #include "finetune_view.h"
 #include "jobs_panel.h"
+#include "io/hub_cache.h"
 #include "model_browser.h"
 #include "model_overview.h"
 #include "quantize_view.h"
@@ -149,6 +153,12 @@ void MainWindow::build_menus() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), current_dir_);
     if (!dir.isEmpty()) open_model(dir);
   });
+  file->addAction(tr("Open model by &name..."), this, [this] {
+    bool ok = false;
+    const QString id = QInputDialog::getText(this, tr("Open a model from the Hugging Face cache"),
+                                             tr("Repo id (org/name), found offline in the local hub cache:"), QLineEdit::Normal, {}, &ok);
+    if (ok && !id.trimmed().isEmpty()) open_model(id.trimmed());
+  });
   file->addAction(tr("Open &demo model"), this, [this] { open_model(QString()); });
   file->addAction(tr("&Export..."), this, [this] { open_export_dialog(); });
   recent_menu_ = file->addMenu(tr("Open &recent"));
@@ -161,7 +171,19 @@ void MainWindow::log(const QString& line) {
   log_->appendPlainText(QDateTime::currentDateTime().toString("hh:mm:ss ") + line);
 }
 
-void MainWindow::open_model(const QString& dir) {
+void MainWindow::open_model(const QString& spec) {
+  // A Hugging Face repo id ("org/name") opens its snapshot from the local hub cache.
+  QString dir = spec;
+  if (!spec.isEmpty() && !QFileInfo::exists(spec)) {
+    try {
+      dir = QString::fromStdString(irq::resolve_model_dir(spec.toStdString()).string());
+    } catch (const std::exception& e) {
+      LoadResult failed;  // shown as any failed open is
+      failed.error = QString::fromStdString(e.what());
+      on_loaded(failed);
+      return;
+    }
+  }
   if (job_->running()) {
     log(tr("a model is still loading; %1 not opened").arg(dir));
     return;

@@ -9,6 +9,7 @@
 
 #include "cli/verbs.h"
 #include "common/error.h"
+#include "io/hub_cache.h"
 #include "plugin/plugin_loader.h"
 #include "runtime/threads.h"
 
@@ -35,6 +36,7 @@ void print_usage(const std::vector<irq::cli::Verb>& verbs) {
   }
   std::printf("\n'irqlora VERB --help' describes a verb's options.\n"
               "--threads N (any verb): CPU threads of the engine (default: the cores this process may use)\n"
+              "MODEL_DIR may be a Hugging Face repo id (org/name [--revision R]) found in the local hub cache\n"
               "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 not found, 5 unsupported, 6 i/o, 130 cancelled\n");
 }
 
@@ -83,7 +85,21 @@ int main(int argc, char** argv) {
   }
   try {
     irq::ensure_plugins_loaded();  // quantizer plugins; a bad one is skipped with a logged reason
-    return verb->run(irq::cli::parse(verb->spec, rest));
+    // --revision R (any verb that takes MODEL_DIR): MODEL_DIR may be a Hugging
+    // Face repo id, resolved offline in the local hub cache (io/hub_cache.h).
+    std::string revision;
+    for (size_t i = 0; i < rest.size(); ++i)
+      if (rest[i] == "--revision" && i + 1 < rest.size()) {
+        revision = rest[i + 1];
+        rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        break;
+      }
+    auto args = irq::cli::parse(verb->spec, rest);
+    if (verb->spec.positionals.rfind("MODEL_DIR", 0) == 0 && !args.positional.empty())
+      args.positional[0] = irq::resolve_model_dir(args.positional[0], revision).string();
+    else if (!revision.empty())
+      throw irq::make_error(irq::ErrorKind::kUsage, "--revision", "this verb takes no MODEL_DIR");
+    return verb->run(args);
   } catch (const irq::Error& e) {
     std::fprintf(stderr, "irqlora %s: error: %s\n", verb->spec.name.c_str(), e.what());
     if (e.kind() == irq::ErrorKind::kUsage) std::fprintf(stderr, "(irqlora %s --help shows the options)\n", verb->spec.name.c_str());

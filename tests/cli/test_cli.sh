@@ -51,6 +51,15 @@ check "tokenize --special" 0 "^42 1665 223 1 1862$"           -- "$irq" tokenize
 check "tokenize --decode"  0 "^Grüße 東京$"                  -- "$irq" tokenize "$fixtures/tokenizers/llama3" --decode --text "0 $("$irq" tokenize "$fixtures/tokenizers/llama3" --text 'Grüße 東京' | cut -d' ' -f2-)"
 check "tokenize both"      2 "exactly one of --text and --file" -- "$irq" tokenize "$fixtures/tokenizers/llama3" --text x --file y
 check "tokenize bad id"    2 "'99999' is not a token id"      -- "$irq" tokenize "$fixtures/tokenizers/llama3" --decode --text "1 99999"
+# Models by name: a fake hub cache laid out as huggingface_hub writes it.
+hub="$tmp/hub/models--irq-test--tiny"
+mkdir -p "$hub/refs" "$hub/snapshots/abc123"
+cp "$fixtures/tiny_llama/"* "$hub/snapshots/abc123/"
+echo abc123 > "$hub/refs/main"
+check "repo id from the cache" 0 "4 heads, 2 kv heads"         -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/tiny
+check "repo id by commit"   0 "4 heads, 2 kv heads"            -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/tiny --revision abc123
+check "repo id unknown rev" 4 "revision 'v9' is not in this cache" -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/tiny --revision v9
+check "repo id missing"     4 "neither a folder nor a model in the Hugging Face cache \\(looked in $tmp/hub/models--irq-test--absent" -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/absent
 check "threads option"     0 "1 threads on"                   -- "$irq" --threads 1 bench load "$fixtures/tiny_llama" --repeats 1 --prompt-tokens 4 --decode-tokens 2
 
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then

@@ -99,6 +99,13 @@ struct Inspector {
     add(attn, linear(attn.name, "k_proj", c.hidden_size, c.kv_dim(), c.attention_bias));
     add(attn, linear(attn.name, "v_proj", c.hidden_size, c.kv_dim(), c.attention_bias));
     add(attn, linear(attn.name, "o_proj", c.q_dim(), c.hidden_size, c.o_proj_bias));
+    if (c.qk_norm) {
+      for (const char* n : {"q_norm", "k_norm"}) {
+        ModuleNode norm_node = leaf(attn.name, n, "RMSNorm");
+        param(norm_node, "weight", {c.head_dim}, true);
+        add(attn, std::move(norm_node));
+      }
+    }
     add(l, std::move(attn));
     ModuleNode mlp = leaf(l.name, "mlp", "LlamaMLP");
     add(mlp, linear(mlp.name, "gate_proj", c.hidden_size, c.intermediate_size, c.mlp_bias));

@@ -13,12 +13,22 @@ LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, int64_t layer, cons
   k_proj = register_module("k_proj", Linear(c.hidden_size, c.kv_dim(), c.attention_bias, options));
   v_proj = register_module("v_proj", Linear(c.hidden_size, c.kv_dim(), c.attention_bias, options));
   o_proj = register_module("o_proj", Linear(c.q_dim(), c.hidden_size, c.o_proj_bias, options));
+  if (c.qk_norm) {
+    q_norm = register_module("q_norm", RMSNorm(c.head_dim, c.rms_norm_eps, options));
+    k_norm = register_module("k_norm", RMSNorm(c.head_dim, c.rms_norm_eps, options));
+  }
 }
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const StepContext& step) {
   const int64_t B = x.size(0), T = x.size(1);
-  auto q = q_proj(x).view({B, T, num_heads, head_dim}).transpose(1, 2);     // (B, H, T, D)
-  auto k = k_proj(x).view({B, T, num_kv_heads, head_dim}).transpose(1, 2);  // (B, KV, T, D)
+  auto q = q_proj(x).view({B, T, num_heads, head_dim});     // (B, T, H, D)
+  auto k = k_proj(x).view({B, T, num_kv_heads, head_dim});  // (B, T, KV, D)
+  if (q_norm) {
+    q = q_norm(q);
+    k = k_norm(k);
+  }
+  q = q.transpose(1, 2);  // (B, H, T, D)
+  k = k.transpose(1, 2);  // (B, KV, T, D)
   auto v = v_proj(x).view({B, T, num_kv_heads, head_dim}).transpose(1, 2);  // (B, KV, T, D)
   q = apply_rotary(q, step.cos, step.sin);
   k = apply_rotary(k, step.cos, step.sin);

@@ -1,6 +1,8 @@
-// LLaMA-family decoder (LLaMA, Mistral, Qwen2) in LibTorch, matching
-// transformers' LlamaForCausalLM: RMSNorm, rotate-half RoPE, grouped-query
-// attention, SwiGLU MLP, tied or untied lm_head, KV cache.
+// LLaMA-family decoder (LLaMA, Mistral, Qwen2, Qwen3, SmolLM) in LibTorch,
+// matching transformers' LlamaForCausalLM: RMSNorm, rotate-half RoPE,
+// grouped-query attention, SwiGLU MLP, tied or untied lm_head, KV cache;
+// Qwen3's per-head q_norm / k_norm (modeling_qwen3: RMSNorm over head_dim
+// after the projection, before RoPE).
 // Module and parameter names equal the HF tensor names
 // ("model.layers.0.self_attn.q_proj.weight"), so loading needs no renaming.
 //
@@ -32,6 +34,7 @@ struct LlamaAttentionImpl : torch::nn::Module {
   LlamaAttentionImpl(const LlamaConfig& config, int64_t layer_index, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const StepContext& step);  // (B, T, C) -> (B, T, C)
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};  // (D); Qwen3 only
   int64_t layer_index, num_heads, num_kv_heads, head_dim;
 };
 TORCH_MODULE(LlamaAttention);

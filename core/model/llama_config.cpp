@@ -109,10 +109,12 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& j, const std::string& s
   const bool llama = c.architecture == "LlamaForCausalLM" && c.model_type == "llama";
   const bool mistral = c.architecture == "MistralForCausalLM" && c.model_type == "mistral";
   const bool qwen2 = c.architecture == "Qwen2ForCausalLM" && c.model_type == "qwen2";
-  if (!llama && !mistral && !qwen2)
+  const bool qwen3 = c.architecture == "Qwen3ForCausalLM" && c.model_type == "qwen3";
+  if (!llama && !mistral && !qwen2 && !qwen3)
     throw make_error(ErrorKind::kUnsupported, source,
                      "architecture '" + c.architecture + "' (model_type '" + c.model_type +
-                         "') is not supported: LlamaForCausalLM, MistralForCausalLM and Qwen2ForCausalLM are");
+                         "') is not supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM are");
+  c.qk_norm = qwen3;
 
   c.hidden_size = rd.positive_int("hidden_size");
   c.intermediate_size = rd.positive_int("intermediate_size");
@@ -148,7 +150,7 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& j, const std::string& s
   c.mlp_bias = rd.bool_or("mlp_bias", false);
   if (rd.has("hidden_act") && j.at("hidden_act") != "silu" && j.at("hidden_act") != "swish")
     throw make_error(ErrorKind::kUnsupported, source, "field 'hidden_act' = " + j.at("hidden_act").dump() + ": only silu is supported");
-  if ((mistral || (qwen2 && rd.bool_or("use_sliding_window", false))) && rd.has("sliding_window"))
+  if ((mistral || ((qwen2 || qwen3) && rd.bool_or("use_sliding_window", false))) && rd.has("sliding_window"))
     c.sliding_window = rd.positive_int("sliding_window");
   if (rd.has("bos_token_id")) {
     const auto& b = j.at("bos_token_id");
@@ -185,6 +187,7 @@ nlohmann::json LlamaConfig::to_json() const {
       {"torch_dtype", torch_dtype},
   };
   if (model_type != "qwen2") j["attention_bias"] = attention_bias;
+  if (model_type == "qwen3") j["use_sliding_window"] = false;
   j["eos_token_id"] = eos_token_ids.size() == 1 ? nlohmann::json(eos_token_ids[0]) : nlohmann::json(eos_token_ids);
   if (rope_scaling) {
     j["rope_scaling"] = {{"rope_type", rope_scaling->rope_type}, {"factor", rope_scaling->factor}};

@@ -1,5 +1,5 @@
 // config.json of LLaMA-family checkpoints (LlamaForCausalLM, MistralForCausalLM,
-// Qwen2ForCausalLM), parsed and validated with errors that name the file and
+// Qwen2ForCausalLM, Qwen3ForCausalLM; SmolLM/SmolLM2 are LlamaForCausalLM), parsed and validated with errors that name the file and
 // the field. Field names and defaults follow transformers' LlamaConfig.
 #pragma once
 
@@ -39,6 +39,7 @@ struct LlamaConfig {
   bool attention_bias = false;  // q,k,v,o biases (llama); qwen2 has q,k,v only
   bool o_proj_bias = false;
   bool mlp_bias = false;
+  bool qk_norm = false;  // qwen3: RMSNorm over head_dim of each query and key head, before RoPE
   std::optional<int64_t> sliding_window;  // mistral
   int64_t bos_token_id = 1;
   std::vector<int64_t> eos_token_ids = {2};

@@ -52,6 +52,7 @@ class TestInspectModel : public QObject {
   void initTestCase() { irq::ensure_plugins_loaded(); }
   void llama_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_llama"); }
   void qwen2_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_qwen2"); }
+  void qwen3_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_qwen3"); }
 
   void quantized_checkpoint_matches_the_loaded_model() {
     const fs::path out = tmp() / "tiny-icq-nf4";

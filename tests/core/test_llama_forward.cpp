@@ -45,6 +45,7 @@ class TestLlamaForward : public QObject {
     QTest::addColumn<QString>("fixture");
     QTest::newRow("llama GQA, llama3 rope, untied, BF16") << "tiny_llama";
     QTest::newRow("qwen2 biases, tied, F32") << "tiny_qwen2";
+    QTest::newRow("qwen3 q_norm/k_norm, head_dim 24, tied, BF16") << "tiny_qwen3";
   }
   void matches_reference_logits() {
     QFETCH(QString, fixture);
@@ -54,6 +55,28 @@ class TestLlamaForward : public QObject {
     const auto logits = loaded.model->forward(g.ids);
     QCOMPARE(logits.sizes(), g.logits.sizes());
     QVERIFY(irq::test::max_abs_diff(logits, g.logits, qPrintable(fixture)) < kMaxLogitError);
+  }
+
+  // Greedy decoding against transformers' own generate() on the same fixture
+  // (scripts/checks/transformers_parity.py wrote transformers_greedy.json).
+  void greedy_matches_transformers_data() {
+    QTest::addColumn<QString>("fixture");
+    for (const char* f : {"tiny_llama", "tiny_qwen2", "tiny_qwen3"}) QTest::newRow(f) << f;
+  }
+  void greedy_matches_transformers() {
+    QFETCH(QString, fixture);
+    const auto dir = irq::test::fixtures() / fixture.toStdString();
+    const auto g = nlohmann::json::parse(irq::test::read_file(dir / "transformers_greedy.json"));
+    const auto prompt = g["prompt_ids"].get<std::vector<int64_t>>();
+    const auto want = g["ids"].get<std::vector<int64_t>>();
+    auto loaded = irq::load_model(dir);
+    irq::GenerateOptions o;
+    o.max_new_tokens = static_cast<int64_t>(want.size() - prompt.size());
+    o.stop_at_eos = false;
+    auto ids = prompt;
+    const auto out = irq::generate(loaded.model, prompt, o);
+    ids.insert(ids.end(), out.begin(), out.end());
+    QCOMPARE(ids, want);
   }
 
   void parameter_names_are_hf_names() {

@@ -8,10 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/memory_check.h"
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
+#include "runtime/runtime.h"
 #include "common/atomic_file.h"
 #include "eval/mmlu_eval.h"
 #include "eval/perplexity.h"
@@ -41,6 +43,19 @@ int run_mmlu(const ParsedArgs& args) {
   const auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
   nlohmann::json config = {{"data", args.str("data")}, {"shots", o.shots},        {"split", args.str("split")},
                            {"max_tokens", o.max_tokens}, {"subjects", args.str("subjects")}, {"shared_header", o.shared_header}};
+  {  // the predicted peak before anything is loaded; refused when the GPU is too small
+    const auto device = parse_device(args.str("device"));
+    MemoryPlanRequest plan;
+    plan.model_dir = args.positional.at(0);
+    if (args.has("quant")) plan.quant = args.str("quant");
+    plan.quant_group = args.integer("quant-group");
+    plan.icq = !args.flag("quant-no-icq");
+    plan.dtype_bytes = device.is_cuda() ? 2 : 4;
+    plan.eval_batch = o.batch > 0 ? o.batch : device.is_cuda() ? 16 : 4;
+    plan.eval_seq = o.max_tokens;
+    plan.targets = {};  // the adapter, if any, is small beside the base
+    check_memory_plan(plan, device, "eval");
+  }
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   config["quant"] = quantize_for_cli(loaded, args);
   if (args.has("adapter")) {  // LoRA / IEC-LoRA on the base it was trained on

@@ -10,10 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/memory_check.h"
 #include "cli/model_options.h"
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
 #include "quant/model_quantizer.h"
+#include "runtime/runtime.h"
 #include "train/trainer.h"
 
 namespace irq::cli {
@@ -79,6 +81,22 @@ int run(const ParsedArgs& args) {
   const int64_t save_every = args.integer("save-every");
 
   const auto records = load_alpaca(args.str("data"));
+  {  // the predicted peak before anything is loaded; refused when the GPU is too small
+    MemoryPlanRequest plan;
+    plan.model_dir = args.positional.at(0);
+    if (args.has("quant")) plan.quant = args.str("quant");
+    plan.quant_group = args.integer("quant-group");
+    plan.icq = !args.flag("no-icq");
+    plan.rank = lora.rank;
+    plan.iec = lora.iec;
+    plan.targets = lora.targets;
+    plan.batch = c.batch;
+    plan.seq = c.source_max_len + c.target_max_len;
+    const auto device = parse_device(args.str("device"));
+    plan.checkpointing = c.gradient_checkpointing == 1 || (c.gradient_checkpointing < 0 && device.is_cuda());
+    plan.dtype_bytes = device.is_cuda() ? 2 : 4;
+    check_memory_plan(plan, device, "finetune");
+  }
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   const nlohmann::json quant = quantize_for_cli(loaded, args);
   add_lora(loaded.model, lora);

@@ -45,8 +45,9 @@ struct QuantizedTensor {
   int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
   int64_t cols() const { return shape.empty() ? 1 : numel() / shape[0]; }
   uint64_t storage_bytes() const {
-    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + 4 + tau_q.size() + 4 * tau_scale.size() +
-           4 * scale.size() + 4 * zero.size();
+    // The 4-byte absmax offset exists only with a double-quantized absmax (NF4).
+    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + (absmax_q.empty() ? 0 : 4) + tau_q.size() +
+           4 * tau_scale.size() + 4 * scale.size() + 4 * zero.size();
   }
 };
 

@@ -4,6 +4,7 @@
 
 #ifdef IRQ_TORCH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace irq {
@@ -25,6 +26,17 @@ void cuda_reset_peak_memory(const torch::Device& device) {
   if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
 #endif
   (void)device;
+}
+
+double cuda_total_memory_bytes(const torch::Device& device) {
+#ifdef IRQ_TORCH_CUDA
+  if (device.is_cuda()) {
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, device.has_index() ? device.index() : 0) == cudaSuccess) return static_cast<double>(prop.totalGlobalMem);
+  }
+#endif
+  (void)device;
+  return 0.0;
 }
 
 }  // namespace irq

@@ -10,5 +10,7 @@ namespace irq {
 // Peak bytes allocated through the caching allocator since the last reset, in MiB.
 double cuda_peak_allocated_mb(const torch::Device& device);
 void cuda_reset_peak_memory(const torch::Device& device);
+// Total memory of the CUDA device in bytes (0 on the CPU).
+double cuda_total_memory_bytes(const torch::Device& device);
 
 }  // namespace irq

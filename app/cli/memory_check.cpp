@@ -1,0 +1,24 @@
+// Prints the predicted peak and refuses a plan larger than the GPU.
+#include "cli/memory_check.h"
+
+#include <cstdio>
+
+#include "common/error.h"
+#include "runtime/cuda_memory.h"
+
+namespace irq::cli {
+
+void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind) {
+  const auto plan = plan_memory(request);
+  const bool finetune = std::string(kind) == "finetune";
+  const double need = finetune ? plan.finetune_bytes : plan.eval_bytes;
+  const double have = cuda_total_memory_bytes(device);
+  std::fprintf(stderr, "memory plan: %s predicted to peak at %s of GPU memory%s%s (irqlora plan shows the terms)\n", kind,
+               format_bytes(need).c_str(), have > 0 ? " on a device of " : "", have > 0 ? format_bytes(have).c_str() : "");
+  if (have > 0 && need > have)
+    throw make_error(ErrorKind::kUnsupported, request.model_dir.string(),
+                     std::string(kind) + " needs about " + format_bytes(need) + " but " + device.str() + " has " + format_bytes(have) +
+                         " (quantize the base, lower --batch / --seq / --rank, or turn on gradient checkpointing)");
+}
+
+}  // namespace irq::cli

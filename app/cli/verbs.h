@@ -28,11 +28,12 @@ Verb export_verb();
 Verb logits_verb();
 Verb tokenize_verb();
 Verb plan_verb();
+Verb bench_tokenize_verb();
 std::vector<Verb> runs_verbs();
 
 inline std::vector<Verb> all_verbs() {
   std::vector<Verb> v = {info_verb(),      generate_verb(),   quantize_verb(),  finetune_verb(), eval_mmlu_verb(), eval_ppl_verb(),
-                         export_verb(),    logits_verb(),     tokenize_verb(),     plan_verb(),     demo_verb(),      bench_load_verb(), bench_icq_verb(), bench_mmlu_verb(), bench_train_verb()};
+                         export_verb(),    logits_verb(),     tokenize_verb(),     plan_verb(),     demo_verb(),      bench_load_verb(), bench_icq_verb(), bench_mmlu_verb(), bench_train_verb(), bench_tokenize_verb()};
   for (auto& r : runs_verbs()) v.push_back(r);
   return v;
 }

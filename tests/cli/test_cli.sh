@@ -60,6 +60,7 @@ check "repo id from the cache" 0 "4 heads, 2 kv heads"         -- env HF_HUB_CAC
 check "repo id by commit"   0 "4 heads, 2 kv heads"            -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/tiny --revision abc123
 check "repo id unknown rev" 4 "revision 'v9' is not in this cache" -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/tiny --revision v9
 check "repo id missing"     4 "neither a folder nor a model in the Hugging Face cache \\(looked in $tmp/hub/models--irq-test--absent" -- env HF_HUB_CACHE="$tmp/hub" "$irq" info irq-test/absent
+check "bench tokenize"     0 "skipped: '/nonexistent/python' cannot import tokenizers" -- "$irq" bench tokenize "$fixtures/tokenizers/llama3" --file "$fixtures/tokenizers/sample_text.txt" --repeats 1 --python /nonexistent/python
 check "threads option"     0 "1 threads on"                   -- "$irq" --threads 1 bench load "$fixtures/tiny_llama" --repeats 1 --prompt-tokens 4 --decode-tokens 2
 
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then

@@ -4,6 +4,8 @@
 #include "cli/progress_bar.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
+#include "lora/adapter_config.h"
+#include "train/trainer.h"
 #include "runtime/runtime.h"
 
 #include <cstdio>
@@ -47,6 +49,17 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
     bar.finish();
     print_quant_stats(o, stats);
     return loaded;
+  }
+  if (args.has("adapter")) {  // the adapter's own quantized base, quantized on load (load_adapter checks it)
+    const auto base = adapter_base(args.str("adapter"));
+    if (!base.quant.is_null()) {
+      ModelQuantOptions o;
+      o.settings = QuantSettings::from_json(base.quant, (std::filesystem::path(args.str("adapter")) / "adapter_config.json").string());
+      o.targets = base.targets;
+      auto loaded = load_quantized(args.positional.at(0), options, o);
+      bar.finish();
+      return loaded;
+    }
   }
   auto loaded = load_model(args.positional.at(0), options);
   bar.finish();

@@ -18,6 +18,7 @@
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
+#include "lora/adapter_config.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -71,7 +72,16 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   lo.cancel = cancel;
   nlohmann::json quant = nullptr;
   LoadedModel model;
-  if (r.quant.empty()) {
+  AdapterBase adapter_quant;
+  if (r.quant.empty() && !r.adapter_dir.empty()) adapter_quant = adapter_base(r.adapter_dir);
+  if (r.quant.empty() && !adapter_quant.quant.is_null()) {  // the adapter's own base, quantized on load
+    ModelQuantOptions q;
+    q.settings = QuantSettings::from_json(adapter_quant.quant, (r.adapter_dir / "adapter_config.json").string());
+    q.targets = adapter_quant.targets;
+    q.progress = progress;
+    q.cancel = cancel;
+    model = load_quantized(r.model_dir, lo, q);
+  } else if (r.quant.empty()) {
     model = load_model(r.model_dir, lo);
   } else {
     ModelQuantOptions q;

@@ -101,4 +101,5 @@ void save_adapter(const std::filesystem::path& dir, LlamaForCausalLM& model, con
 // quantization settings JSON (null for a full-precision base).
 nlohmann::json load_adapter(const std::filesystem::path& dir, LoadedModel& model);
 
+
 }  // namespace irq

@@ -24,24 +24,6 @@ std::vector<std::string> quantizable_weights(const LlamaConfig& config, const st
   return names;
 }
 
-std::vector<std::string> parse_targets(const std::string& list) {
-  static const std::vector<std::string> all = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  if (list.empty() || list == "all") return all;
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    const size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (item.size() < 5 || item.compare(item.size() - 5, 5, "_proj") != 0) item += "_proj";
-    if (std::find(all.begin(), all.end(), item) == all.end())
-      throw make_error(ErrorKind::kUsage, "--targets " + list, "unknown projection '" + item + "' (q,k,v,o,gate,up,down)");
-    out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 ModelQuantStats quantize_weights(const std::vector<std::string>& names, const std::string& model_dir,
                                  const ModelQuantOptions& options, const WeightFetch& fetch, const QuantSink& store) {
   const auto t0 = std::chrono::steady_clock::now();

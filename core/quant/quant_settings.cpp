@@ -1,6 +1,8 @@
 // Quantizer settings: names, validation, JSON.
 #include "quant/quant_settings.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +71,25 @@ std::string QuantSettings::label() const {
   std::snprintf(buf, sizeof buf, "ICQ-%s (block %lld, lambda %g, n %d)", name.c_str(), static_cast<long long>(block_size),
                 lambda, n);
   return buf;
+}
+
+// Declared in quant/model_quantizer.h; here so the torch-free irq_base has it.
+std::vector<std::string> parse_targets(const std::string& list) {
+  static const std::vector<std::string> all = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  if (list.empty() || list == "all") return all;
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.size() < 5 || item.compare(item.size() - 5, 5, "_proj") != 0) item += "_proj";
+    if (std::find(all.begin(), all.end(), item) == all.end())
+      throw make_error(ErrorKind::kUsage, "--targets " + list, "unknown projection '" + item + "' (q,k,v,o,gate,up,down)");
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace irq

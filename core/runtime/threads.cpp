@@ -77,7 +77,7 @@ int engine_threads() {
   return usable_cores().usable;
 }
 
-void configure_process_threads(int& argc, char** argv) {
+bool prepare_thread_environment(int& argc, char** argv) {
   // --threads N / --threads=N -> IRQ_NUM_THREADS (removed from argv).
   int out = 1;
   for (int i = 1; i < argc; ++i) {
@@ -98,7 +98,7 @@ void configure_process_threads(int& argc, char** argv) {
   argc = out;
   argv[argc] = nullptr;
 
-  if (std::getenv(kReexecMarker)) return;  // already done (or given up) once
+  if (std::getenv(kReexecMarker)) return false;  // already done (or given up) once
   setenv(kReexecMarker, "1", 1);
   bool changed = false;
   if (!std::getenv("OMP_WAIT_POLICY")) {
@@ -111,7 +111,11 @@ void configure_process_threads(int& argc, char** argv) {
     setenv("OMP_NUM_THREADS", threads.c_str(), 1);
     changed = true;
   }
-  if (!changed) return;
+  return changed;
+}
+
+void configure_process_threads(int& argc, char** argv) {
+  if (!prepare_thread_environment(argc, argv)) return;
   execv("/proc/self/exe", argv);
   std::fprintf(stderr, "warning: could not restart with OMP_WAIT_POLICY=PASSIVE (%s); idle threads will spin\n",
                std::strerror(errno));

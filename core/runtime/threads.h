@@ -38,4 +38,8 @@ int engine_threads();
 // normally when nothing needs doing or exec fails (then it warns once).
 void configure_process_threads(int& argc, char** argv);
 
+// The same without the re-execution, for a launcher that starts the engine
+// itself: returns whether the environment had to change.
+bool prepare_thread_environment(int& argc, char** argv);
+
 }  // namespace irq

@@ -78,15 +78,7 @@ class ReplaceDec final : public Decoder {
         t = re_->replace_all(t, to_);
         continue;
       }
-      std::string out;
-      size_t prev = 0, at;
-      while ((at = t.find(from_, prev)) != std::string::npos) {
-        out.append(t, prev, at - prev);
-        out += to_;
-        prev = at + from_.size();
-      }
-      out.append(t, prev, std::string::npos);
-      t = std::move(out);
+      t = utf8::replace_literal(t, from_, to_);
     }
     return tokens;
   }

@@ -88,17 +88,7 @@ void add_normalizer_steps(Normalizer& n, const nlohmann::json& j, const std::str
     if (pat.is_object() && pat.contains("String") && pat.at("String").is_string()) {
       const std::string from = pat.at("String").get<std::string>();
       if (from.empty()) throw make_error(ErrorKind::kInvalidInput, source, "normalizer Replace with an empty pattern");
-      steps.push_back([from, content](std::string s) {
-        std::string out;
-        size_t prev = 0, at;
-        while ((at = s.find(from, prev)) != std::string::npos) {
-          out.append(s, prev, at - prev);
-          out += content;
-          prev = at + from.size();
-        }
-        out.append(s, prev, std::string::npos);
-        return out;
-      });
+      steps.push_back([from, content](std::string s) { return utf8::replace_literal(s, from, content); });
     } else if (pat.is_object() && pat.contains("Regex") && pat.at("Regex").is_string()) {
       auto re = std::make_shared<Regex>(pat.at("Regex").get<std::string>(), source);
       steps.push_back([re, content](std::string s) { return re->replace_all(s, content); });

@@ -87,6 +87,18 @@ bool is_valid(std::string_view s) {
   return true;
 }
 
+std::string replace_literal(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  size_t prev = 0, at;
+  while (!from.empty() && (at = s.find(from, prev)) != std::string_view::npos) {
+    out.append(s.substr(prev, at - prev));
+    out.append(to);
+    prev = at + from.size();
+  }
+  out.append(s.substr(prev));
+  return out;
+}
+
 std::string repair(std::string_view s) {
   if (is_valid(s)) return std::string(s);
   std::string out;

@@ -23,6 +23,9 @@ std::string encode(char32_t cp);
 bool is_valid(std::string_view s);
 // `s` with every maximal invalid subpart replaced by U+FFFD.
 std::string repair(std::string_view s);
+// `s` with every occurrence of the non-empty literal `from` replaced by `to`,
+// left to right (the Replace normalizer and decoder with a String pattern).
+std::string replace_literal(std::string_view s, std::string_view from, std::string_view to);
 // Byte length of the (valid) code point starting with byte `lead`.
 inline size_t sequence_length(unsigned char lead) {
   return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;

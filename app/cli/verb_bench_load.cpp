@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <set>
 
 #include <torch/cuda.h>
 
 #include "cli/busy_neighbour.h"
+#include "cli/peak_rss.h"
 #include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "io/checkpoint.h"
@@ -31,19 +31,6 @@ double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Cloc
 
 void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize();
-}
-
-// VmHWM of this process, in bytes (CPU peak resident memory so far).
-double peak_rss_bytes() {
-  std::ifstream in("/proc/self/status");
-  std::string key;
-  double kb = 0;
-  while (in >> key)
-    if (key == "VmHWM:") {
-      in >> kb;
-      break;
-    }
-  return kb * 1024.0;
 }
 
 struct Forward {

@@ -13,6 +13,7 @@
 #include <torch/cuda.h>
 
 #include "cli/busy_neighbour.h"
+#include "cli/peak_rss.h"
 #include "cli/verbs.h"
 #include "quant/quantize_model.h"
 #include "runtime/cuda_memory.h"
@@ -41,19 +42,6 @@ LlamaConfig shape_config(const std::string& shape) {
   c.max_position_embeddings = 4096;
   c.rms_norm_eps = 1e-5;
   return c;
-}
-
-double peak_rss_mb() {
-  std::ifstream in("/proc/self/status");
-  std::string key;
-  double kb = 0;
-  while (in >> key) {
-    if (key == "VmHWM:") {
-      in >> kb;
-      break;
-    }
-  }
-  return kb / 1024.0;
 }
 
 struct Result {
@@ -118,7 +106,7 @@ Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, Quan
   cuda_reset_peak_memory(device);  // the training peak, not the full-precision weights quantized away
   Trainer t(m.model, std::move(data), c, &sink);
   t.run();
-  r.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : peak_rss_mb();
+  r.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : peak_rss_bytes() / (1024.0 * 1024.0);
   // The first step warms up and is left out.
   for (size_t i = 1; i < sink.steps.size(); ++i) {
     r.tokens_per_second += sink.steps[i].tokens_per_second / static_cast<double>(sink.steps.size() - 1);

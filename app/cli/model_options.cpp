@@ -4,7 +4,6 @@
 #include "cli/progress_bar.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
-#include "lora/adapter_config.h"
 #include "train/trainer.h"
 #include "runtime/runtime.h"
 
@@ -51,12 +50,8 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
     return loaded;
   }
   if (args.has("adapter")) {  // the adapter's own quantized base, quantized on load (load_adapter checks it)
-    const auto base = adapter_base(args.str("adapter"));
-    if (!base.quant.is_null()) {
-      ModelQuantOptions o;
-      o.settings = QuantSettings::from_json(base.quant, (std::filesystem::path(args.str("adapter")) / "adapter_config.json").string());
-      o.targets = base.targets;
-      auto loaded = load_quantized(args.positional.at(0), options, o);
+    if (const auto o = adapter_base_quant(args.str("adapter"))) {
+      auto loaded = load_quantized(args.positional.at(0), options, *o);
       bar.finish();
       return loaded;
     }

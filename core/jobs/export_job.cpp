@@ -18,7 +18,6 @@
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
-#include "lora/adapter_config.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -72,12 +71,10 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   lo.cancel = cancel;
   nlohmann::json quant = nullptr;
   LoadedModel model;
-  AdapterBase adapter_quant;
-  if (r.quant.empty() && !r.adapter_dir.empty()) adapter_quant = adapter_base(r.adapter_dir);
-  if (r.quant.empty() && !adapter_quant.quant.is_null()) {  // the adapter's own base, quantized on load
-    ModelQuantOptions q;
-    q.settings = QuantSettings::from_json(adapter_quant.quant, (r.adapter_dir / "adapter_config.json").string());
-    q.targets = adapter_quant.targets;
+  std::optional<ModelQuantOptions> adapter_quant;
+  if (r.quant.empty() && !r.adapter_dir.empty()) adapter_quant = adapter_base_quant(r.adapter_dir);
+  if (adapter_quant) {  // the adapter's own base, quantized on load
+    ModelQuantOptions q = *adapter_quant;
     q.progress = progress;
     q.cancel = cancel;
     model = load_quantized(r.model_dir, lo, q);

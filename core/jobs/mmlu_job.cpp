@@ -11,7 +11,6 @@
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
-#include "lora/adapter_config.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -51,14 +50,11 @@ MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelT
   }
   // Quantize on load: the full-precision model never exists.
   bool quantize = !r.quant.empty();
-  if (!quantize && !r.adapter_dir.empty()) {  // the adapter's own base, quantized on load (load_adapter checks it)
-    const auto base = adapter_base(r.adapter_dir);
-    if (!base.quant.is_null()) {
-      q.settings = QuantSettings::from_json(base.quant, (r.adapter_dir / "adapter_config.json").string());
-      q.targets = base.targets;
+  if (!quantize && !r.adapter_dir.empty())  // the adapter's own base, quantized on load (load_adapter checks it)
+    if (const auto base = adapter_base_quant(r.adapter_dir)) {
+      q = *base;
       quantize = true;
     }
-  }
   auto loaded = quantize ? load_quantized(r.model_dir, lo, q) : load_model(r.model_dir, lo);
   if (!r.adapter_dir.empty()) {
     const auto q = load_adapter(r.adapter_dir, loaded);

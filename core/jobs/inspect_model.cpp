@@ -3,7 +3,6 @@
 #include "jobs/inspect_model.h"
 
 #include <chrono>
-#include <fstream>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -11,7 +10,7 @@
 #include "common/error.h"
 #include "io/checkpoint.h"
 #include "model/llama_config.h"
-#include "quant/quant_settings.h"
+#include "quant/quant_checkpoint.h"
 
 namespace irq {
 
@@ -166,23 +165,10 @@ ModelSummary inspect_model(const fs::path& dir) {
   const auto config = LlamaConfig::from_file(dir / "config.json");
   const auto weights = CheckpointWeights::open(dir);
   Inspector in{dir, config, weights, {}, {}, {}, {}, {}};
-  const fs::path meta_path = dir / "irqlora_quant.json";
-  if (fs::exists(meta_path)) {
-    std::ifstream f(meta_path);
-    const auto meta = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
-    const std::string where = meta_path.string();
-    if (meta.is_discarded() || !meta.is_object() || meta.value("format", "") != "irqlora-quant")
-      throw make_error(ErrorKind::kInvalidInput, where, "not an irqlora-quant description");
-    try {
-      in.quant_name = QuantSettings::from_json(meta.at("settings"), where).short_name();
-      for (const auto& n : meta.at("quantized")) {
-        const std::string name = n.get<std::string>();
-        in.quantized.insert(name);
-        in.quant_shapes[name] = meta.at("shapes").at(name).get<std::vector<int64_t>>();
-      }
-    } catch (const nlohmann::json::exception& e) {
-      throw make_error(ErrorKind::kInvalidInput, where, e.what());
-    }
+  if (const auto meta = read_quant_meta(dir)) {  // the engine's quantized checkpoint
+    in.quant_name = meta->settings.short_name();
+    in.quantized.insert(meta->quantized.begin(), meta->quantized.end());
+    in.quant_shapes = meta->shapes;
   }
   ModelSummary s;
   s.dir = fs::absolute(dir).lexically_normal().string();

@@ -131,10 +131,9 @@ void write_quant_checkpoint(const fs::path& source_dir, const fs::path& out_dir,
   writer.finish();
 }
 
-std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& dir, const CheckpointWeights& weights) {
-  std::map<std::string, QuantizedTensor> out;
+std::optional<QuantCheckpointMeta> read_quant_meta(const fs::path& dir) {
   const fs::path meta_path = dir / "irqlora_quant.json";
-  if (!fs::exists(meta_path)) return out;
+  if (!fs::exists(meta_path)) return std::nullopt;
   std::ifstream in(meta_path);
   const auto meta = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   const std::string where = meta_path.string();
@@ -142,13 +141,31 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
     throw make_error(ErrorKind::kInvalidInput, where, "not an irqlora-quant description");
   if (meta.value("version", 0) != 1)
     throw make_error(ErrorKind::kUnsupported, where, "version " + meta.value("version", nlohmann::json(0)).dump() + " (this build reads 1)");
-  const QuantSettings settings = QuantSettings::from_json(meta.at("settings"), where);
+  QuantCheckpointMeta m;
+  m.settings = QuantSettings::from_json(meta.at("settings"), where);
   try {
     for (const auto& name_json : meta.at("quantized")) {
       const std::string name = name_json.get<std::string>();
+      m.quantized.push_back(name);
+      m.shapes[name] = meta.at("shapes").at(name).get<std::vector<int64_t>>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw make_error(ErrorKind::kInvalidInput, where, e.what());
+  }
+  return m;
+}
+
+std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& dir, const CheckpointWeights& weights) {
+  std::map<std::string, QuantizedTensor> out;
+  const auto meta = read_quant_meta(dir);
+  if (!meta) return out;
+  const std::string where = (dir / "irqlora_quant.json").string();
+  const QuantSettings& settings = meta->settings;
+  try {
+    for (const auto& name : meta->quantized) {
       QuantizedTensor q;
       q.settings = settings;
-      q.shape = meta.at("shapes").at(name).get<std::vector<int64_t>>();
+      q.shape = meta->shapes.at(name);
       q.codes = read_vec<uint8_t>(weights, name + ".codes", DType::kU8, where);
       if (settings.method == "nf4") {
         q.absmax_q = read_vec<uint8_t>(weights, name + ".absmax_q", DType::kU8, where);

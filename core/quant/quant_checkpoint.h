@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,15 @@ class QuantCheckpointWriter {
 // Throws Error(kUsage) if out_dir exists and !overwrite; Error(kIo) on write failures.
 void write_quant_checkpoint(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
                             const std::map<std::string, QuantizedTensor>& quantized, bool overwrite);
+
+// DIR/irqlora_quant.json, parsed and checked (format, version, settings,
+// names, shapes); nullopt when the directory has none. Errors name the file.
+struct QuantCheckpointMeta {
+  QuantSettings settings;
+  std::vector<std::string> quantized;
+  std::map<std::string, std::vector<int64_t>> shapes;
+};
+std::optional<QuantCheckpointMeta> read_quant_meta(const std::filesystem::path& dir);
 
 // The quantized tensors of a directory written by write_quant_checkpoint
 // (empty when it has no irqlora_quant.json). Errors name the file and tensor.

@@ -43,6 +43,7 @@ ExportDialog::ExportDialog(const QString& model_dir, const QString& db_path, Job
   quant_->addItem(tr("as loaded"), QString());
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(QString(m).toUpper(), QString(m));
   for (const char* t : {"f16", "f32", "q8_0", "q4_1"}) gguf_->addItem(QString(t).toUpper(), QString(t));
+  dtype_->addItem(tr("as the checkpoint stores it"), QString("auto"));
   for (const char* t : {"bfloat16", "float16", "float32"}) dtype_->addItem(t, QString(t));
   group_->setRange(2, 4096);
   group_->setValue(64);

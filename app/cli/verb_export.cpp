@@ -1,6 +1,6 @@
 // irqlora export MODEL_DIR --format irq|peft|merged|gguf|bnb-nf4 --out PATH
 //   [--adapter DIR] [--quant METHOD ...] [--gguf-type f32|f16|q8_0|q4_1]
-//   [--out-dtype float16|bfloat16|float32] [--force]
+//   [--out-dtype auto|float16|bfloat16|float32] [--force]
 // The CLI face of core/jobs/export_job.h (the workbench's Export dialog is the
 // other): loads in float32 on the CPU, optionally quantizes and adds an
 // adapter, writes the export atomically and records it as a run artifact.
@@ -49,7 +49,7 @@ Verb export_verb() {
                   {"out", "PATH", "output directory (a file for gguf)", ""},
                   {"adapter", "DIR", "adapter from irqlora finetune (peft: required; merged/gguf: merged into the weights)", ""},
                   {"gguf-type", "T", "gguf tensor type: f32, f16, q8_0, or q4_1 (from --quant int4 --quant-group 32)", "f16"},
-                  {"out-dtype", "TYPE", "merged / bnb-nf4 tensor dtype: float16, bfloat16, float32", "bfloat16"},
+                  {"out-dtype", "TYPE", "merged / bnb-nf4 tensor dtype: auto (the checkpoint's widest float type), float16, bfloat16, float32", "auto"},
                   {"force", "", "overwrite --out", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

@@ -63,7 +63,9 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
     auto host = std::make_shared<QuantizedTensor>(l.quant->to_host());
     const nlohmann::json state = {{"quant_type", "nf4"},
                                   {"blocksize", s.block_size},
-                                  {"dtype", torch_name(dtype)},
+                                  // bitsandbytes dequantizes to this dtype: float32 hands the
+                                  // compute dtype the engine's own weight, unrounded.
+                                  {"dtype", "float32"},
                                   {"shape", t.shape},
                                   {"nested_blocksize", s.stats_block},
                                   {"nested_dtype", "float32"},

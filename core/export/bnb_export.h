@@ -8,6 +8,8 @@
 //   NAME.weight.nested_quant_map                   F32 [256]      8-bit dynamic map
 //   NAME.weight.quant_state.bitsandbytes__nf4      U8  [n]  JSON {"quant_type", "blocksize",
 //       "dtype", "shape", "nested_blocksize", "nested_dtype", "nested_offset"}
+// "dtype" float32 (dequantize_4bit returns that dtype; a bfloat16 state
+// would round every dequantized weight before the compute dtype sees it),
 // every other tensor in `dtype`, and config.json with a bitsandbytes
 // quantization_config (nf4, double quant, compute dtype). Only plain NF4:
 // bitsandbytes has no place for ICQ's tau, so an ICQ base is refused.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -26,11 +27,27 @@ namespace irq {
 
 namespace {
 
-DType out_dtype(const std::string& s) {
+}  // namespace
+
+DType source_float_dtype(const LoadedModel& model) {
+  bool f16 = false, bf16 = false;
+  for (const auto& [name, dtype] : model.stored_dtypes) {
+    if (dtype == "F32" || dtype == "F64") return DType::kF32;
+    f16 = f16 || dtype == "F16";
+    bf16 = bf16 || dtype == "BF16";
+  }
+  return bf16 ? DType::kBF16 : f16 ? DType::kF16 : DType::kF32;
+}
+
+namespace {
+
+// nullopt for "auto"; checked before the model is loaded.
+std::optional<DType> parse_out_dtype(const std::string& s) {
+  if (s == "auto") return std::nullopt;
   if (s == "float16" || s == "fp16") return DType::kF16;
   if (s == "bfloat16" || s == "bf16") return DType::kBF16;
   if (s == "float32" || s == "fp32") return DType::kF32;
-  throw make_error(ErrorKind::kUsage, "--out-dtype " + s, "expected float16, bfloat16 or float32");
+  throw make_error(ErrorKind::kUsage, "--out-dtype " + s, "expected auto, float16, bfloat16 or float32");
 }
 
 GgmlType gguf_type(const std::string& s) {
@@ -63,6 +80,7 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats))
     throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected irq, peft, merged, gguf or bnb-nf4");
   if (r.out.empty()) throw make_error(ErrorKind::kUsage, "export", "no output path");
+  const std::optional<DType> dtype_choice = parse_out_dtype(r.out_dtype);
   init_runtime();
   LoadOptions lo;
   lo.device = torch::kCPU;
@@ -97,9 +115,10 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     const auto q = load_adapter(r.adapter_dir, model);
     if (quant.is_null()) quant = q;
   }
+  const DType dtype = dtype_choice.value_or(source_float_dtype(model));
   const nlohmann::json config = {{"format", r.format}, {"out", fs::absolute(r.out).string()}, {"quant", quant},
                                  {"adapter", r.adapter_dir.empty() ? "" : fs::absolute(r.adapter_dir).string()},
-                                 {"gguf_type", r.gguf_type}, {"out_dtype", r.out_dtype}};
+                                 {"gguf_type", r.gguf_type}, {"out_dtype", dtype_name(dtype)}};
   RunRecorder rec(r.db_path, "export", r.model_dir, config, "cpu");
   if (rec.db()) std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec.id()), rec.db()->path().c_str());
   rec.record([&] {
@@ -109,9 +128,9 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     o.cancel = cancel;
     if (r.format == "irq") export_irq(model, r.out, o);
     else if (r.format == "peft") export_peft(model, r.out, quant, o);
-    else if (r.format == "merged") export_merged(model, r.out, out_dtype(r.out_dtype), o);
+    else if (r.format == "merged") export_merged(model, r.out, dtype, o);
     else if (r.format == "gguf") export_gguf(model, r.out, gguf_type(r.gguf_type), o);
-    else export_bnb_nf4(model, r.out, out_dtype(r.out_dtype), o);
+    else export_bnb_nf4(model, r.out, dtype, o);
     rec.artifact("export-" + r.format, r.out);
   });
   return rec.id();

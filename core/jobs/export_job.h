@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/progress.h"
+#include "io/dtype.h"
 
 namespace irq {
 
@@ -19,11 +20,17 @@ struct ExportRequest {
   int64_t quant_group = 64;
   bool quant_icq = true;
   std::string gguf_type = "f16";      // f32, f16, q8_0, q4_1
-  std::string out_dtype = "bfloat16";  // merged / bnb-nf4: float16, bfloat16, float32
+  std::string out_dtype = "auto";     // merged / bnb-nf4: auto (the checkpoint's own), float16, bfloat16, float32
   bool force = false;
 };
 
 // Throws irq::Error naming the file and the problem; returns the run id (-1 when not recorded).
 int64_t run_export(const ExportRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+struct LoadedModel;
+// --out-dtype auto: the widest float dtype the checkpoint stores (F32 if any
+// tensor is F32, else BF16, else F16), so that the tensors an export does not
+// change (embeddings, norms) are written without rounding.
+DType source_float_dtype(const LoadedModel& model);
 
 }  // namespace irq

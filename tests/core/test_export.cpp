@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "export/bnb_export.h"
+#include "jobs/export_job.h"
 #include "export/export_target.h"
 #include "export/gguf_export.h"
 #include "export/hf_export.h"
@@ -237,6 +238,8 @@ class TestExport : public QObject {
       const auto state = get(w + ".quant_state.bitsandbytes__nf4");
       const auto json = nlohmann::json::parse(std::string(state.data_ptr<uint8_t>(), state.data_ptr<uint8_t>() + state.numel()));
       QCOMPARE(json["blocksize"].get<int>(), 64);
+      // dequantize_4bit returns this dtype: anything narrower rounds the weight before the compute dtype.
+      QCOMPARE(json["dtype"].get<std::string>(), std::string("float32"));
       QCOMPARE(json["shape"].get<std::vector<int64_t>>(), t.shape);
       // bitsandbytes dequantize_4bit with nested statistics, written out independently here.
       const auto packed = get(w).view({-1});
@@ -256,6 +259,16 @@ class TestExport : public QObject {
     quantize(icq, "nf4", 64, /*icq=*/true);
     QVERIFY(irq::test::throws_error([&] { irq::export_bnb_nf4(icq, out("bnb-icq"), irq::DType::kBF16, {}); }, ErrorKind::kUsage,
                                     {"tau", "--quant-no-icq"}));
+  }
+
+  void auto_out_dtype_is_the_checkpoints_widest() {
+    irq::LoadedModel m;
+    m.stored_dtypes = {{"a", "BF16"}, {"b", "F16"}};
+    QCOMPARE(irq::source_float_dtype(m), irq::DType::kBF16);
+    m.stored_dtypes["norm"] = "F32";
+    QCOMPARE(irq::source_float_dtype(m), irq::DType::kF32);
+    m.stored_dtypes = {{"a", "F16"}, {"codes", "U8"}};
+    QCOMPARE(irq::source_float_dtype(m), irq::DType::kF16);
   }
 
   void refuses_to_overwrite_and_checks_space() {

@@ -60,6 +60,7 @@ ParsedArgs parse(const VerbSpec& spec, const std::vector<std::string>& args) {
       if (opt->value_name.empty()) {
         if (inline_value) throw usage("--" + name + " takes no value");
         out.values_[name] = "1";
+        out.given_.insert(name);
         continue;
       }
       if (!inline_value) {
@@ -67,6 +68,7 @@ ParsedArgs parse(const VerbSpec& spec, const std::vector<std::string>& args) {
         value = args[++i];
       }
       out.values_[name] = value;
+      out.given_.insert(name);
     } else {
       out.positional.push_back(a);
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,9 @@ class ParsedArgs {
   int64_t integer(const std::string& name) const;   // throws a usage Error when not an integer
   double number(const std::string& name) const;
   bool flag(const std::string& name) const { return has(name); }
+  bool given(const std::string& name) const { return given_.count(name) > 0; }  // on the command line
   std::map<std::string, std::string> values_;  // explicit + defaults
+  std::set<std::string> given_;                // the options the command line named
 };
 
 // Throws irq::Error(kUsage) with a message naming the option.

@@ -50,7 +50,8 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
     return loaded;
   }
   if (args.has("adapter")) {  // the adapter's own quantized base, quantized on load (load_adapter checks it)
-    if (const auto o = adapter_base_quant(args.str("adapter"))) {
+    if (auto o = adapter_base_quant(args.str("adapter"))) {
+      if (args.has("requantize-n") && o->settings.icq) o->settings.n = static_cast<int>(args.integer("requantize-n"));
       auto loaded = load_quantized(args.positional.at(0), options, *o);
       bar.finish();
       return loaded;

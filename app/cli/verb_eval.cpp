@@ -34,6 +34,9 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int run_mmlu(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR (the MMLU folder with dev/ and test/) is required");
+  if (args.has("requantize-n") && (!args.has("adapter") || args.has("quant")))
+    throw Error(ErrorKind::kUsage, "--requantize-n rebuilds an adapter's own base: give --adapter DIR and no --quant");
+  if (args.has("requantize-n") && args.integer("requantize-n") < 1) throw Error(ErrorKind::kUsage, "--requantize-n must be >= 1");
   MmluOptions o;
   o.shots = static_cast<int>(args.integer("shots"));
   o.max_tokens = args.integer("max-tokens");
@@ -59,7 +62,9 @@ int run_mmlu(const ParsedArgs& args) {
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   config["quant"] = quantize_for_cli(loaded, args);
   if (args.has("adapter")) {  // LoRA / IEC-LoRA on the base it was trained on
-    const auto quant = load_adapter(args.str("adapter"), loaded);
+    const int requantize_n = args.has("requantize-n") ? static_cast<int>(args.integer("requantize-n")) : 0;
+    const auto quant = load_adapter(args.str("adapter"), loaded, requantize_n);
+    if (requantize_n > 0) config["requantize_n"] = requantize_n;
     if (config["quant"].is_null()) config["quant"] = quant;
     config["adapter"] = std::filesystem::absolute(args.str("adapter")).string();
   }
@@ -127,7 +132,8 @@ Verb eval_mmlu_verb() {
                   {"full-prompts", "", "run every prompt in full (no shared k-shot cache)", ""},
                   {"out", "FILE", "results JSON", ""},
                   {"answers", "FILE", "per-question CSV", ""},
-                  {"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""}};
+                  {"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""},
+                  {"requantize-n", "N", "rebuild the adapter's ICQ base with n = N (the reference's evaluate_mmlu.py: 125)", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

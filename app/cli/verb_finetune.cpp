@@ -1,21 +1,25 @@
-// irqlora finetune MODEL_DIR --data FILE [--quant nf4|int2|...] [--icq|--no-icq]
-//   [--iec|--no-iec] --steps N --batch B --accum K --lr 2e-4 --rank 64
-//   --alpha 16 --out DIR [--resume] [--save-every N] [--device cpu|cuda]
+// irqlora finetune MODEL_DIR --data FILE [--recipe ir-qlora|qlora]
+//   [--quant nf4|int2|...] [--icq|--no-icq] [--iec|--no-iec] --steps N
+//   --batch B --accum K --lr 2e-4 --rank 64 --alpha 16 [--lora-dropout P]
+//   [--holdout N --eval-every K] --out DIR [--resume] [--save-every N]
 // LoRA / IEC-LoRA on a frozen (quantized) base with a progress line per step,
 // checkpoints in OUT/checkpoint-N, the adapter in OUT/adapter; recorded in the
 // runs database with the loss curve.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/memory_check.h"
 #include "cli/model_options.h"
+#include "cli/recipe_args.h"
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
 #include "quant/model_quantizer.h"
 #include "runtime/runtime.h"
+#include "train/holdout.h"
 #include "train/trainer.h"
 
 namespace irq::cli {
@@ -56,7 +60,8 @@ fs::path latest_checkpoint(const fs::path& out) {
   return best;
 }
 
-int run(const ParsedArgs& args) {
+int run(const ParsedArgs& given) {
+  const ParsedArgs args = apply_recipe(given);
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data FILE (Alpaca JSON or JSONL) is required");
   if (!args.has("out")) throw Error(ErrorKind::kUsage, "--out DIR is required");
   if (args.flag("iec") && args.flag("no-iec")) throw Error(ErrorKind::kUsage, "--iec and --no-iec exclude each other");
@@ -67,6 +72,10 @@ int run(const ParsedArgs& args) {
   c.batch = args.integer("batch");
   c.accum = args.integer("accum");
   c.lr = args.number("lr");
+  c.warmup_ratio = args.number("warmup-ratio");
+  c.max_grad_norm = args.number("max-grad-norm");
+  if (!(c.warmup_ratio >= 0 && c.warmup_ratio <= 1)) throw Error(ErrorKind::kUsage, "--warmup-ratio must be in [0, 1]");
+  if (!(c.max_grad_norm > 0)) throw Error(ErrorKind::kUsage, "--max-grad-norm must be > 0");
   c.schedule = args.str("schedule");
   c.seed = static_cast<uint64_t>(args.integer("seed"));
   c.source_max_len = args.integer("source-max-len");
@@ -76,11 +85,22 @@ int run(const ParsedArgs& args) {
   lora.rank = args.integer("rank");
   lora.alpha = args.number("alpha");
   lora.iec = !args.flag("no-iec");
+  lora.dropout = args.number("lora-dropout");
+  if (!(lora.dropout >= 0 && lora.dropout < 1)) throw Error(ErrorKind::kUsage, "--lora-dropout must be in [0, 1)");
   lora.targets = parse_targets(args.str("targets"));
   lora.seed = c.seed;
-  const int64_t save_every = args.integer("save-every");
+  const int64_t save_every = args.integer("save-every"), eval_every = args.integer("eval-every");
+  const int64_t holdout = args.integer("holdout"), eval_rows = args.integer("eval-rows");
+  if (save_every < 0 || eval_every < 0 || eval_rows < 0)
+    throw Error(ErrorKind::kUsage, "--save-every, --eval-every and --eval-rows must be >= 0");
+  if (eval_every > 0 && holdout == 0) throw Error(ErrorKind::kUsage, "--eval-every needs held-out rows (--holdout N)");
 
-  const auto records = load_alpaca(args.str("data"));
+  const auto all_records = load_alpaca(args.str("data"));
+  const HoldoutSplit split = holdout_split(all_records.size(), holdout, /*seed=*/42, args.str("data"));
+  std::remove_const_t<decltype(all_records)> records, eval_records;
+  for (size_t i : split.train) records.push_back(all_records[i]);
+  for (size_t i : split.eval)
+    if (eval_rows == 0 || static_cast<int64_t>(eval_records.size()) < eval_rows) eval_records.push_back(all_records[i]);
   {  // the predicted peak before anything is loaded; refused when the GPU is too small
     MemoryPlanRequest plan;
     plan.model_dir = args.positional.at(0);
@@ -94,17 +114,28 @@ int run(const ParsedArgs& args) {
     plan.seq = c.source_max_len + c.target_max_len;
     const auto device = parse_device(args.str("device"));
     plan.checkpointing = c.gradient_checkpointing == 1 || (c.gradient_checkpointing < 0 && device.is_cuda());
-    plan.dtype_bytes = device.is_cuda() ? 2 : 4;
+    plan.dtype_bytes = args.has("dtype") ? static_cast<int>(torch::elementSize(parse_dtype(args.str("dtype"))))
+                                           : device.is_cuda() ? 2 : 4;
     check_memory_plan(plan, device, "finetune");
   }
+  if (args.flag("tf32")) allow_tf32_matmul(true);
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   const nlohmann::json quant = quantize_for_cli(loaded, args);
   add_lora(loaded.model, lora);
   std::vector<TrainExample> examples;
   for (const auto& r : records) examples.push_back(tokenize_example(r, loaded.require_tokenizer(), c.source_max_len, c.target_max_len));
+  std::vector<TrainExample> eval_examples;
+  for (const auto& r : eval_records)
+    eval_examples.push_back(tokenize_example(r, loaded.require_tokenizer(), c.source_max_len, c.target_max_len));
   nlohmann::json config = {{"data", args.str("data")}, {"steps", c.steps},  {"batch", c.batch}, {"accum", c.accum},
                            {"lr", c.lr},                {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
-                           {"quant", quant},            {"seed", c.seed},    {"schedule", c.schedule}};
+                           {"quant", quant},            {"seed", c.seed},    {"schedule", c.schedule},
+                           {"warmup_ratio", c.warmup_ratio}, {"max_grad_norm", c.max_grad_norm},
+                           {"lora_dropout", lora.dropout}, {"targets", lora.targets},
+                           {"source_max_len", c.source_max_len}, {"target_max_len", c.target_max_len},
+                           {"holdout", holdout}, {"eval_rows", static_cast<int64_t>(eval_examples.size())},
+                           {"recipe", args.has("recipe") ? nlohmann::json(args.str("recipe")) : nlohmann::json(nullptr)},
+                           {"tf32", args.flag("tf32")}};
   RunRecorder rec(args, "finetune", args.positional[0], config, loaded.model->options().device().str());
   return rec.record([&] {
     PrintAndRecord sink(rec, c.steps);
@@ -116,12 +147,22 @@ int run(const ParsedArgs& args) {
       std::fprintf(stderr, "resumed from %s (step %lld)\n", ckpt.c_str(), (long long)trainer.step());
     }
     fs::create_directories(out);
+    auto next_multiple = [&](int64_t every) {
+      return every > 0 ? std::min(c.steps, (trainer.step() / every + 1) * every) : c.steps;
+    };
     while (trainer.step() < c.steps) {
-      const int64_t next = save_every > 0 ? std::min(c.steps, (trainer.step() / save_every + 1) * save_every) : c.steps;
-      trainer.run(next);
-      const fs::path ckpt = out / ("checkpoint-" + std::to_string(trainer.step()));
-      trainer.save_checkpoint(ckpt);
-      rec.artifact("checkpoint", ckpt);
+      trainer.run(std::min(next_multiple(save_every), next_multiple(eval_every)));
+      const int64_t step = trainer.step();
+      if (!eval_examples.empty() && (step == c.steps || (eval_every > 0 && step % eval_every == 0))) {
+        const double eval_loss = trainer.evaluate(eval_examples);
+        std::fprintf(stderr, "step %lld: eval loss %.4f on %zu held-out rows\n", (long long)step, eval_loss, eval_examples.size());
+        rec.metrics(step, {{"eval_loss", eval_loss}});
+      }
+      if (step == c.steps || (save_every > 0 && step % save_every == 0)) {
+        const fs::path ckpt = out / ("checkpoint-" + std::to_string(step));
+        trainer.save_checkpoint(ckpt);
+        rec.artifact("checkpoint", ckpt);
+      }
     }
     save_adapter(out / "adapter", loaded.model, lora, fs::absolute(args.positional[0]).string(), quant);
     rec.artifact("adapter", out / "adapter");
@@ -148,8 +189,16 @@ Verb finetune_verb() {
                   {"steps", "N", "optimizer steps", "100"},
                   {"batch", "B", "sequences per micro-batch", "4"},
                   {"accum", "K", "gradient accumulation steps", "1"},
-                  {"lr", "LR", "learning rate (3% linear warmup)", "2e-4"},
+                  {"lr", "LR", "learning rate", "2e-4"},
                   {"schedule", "S", "constant or cosine", "constant"},
+                  {"warmup-ratio", "R", "linear warmup over this fraction of the steps (the reference: none)", "0"},
+                  {"max-grad-norm", "N", "gradient clipping norm", "0.3"},
+                  {"lora-dropout", "P", "dropout on the LoRA input while training (IEC paths see the undropped input)", "0"},
+                  {"holdout", "N", "rows held out for evaluation, as datasets' train_test_split(seed=42)", "0"},
+                  {"eval-rows", "N", "evaluate on the first N held-out rows (0: all)", "0"},
+                  {"eval-every", "K", "held-out loss every K steps (always at the end with --holdout)", "0"},
+                  {"tf32", "", "float32 matmuls in TF32 on CUDA (as the reference)", ""},
+                  {"recipe", "NAME", "preset of the reference: ir-qlora or qlora (options given win; printed)", ""},
                   {"seed", "S", "seed of LoRA init and data order", "42"},
                   {"source-max-len", "N", "prompt tokens kept", "384"},
                   {"target-max-len", "N", "response tokens kept", "128"},

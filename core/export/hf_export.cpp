@@ -80,7 +80,7 @@ void export_peft(LoadedModel& model, const fs::path& out, const nlohmann::json& 
   std::set<std::string> targets;
   bool iec = false;
   int64_t rank = 0;
-  double scaling = 0;
+  double scaling = 0, dropout = 0;
   uint64_t bytes = 0;
   for (const auto& [name, l] : layers) {
     torch::NoGradGuard no_grad;
@@ -94,6 +94,7 @@ void export_peft(LoadedModel& model, const fs::path& out, const nlohmann::json& 
     iec = iec || l->iec_beta_a.defined();
     rank = l->lora_A->weight.size(0);
     scaling = l->lora_scaling;
+    dropout = l->lora_dropout;  // what it was trained with; peft applies it only in training
     targets.insert(name.substr(name.rfind('.') + 1));
   }
   check_export_target(out, options.force, bytes);
@@ -102,7 +103,7 @@ void export_peft(LoadedModel& model, const fs::path& out, const nlohmann::json& 
                                  {"base_model_name_or_path", model.dir.string()},
                                  {"r", rank},
                                  {"lora_alpha", scaling * static_cast<double>(rank)},
-                                 {"lora_dropout", 0.0},
+                                 {"lora_dropout", dropout},
                                  {"bias", "none"},
                                  {"fan_in_fan_out", false},
                                  {"inference_mode", true},

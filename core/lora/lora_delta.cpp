@@ -55,4 +55,14 @@ torch::Tensor lora_delta(const torch::Tensor& x, const torch::Tensor& A, const t
   return LoraDeltaFn::apply(x, A, B, none, none, none, none, scaling, /*iec=*/false);
 }
 
+torch::Tensor lora_delta_dropout(const torch::Tensor& x, double p, const torch::Tensor& A, const torch::Tensor& B,
+                                 const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
+                                 const torch::Tensor& R, double scaling) {
+  const auto xa = x.to(A.scalar_type());
+  auto u = torch::matmul(torch::dropout(xa, p, /*train=*/true), A.t());
+  if (beta_a.defined()) u = u + beta_a * torch::matmul(xa, G.t());
+  const auto b = beta_b.defined() ? B + beta_b * R : B;
+  return (torch::matmul(u, b.t()) * scaling).to(x.scalar_type());
+}
+
 }  // namespace irq

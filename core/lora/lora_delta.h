@@ -21,4 +21,13 @@ namespace irq {
 torch::Tensor lora_delta(const torch::Tensor& x, const torch::Tensor& A, const torch::Tensor& B, const torch::Tensor& beta_a,
                          const torch::Tensor& beta_b, const torch::Tensor& G, const torch::Tensor& R, double scaling);
 
+// The update with dropout (probability p, training) on lora_A's input only,
+// as peft and the authors' IRQLoraLinear4bit.forward (utils.py) apply it: the
+// IEC group-mean path reads the undropped x, so the fold A + beta_a G does
+// not hold and this is built from autograd ops:
+//   u = drop(x) A^T + beta_a x G^T,  y = scaling u (B + beta_b R)^T
+torch::Tensor lora_delta_dropout(const torch::Tensor& x, double p, const torch::Tensor& A, const torch::Tensor& B,
+                                 const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
+                                 const torch::Tensor& R, double scaling);
+
 }  // namespace irq

@@ -27,6 +27,9 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
   auto out = quant ? torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias)
                    : torch::nn::functional::linear(x, weight, bias);
   if (!lora_A) return out;
+  if (lora_dropout > 0 && is_training())
+    return out + lora_delta_dropout(x, lora_dropout, lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R,
+                                    lora_scaling);
   return out + lora_delta(x, lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R, lora_scaling);
 }
 

@@ -38,6 +38,7 @@ struct LinearImpl : torch::nn::Module {
   torch::Tensor iec_beta_a, iec_beta_b;        // 0-dim; undefined for plain LoRA
   torch::Tensor iec_G, iec_R;                  // fixed group-mean / repeat matrices (not parameters)
   double lora_scaling = 0;
+  double lora_dropout = 0;  // on lora_A's input while training (lora_delta_dropout)
   int64_t in_features = 0, out_features = 0;
 };
 TORCH_MODULE(Linear);

@@ -1,7 +1,10 @@
 // LLaMA decoder forward (transformers modeling_llama semantics).
 #include "model/llama.h"
 
+#include <ATen/Context.h>
 #include <torch/nn/functional.h>
+
+#include <mutex>
 
 namespace irq {
 
@@ -74,10 +77,24 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const StepC
 
 namespace {
 
+torch::Tensor generator_state(const torch::Device& device) {
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_generator_state(const torch::Device& device, const torch::Tensor& state) {
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
 // Activation checkpointing of one decoder layer: the forward runs without
 // recording the graph; the backward re-runs it with grad enabled from the
 // saved input and back-propagates through it (parameters' gradients
-// accumulate as usual).
+// accumulate as usual). The device generator's state is saved with the input
+// and put back for the re-run, so LoRA dropout draws the same masks twice
+// (torch.utils.checkpoint's preserve_rng_state).
 struct CheckpointFn : torch::autograd::Function<CheckpointFn> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t layer_ptr,
                                const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask, bool has_mask,
@@ -89,6 +106,7 @@ struct CheckpointFn : torch::autograd::Function<CheckpointFn> {
     ctx->saved_data["mask"] = mask;
     ctx->saved_data["has_mask"] = has_mask;
     ctx->saved_data["is_causal"] = is_causal;
+    ctx->saved_data["rng"] = generator_state(x.device());
     torch::NoGradGuard no_grad;
     StepContext step;
     step.cos = cos;
@@ -106,7 +124,10 @@ struct CheckpointFn : torch::autograd::Function<CheckpointFn> {
     step.is_causal = ctx->saved_data["is_causal"].toBool();
     auto* layer = reinterpret_cast<LlamaDecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
     torch::AutoGradMode enable(true);
+    const auto now = generator_state(x.device());
+    set_generator_state(x.device(), ctx->saved_data["rng"].toTensor());
     auto out = layer->forward(x, step);
+    set_generator_state(x.device(), now);
     torch::autograd::backward({out}, {grads[0]});
     return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }

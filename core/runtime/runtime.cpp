@@ -27,6 +27,8 @@ int num_threads() { return at::get_num_threads(); }
 
 bool cuda_available() { return torch::cuda::is_available(); }
 
+void allow_tf32_matmul(bool on) { at::globalContext().setFloat32MatmulPrecision(on ? "high" : "highest"); }
+
 torch::Device parse_device(const std::string& name) {
   if (name == "auto") return cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (name == "cpu") return torch::kCPU;

@@ -14,6 +14,9 @@ void init_runtime();
 int num_threads();
 
 bool cuda_available();
+// float32 matmuls on CUDA in TF32 (torch.backends.cuda.matmul.allow_tf32 =
+// True, what the IR-QLoRA reference sets); no effect on the CPU.
+void allow_tf32_matmul(bool on);
 
 // Throws Error(kUsage) for a bad name, Error(kUnsupported) for cuda without a GPU.
 torch::Device parse_device(const std::string& name);

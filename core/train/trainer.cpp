@@ -59,6 +59,7 @@ void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
     const std::string module = name.substr(0, name.size() - std::string(".weight").size());
     auto* linear = modules[module]->as<LinearImpl>();
     linear->enable_lora(config.rank, config.alpha, config.iec, opts, seed++);
+    linear->lora_dropout = config.dropout;
     if (config.iec) {
       share(linear->iec_G);
       share(linear->iec_R);
@@ -203,6 +204,51 @@ void Trainer::load_checkpoint(const fs::path& dir) {
   if (epoch_ > 0) build_epoch(epoch_ - 1);  // the epoch in progress
 }
 
+torch::Tensor Trainer::batch_loss(const std::vector<TrainExample>& data, const std::vector<size_t>& rows, int64_t* tokens,
+                                  int64_t* targets) {
+  const auto device = model_->options().device();
+  int64_t T = 0;
+  for (size_t i : rows) T = std::max<int64_t>(T, static_cast<int64_t>(data[i].input_ids.size()));
+  const int64_t B = static_cast<int64_t>(rows.size());
+  auto ids = torch::zeros({B, T}, torch::kInt64);
+  auto labels = torch::full({B, T}, -100, torch::kInt64);
+  auto mask = torch::zeros({B, T}, torch::kBool);
+  for (int64_t j = 0; j < B; ++j) {  // right padding
+    const auto& e = data[rows[static_cast<size_t>(j)]];
+    const int64_t n = static_cast<int64_t>(e.input_ids.size());
+    ids[j].narrow(0, 0, n).copy_(torch::tensor(e.input_ids, torch::kInt64));
+    labels[j].narrow(0, 0, n).copy_(torch::tensor(e.labels, torch::kInt64));
+    mask[j].narrow(0, 0, n).fill_(true);
+    *tokens += n;
+  }
+  auto logits = model_->forward(ids.to(device), nullptr, mask.to(device));  // (B, T, V)
+  auto shift_logits = logits.narrow(1, 0, T - 1).reshape({-1, logits.size(-1)}).to(torch::kFloat32);
+  auto shift_labels = labels.narrow(1, 1, T - 1).reshape({-1});
+  *targets += shift_labels.ne(-100).sum().item<int64_t>();
+  return torch::nn::functional::cross_entropy(shift_logits, shift_labels.to(device),
+                                              torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+}
+
+double Trainer::evaluate(const std::vector<TrainExample>& data) {
+  if (data.empty()) throw make_error(ErrorKind::kUsage, "finetune", "no evaluation examples");
+  const bool was_training = model_->is_training();
+  model_->eval();
+  torch::NoGradGuard no_grad;
+  double loss_sum = 0;
+  int64_t tokens = 0, targets = 0;
+  for (size_t b = 0; b < data.size(); b += static_cast<size_t>(config_.batch)) {
+    std::vector<size_t> rows;
+    for (size_t i = b; i < std::min(data.size(), b + static_cast<size_t>(config_.batch)); ++i) rows.push_back(i);
+    int64_t batch_targets = 0;
+    const double mean = batch_loss(data, rows, &tokens, &batch_targets).item<double>();
+    if (batch_targets > 0) loss_sum += mean * static_cast<double>(batch_targets);
+    targets += batch_targets;
+  }
+  if (was_training) model_->train();
+  if (targets == 0) throw make_error(ErrorKind::kUsage, "finetune", "the evaluation rows have no target tokens");
+  return loss_sum / static_cast<double>(targets);
+}
+
 void Trainer::run(int64_t steps, const CancelToken* cancel) {
   const int64_t until = steps > 0 ? steps : config_.steps;
   const auto device = model_->options().device();
@@ -215,29 +261,14 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     const double lr = lr_at(step_);
     for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     flat_grad_.zero_();  // in place: the parameters' .grad are views of it
+    // LoRA dropout's masks: a function of (seed, step), so a resumed run draws
+    // the masks the uninterrupted one drew.
+    torch::manual_seed(config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step_));
     double loss_sum = 0;
     int64_t tokens = 0;
     for (int64_t micro = 0; micro < config_.accum; ++micro) {
-      const auto batch = next_batch();
-      int64_t T = 0;
-      for (size_t i : batch) T = std::max<int64_t>(T, static_cast<int64_t>(data_[i].input_ids.size()));
-      const int64_t B = static_cast<int64_t>(batch.size());
-      auto ids = torch::zeros({B, T}, torch::kInt64);
-      auto labels = torch::full({B, T}, -100, torch::kInt64);
-      auto mask = torch::zeros({B, T}, torch::kBool);
-      for (int64_t j = 0; j < B; ++j) {  // right padding
-        const auto& e = data_[batch[static_cast<size_t>(j)]];
-        const int64_t n = static_cast<int64_t>(e.input_ids.size());
-        ids[j].narrow(0, 0, n).copy_(torch::tensor(e.input_ids, torch::kInt64));
-        labels[j].narrow(0, 0, n).copy_(torch::tensor(e.labels, torch::kInt64));
-        mask[j].narrow(0, 0, n).fill_(true);
-        tokens += n;
-      }
-      auto logits = model_->forward(ids.to(device), nullptr, mask.to(device));  // (B, T, V)
-      auto shift_logits = logits.narrow(1, 0, T - 1).reshape({-1, logits.size(-1)}).to(torch::kFloat32);
-      auto shift_labels = labels.narrow(1, 1, T - 1).reshape({-1}).to(device);
-      auto loss = torch::nn::functional::cross_entropy(
-          shift_logits, shift_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+      int64_t targets = 0;
+      auto loss = batch_loss(data_, next_batch(), &tokens, &targets);
       (loss / static_cast<double>(config_.accum)).backward();
       loss_sum += loss.item<double>();
     }
@@ -291,7 +322,7 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
                                  {"base_model_name_or_path", base_model},
                                  {"r", lora.rank},
                                  {"lora_alpha", lora.alpha},
-                                 {"lora_dropout", 0.0},
+                                 {"lora_dropout", lora.dropout},
                                  {"bias", "none"},
                                  {"fan_in_fan_out", false},
                                  {"inference_mode", true},
@@ -300,7 +331,7 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
   write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
 }
 
-nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
+nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
   const fs::path cfg_path = dir / "adapter_config.json";
   std::ifstream in(cfg_path);
   if (!in) throw make_error(ErrorKind::kNotFound, cfg_path.string(), "cannot open the adapter config");
@@ -313,6 +344,7 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
     lora.rank = cfg.at("r").get<int64_t>();
     lora.alpha = cfg.at("lora_alpha").get<double>();
     lora.targets = cfg.at("target_modules").get<std::vector<std::string>>();
+    if (cfg.contains("lora_dropout") && cfg["lora_dropout"].is_number()) lora.dropout = cfg["lora_dropout"].get<double>();
     if (cfg.contains("irqlora")) {
       lora.iec = cfg["irqlora"].value("iec", false);
       quant = cfg["irqlora"].value("quantization", nlohmann::json(nullptr));
@@ -321,6 +353,11 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
     }
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
+  }
+  if (requantize_n > 0) {
+    if (quant.is_null() || !quant.value("icq", false))
+      throw make_error(ErrorKind::kUsage, cfg_path.string(), "requantizing with another n needs an adapter trained on an ICQ base");
+    quant["n"] = requantize_n;
   }
   const auto file = SafetensorsFile::open(dir / "adapter_model.safetensors");
   const LinearImpl* quantized = nullptr;
@@ -357,7 +394,7 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded) {
       fill("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
       fill("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
     }
-    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized()) {
+    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized() && requantize_n == 0) {
       const auto rebuilt = l->quant->tau_q.to(torch::kCPU);
       if (rebuilt.numel() != tau->numel() || !rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
         throw make_error(ErrorKind::kInvalidInput, file.path().string(),

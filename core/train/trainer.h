@@ -1,6 +1,6 @@
 // LoRA / IEC-LoRA finetuning over a frozen (quantized or full-precision)
-// base, as QLoRA/IR-QLoRA train: AdamW (weight decay 0), constant LR with
-// linear warmup (HF get_constant_schedule_with_warmup; cosine optional),
+// base, as QLoRA/IR-QLoRA train: AdamW (weight decay 0), constant LR
+// (optional linear warmup, as HF's constant_with_warmup; cosine optional),
 // gradient clipping, gradient accumulation, length-grouped batches with right
 // padding, loss on target tokens only, seeded. Metrics go to a sink each step.
 #pragma once
@@ -22,13 +22,14 @@ struct LoraConfig {
   int64_t rank = 64;
   double alpha = 16;
   bool iec = true;
+  double dropout = 0;  // on lora_A's input while training (peft lora_dropout)
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
   uint64_t seed = 0;
 };
 
 struct TrainConfig {
   int64_t steps = 100, batch = 4, accum = 1;
-  double lr = 2e-4, warmup_ratio = 0.03, max_grad_norm = 0.3, weight_decay = 0.0;
+  double lr = 2e-4, warmup_ratio = 0, max_grad_norm = 0.3, weight_decay = 0.0;
   std::string schedule = "constant";  // or "cosine"
   int64_t source_max_len = 384, target_max_len = 128;
   uint64_t seed = 42;
@@ -60,6 +61,9 @@ class Trainer {
   int64_t step() const { return step_; }
   double lr_at(int64_t step) const;  // the schedule, step 0-based
   const std::vector<double>& losses() const { return losses_; }
+  // Mean cross-entropy per target token over `data` (held-out rows), batches
+  // of the training batch size, no gradient, dropout off.
+  double evaluate(const std::vector<TrainExample>& data);
 
   // Checkpoint: LoRA/IEC tensors (safetensors), AdamW state, step and data
   // position, written to a temporary folder renamed into `dir`. Resuming
@@ -69,6 +73,11 @@ class Trainer {
 
  private:
   std::vector<size_t> next_batch();
+  // Mean target-token cross-entropy of rows `rows` of `data` (right-padded
+  // batch), with the graph when grad mode is on; counts the batch's tokens
+  // and its target tokens.
+  torch::Tensor batch_loss(const std::vector<TrainExample>& data, const std::vector<size_t>& rows, int64_t* tokens,
+                           int64_t* targets);
   void flatten_parameters();
   void build_epoch(int64_t epoch);
   LlamaForCausalLM model_;
@@ -99,7 +108,11 @@ void save_adapter(const std::filesystem::path& dir, LlamaForCausalLM& model, con
 // yet, checks the stored tau against the rebuilt base, then adds and fills the
 // LoRA/IEC tensors. Errors name the adapter file and tensor. Returns the
 // quantization settings JSON (null for a full-precision base).
-nlohmann::json load_adapter(const std::filesystem::path& dir, LoadedModel& model);
+// requantize_n > 0: the base is (or was, by the caller) rebuilt with the ICQ
+// search widened to that n, as the reference's evaluate_mmlu.py re-runs it
+// (tau_n 125 after training with 100); the settings are checked with that n
+// and the stored tau, which that search no longer reproduces, are not.
+nlohmann::json load_adapter(const std::filesystem::path& dir, LoadedModel& model, int requantize_n = 0);
 
 
 }  // namespace irq

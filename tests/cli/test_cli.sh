@@ -120,5 +120,15 @@ check "irq loads"           0 "ICQ-INT4"                     -- "$irq" info "$tm
 check "export recorded"     0 "export +finished"             -- "$irq" runs list
 check "logits"              0 "tokens x 512 logits"          -- "$irq" logits "$fixtures/tiny_llama" --prompt "the robot" --out "$tmp/l.safetensors" --device cpu
 
+# The reference recipe: options given win, the rest are the recipe's (printed); held-out loss at the end.
+check "recipe prints"       0 "--warmup-ratio 0 +HF get_scheduler"  -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --recipe ir-qlora --rank 8 --steps 2 --batch 2 --holdout 4 --eval-rows 3 --eval-every 0 --out "$tmp/rcp" --device cpu
+check "recipe keeps given"  0 "kept --rank 8"                       -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --recipe qlora --rank 8 --steps 1 --batch 2 --holdout 4 --eval-every 0 --out "$tmp/rcp2" --device cpu
+check "held-out loss"       0 "eval loss [0-9.]+ on 3 held-out rows" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --recipe ir-qlora --rank 8 --steps 2 --batch 2 --holdout 4 --eval-rows 3 --eval-every 0 --out "$tmp/rcp3" --device cpu
+check "qlora dropout saved" 0 '"lora_dropout": 0.1'               -- cat "$tmp/rcp2/adapter/adapter_config.json"
+check "unknown recipe"      2 "unknown recipe 'guanaco'"            -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --recipe guanaco --out "$tmp/rcp4"
+check "holdout too large"   2 "leaves none of its 16 rows"          -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --holdout 16 --rank 8 --out "$tmp/rcp5" --device cpu
+check "requantize needs adapter" 2 "--requantize-n rebuilds an adapter" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$fixtures/mmlu_tiny" --requantize-n 125
+check "requantize n 125"    0 "MMLU"                                -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$fixtures/mmlu_tiny" --adapter "$tmp/ft/adapter" --requantize-n 125 --shots 1 --device cpu
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

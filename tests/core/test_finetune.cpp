@@ -105,8 +105,14 @@ class TestFinetune : public QObject {
     irq::TrainConfig c;
     c.steps = 100;
     c.lr = 2e-4;
+    {  // the default, as the reference's "constant" (HF get_constant_schedule): no warmup
+      irq::Trainer t(loaded.model, examples(loaded.require_tokenizer()), c);
+      QCOMPARE(t.lr_at(0), 2e-4);
+      QCOMPARE(t.lr_at(99), 2e-4);
+    }
+    c.warmup_ratio = 0.03;  // 3 warmup steps, HF constant-with-warmup
     irq::Trainer t(loaded.model, examples(loaded.require_tokenizer()), c);
-    QCOMPARE(t.lr_at(0), 0.0);  // 3 warmup steps, HF constant-with-warmup
+    QCOMPARE(t.lr_at(0), 0.0);
     QCOMPARE(t.lr_at(1), 2e-4 / 3);
     QCOMPARE(t.lr_at(3), 2e-4);
     QCOMPARE(t.lr_at(99), 2e-4);
@@ -206,11 +212,20 @@ class TestFinetune : public QObject {
                                     {"adapter_model.safetensors", "differs from the one the adapter was trained on"}));
   }
 
+  void gradient_checkpointing_gives_the_same_gradients_data() {
+    QTest::addColumn<double>("dropout");
+    QTest::newRow("no dropout") << 0.0;
+    QTest::newRow("LoRA dropout 0.3: the re-run draws the same masks") << 0.3;
+  }
+
   void gradient_checkpointing_gives_the_same_gradients() {
+    QFETCH(double, dropout);
     auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
     irq::LoraConfig lora;
     lora.rank = 8;
+    lora.dropout = dropout;
     irq::add_lora(loaded.model, lora);
+    loaded.model->train();
     auto params = irq::lora_parameters(loaded.model);
     {
       torch::NoGradGuard no_grad;  // non-zero B and betas, so every path carries gradient
@@ -218,6 +233,7 @@ class TestFinetune : public QObject {
     }
     const auto ids = torch::tensor({1, 40, 300, 17, 5, 77, 91, 3}).view({2, 4});
     auto grads_with = [&](bool checkpoint) {
+      torch::manual_seed(7);
       loaded.model->model->gradient_checkpointing = checkpoint;
       for (auto& p : params) p.mutable_grad() = torch::Tensor();
       loaded.model->forward(ids).pow(2).mean().backward();
@@ -230,6 +246,46 @@ class TestFinetune : public QObject {
     for (size_t i = 0; i < plain.size(); ++i) diff = std::max(diff, (plain[i] - recomputed[i]).abs().max().item<double>());
     qInfo("gradient checkpointing: max |grad diff| %.3g over %zu tensors", diff, plain.size());
     QVERIFY(diff < 1e-6);
+    if (dropout > 0) {  // the masks matter: without dropout the gradients are others
+      for (const auto& m : loaded.model->named_modules("", false))
+        if (auto* lin = m.value()->as<irq::LinearImpl>()) lin->lora_dropout = 0;
+      const auto undropped = grads_with(false);
+      double moved = 0;
+      for (size_t i = 0; i < plain.size(); ++i) moved = std::max(moved, (plain[i] - undropped[i]).abs().max().item<double>());
+      qInfo("dropout moves the gradients by up to %.3g", moved);
+      QVERIFY(moved > 1e3 * std::max(diff, 1e-9));
+    }
+  }
+
+  void evaluate_is_the_token_weighted_loss() {
+    auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::LoraConfig lora;
+    lora.rank = 8;
+    irq::add_lora(loaded.model, lora);
+    auto data = examples(loaded.require_tokenizer());
+    irq::TrainConfig c;
+    c.batch = 3;  // batches of unequal target counts
+    irq::Trainer t(loaded.model, data, c);
+    const double got = t.evaluate(data);
+    // Reference: every row on its own (no padding), summed over target tokens.
+    double sum = 0;
+    int64_t n = 0;
+    torch::NoGradGuard no_grad;
+    for (const auto& e : data) {
+      auto ids = torch::tensor(e.input_ids, torch::kInt64).unsqueeze(0);
+      auto labels = torch::tensor(e.labels, torch::kInt64);
+      auto logits = loaded.model->forward(ids).squeeze(0).to(torch::kFloat64);
+      auto lp = torch::log_softmax(logits.narrow(0, 0, logits.size(0) - 1), -1);
+      auto next = labels.narrow(0, 1, labels.size(0) - 1);
+      for (int64_t i = 0; i < next.size(0); ++i)
+        if (next[i].item<int64_t>() != -100) {
+          sum -= lp[i][next[i].item<int64_t>()].item<double>();
+          ++n;
+        }
+    }
+    qInfo("held-out loss %.6f, row by row in float64 %.6f over %lld target tokens", got, sum / n, (long long)n);
+    QVERIFY(std::abs(got - sum / n) < 1e-5);
+    QVERIFY(irq::test::throws_error([&] { t.evaluate({}); }, ErrorKind::kUsage, {"no evaluation examples"}));
   }
 
   void adapter_in_peft_layout() {

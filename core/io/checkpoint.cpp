@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/json_file.h"
 
 namespace irq {
 
@@ -19,8 +20,7 @@ CheckpointWeights CheckpointWeights::open(const fs::path& dir) {
   std::map<std::string, std::string> weight_map;  // tensor -> shard, from the index
   std::vector<std::string> shard_names;
   if (fs::exists(index)) {
-    std::ifstream in(index);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j = read_json_file(index);
     if (j.is_discarded() || !j.is_object()) throw make_error(ErrorKind::kInvalidInput, index.string(), "not a JSON object");
     auto wm = j.find("weight_map");
     if (wm == j.end() || !wm->is_object())

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "io/json_file.h"
 
 namespace irq {
 
@@ -11,9 +12,7 @@ namespace fs = std::filesystem;
 
 AdapterBase adapter_base(const fs::path& dir) {
   const fs::path cfg_path = dir / "adapter_config.json";
-  std::ifstream in(cfg_path);
-  if (!in) throw make_error(ErrorKind::kNotFound, cfg_path.string(), "cannot open the adapter config");
-  const auto cfg = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto cfg = read_json_file(cfg_path);
   if (cfg.is_discarded() || !cfg.is_object() || cfg.value("peft_type", "") != "LORA")
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "not a LoRA adapter config (peft_type LORA)");
   AdapterBase b;

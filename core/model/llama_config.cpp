@@ -3,19 +3,43 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/json_file.h"
 
 namespace irq {
 
 namespace {
 
+// Sizes beyond any released model by orders of magnitude (the largest has
+// hidden 16384, 126 layers, vocab 256000): a bigger value is a broken file, and
+// refusing it here keeps it from reaching the allocator.
+constexpr int64_t kMaxConfigInt = int64_t{1} << 24;
+// Elements of the largest single matrix (vocab x hidden or hidden x
+// intermediate): 2^34 is 64 GiB of float32, 8x the biggest released.
+constexpr int64_t kMaxMatrixElements = int64_t{1} << 34;
+
+std::string wide_to_string(__int128 v) {  // v >= 0
+  std::string out;
+  do {
+    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v > 0);
+  return out;
+}
+
 struct Reader {
   const nlohmann::json& j;
   const std::string& source;
 
+  // A value as it appears in the file, cut short for an error message.
+  static std::string short_dump(const nlohmann::json& v) {
+    std::string d = v.dump();
+    return d.size() > 64 ? d.substr(0, 61) + "..." : d;
+  }
   Error bad(const std::string& field, const std::string& what) const {
     return make_error(ErrorKind::kInvalidInput, source, "field '" + field + "' " + what);
   }
@@ -26,8 +50,11 @@ struct Reader {
     return positive_int_value(f, j.at(f));
   }
   int64_t positive_int_value(const std::string& f, const nlohmann::json& v) const {
-    if (!v.is_number_integer()) throw bad(f, "must be an integer, found " + v.dump());
-    if (v.get<int64_t>() <= 0) throw bad(f, "must be positive, found " + v.dump());
+    if (!v.is_number_integer()) throw bad(f, "must be an integer, found " + short_dump(v));
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMaxConfigInt))
+      throw bad(f, "= " + short_dump(v) + " is over the limit of " + std::to_string(kMaxConfigInt));
+    if (v.get<int64_t>() <= 0) throw bad(f, "must be positive, found " + short_dump(v));
+    if (v.get<int64_t>() > kMaxConfigInt) throw bad(f, "= " + short_dump(v) + " is over the limit of " + std::to_string(kMaxConfigInt));
     return v.get<int64_t>();
   }
   int64_t int_or(const char* f, int64_t fallback) const { return has(f) ? positive_int(f) : fallback; }
@@ -84,13 +111,7 @@ std::vector<int64_t> parse_eos(const Reader& rd) {
 }  // namespace
 
 LlamaConfig LlamaConfig::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open config.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw make_error(ErrorKind::kInvalidInput, path.string(), "not valid JSON");
-  return from_json(j, path.string());
+  return from_json(read_json_file(path), path.string());
 }
 
 LlamaConfig LlamaConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -135,6 +156,19 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& j, const std::string& s
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
   if (c.head_dim % 2 != 0) throw rd.bad("head_dim", "must be even for rotary embeddings, found " + std::to_string(c.head_dim));
+  {  // products in 128 bits: three factors below 2^24 each can pass 2^63
+    using wide = __int128;
+    const std::pair<const char*, wide> matrices[] = {
+        {"vocab_size x hidden_size", wide{c.vocab_size} * c.hidden_size},
+        {"intermediate_size x hidden_size", wide{c.intermediate_size} * c.hidden_size},
+        {"num_attention_heads x head_dim x hidden_size", wide{c.num_attention_heads} * c.head_dim * c.hidden_size},
+    };
+    for (const auto& [what, elements] : matrices)
+      if (elements > kMaxMatrixElements)
+        throw make_error(ErrorKind::kInvalidInput, source,
+                         std::string(what) + " = " + wide_to_string(elements) +
+                             " elements in one matrix, over the limit of " + std::to_string(kMaxMatrixElements));
+  }
   c.max_position_embeddings = rd.int_or("max_position_embeddings", 2048);
   c.rms_norm_eps = rd.positive_number_or("rms_norm_eps", 1e-6);
   c.rope_theta = rd.positive_number_or("rope_theta", 10000.0);

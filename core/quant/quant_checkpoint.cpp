@@ -13,6 +13,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "io/checkpoint.h"
+#include "io/json_file.h"
 
 namespace irq {
 
@@ -134,8 +135,7 @@ void write_quant_checkpoint(const fs::path& source_dir, const fs::path& out_dir,
 std::optional<QuantCheckpointMeta> read_quant_meta(const fs::path& dir) {
   const fs::path meta_path = dir / "irqlora_quant.json";
   if (!fs::exists(meta_path)) return std::nullopt;
-  std::ifstream in(meta_path);
-  const auto meta = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto meta = read_json_file(meta_path);
   const std::string where = meta_path.string();
   if (meta.is_discarded() || !meta.is_object() || meta.value("format", "") != "irqlora-quant")
     throw make_error(ErrorKind::kInvalidInput, where, "not an irqlora-quant description");

@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/json_file.h"
 #include "io/safetensors.h"
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
@@ -177,8 +178,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
 }
 
 void Trainer::load_checkpoint(const fs::path& dir) {
-  std::ifstream in(dir / "trainer_state.json");
-  const auto state = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto state = read_json_file(dir / "trainer_state.json");
   if (state.is_discarded() || !state.contains("step"))
     throw make_error(ErrorKind::kInvalidInput, (dir / "trainer_state.json").string(), "not a finetune checkpoint");
   if (state.value("params", size_t(0)) != params_.size())
@@ -333,9 +333,7 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
 
 nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
   const fs::path cfg_path = dir / "adapter_config.json";
-  std::ifstream in(cfg_path);
-  if (!in) throw make_error(ErrorKind::kNotFound, cfg_path.string(), "cannot open the adapter config");
-  const auto cfg = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto cfg = read_json_file(cfg_path);
   if (cfg.is_discarded() || cfg.value("peft_type", "") != "LORA")
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "not a LoRA adapter config (peft_type LORA)");
   LoraConfig lora;

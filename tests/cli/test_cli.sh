@@ -87,7 +87,7 @@ mmlu="$fixtures/mmlu_tiny"
 check "eval mmlu"           0 "overall \(micro\) +[0-9.]+%  \([0-9]+/10\)" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --out "$tmp/mmlu.json" --answers "$tmp/mmlu.csv" --device cpu
 check "eval mmlu quantized" 0 "ICQ-NF4 .* base: entropy"    -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --quant nf4 --device cpu
 check "eval mmlu bad data"  4 "no test/ folder"              -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$tmp"
-check "eval mmlu no adapter" 4 "cannot open the adapter config" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
+check "eval mmlu no adapter" 4 "adapter_config.json: cannot open" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
 printf 'Once upon a time, the robot counted the birds on the roof. Every morning it opened the window.\n' > "$tmp/text.txt"
 check "eval ppl"            0 "perplexity [0-9.]+ "         -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/text.txt" --window 16 --stride 8
 check "runs list"           0 "3 +eval-ppl +finished"        -- "$irq" runs list

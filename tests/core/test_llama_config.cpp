@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_file.h"
 #include "model/llama_config.h"
 
 using irq::ErrorKind;
@@ -82,6 +83,19 @@ class TestLlamaConfig : public QObject {
                                           << "architecture 'GPT2LMHeadModel'" << unsupported;
     QTest::newRow("yarn rope") << R"({"rope_scaling":{"rope_type":"yarn","factor":4}})" << "rope_scaling type 'yarn'" << unsupported;
     QTest::newRow("gelu") << R"({"hidden_act":"gelu"})" << "hidden_act" << unsupported;
+    // Sizes that would reach the allocator (the fuzzer's 4 TB abort and endless layer loop).
+    QTest::newRow("hidden 2^31") << R"({"hidden_size":2147483648})" << "field 'hidden_size' = 2147483648 is over the limit of 16777216"
+                                 << invalid;
+    QTest::newRow("layers 2^53+1") << R"({"num_hidden_layers":9007199254740993})"
+                                   << "field 'num_hidden_layers' = 9007199254740993 is over the limit" << invalid;
+    QTest::newRow("u64 max") << R"({"vocab_size":18446744073709551615})" << "field 'vocab_size' = 18446744073709551615 is over" << invalid;
+    QTest::newRow("one matrix too big") << R"({"vocab_size":16000000,"hidden_size":16384})"
+                                        << "vocab_size x hidden_size = 262144000000 elements in one matrix, over the limit" << invalid;
+    QTest::newRow("three factors past 2^63") << R"({"hidden_size":8388608,"num_attention_heads":8388608,"num_key_value_heads":8388608,"head_dim":8388608})"
+                                             << "num_attention_heads x head_dim x hidden_size = 590295810358705651712 elements" << invalid;
+    QTest::newRow("long value cut short") << R"({"hidden_size":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26]})"
+                                          << "must be an integer, found [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,..."
+                                          << invalid;
   }
 
   void wrong_fields_are_named() {
@@ -103,6 +117,26 @@ class TestLlamaConfig : public QObject {
     QVERIFY(irq::test::throws_error([&] { LlamaConfig::from_file(path); }, ErrorKind::kInvalidInput, {path.string(), "not valid JSON"}));
     const fs::path absent = fs::path(tmp_.path().toStdString()) / "absent.json";
     QVERIFY(irq::test::throws_error([&] { LlamaConfig::from_file(absent); }, ErrorKind::kNotFound, {absent.string()}));
+  }
+
+  void hostile_files_are_refused_before_parsing() {
+    const fs::path deep = fs::path(tmp_.path().toStdString()) / "deep.json";
+    irq::test::write_file(deep, std::string(100000, '[') + std::string(100000, ']'));  // SIGSEGV before
+    QVERIFY(irq::test::throws_error([&] { LlamaConfig::from_file(deep); }, ErrorKind::kInvalidInput,
+                                    {deep.string(), "deeper than 64 levels"}));
+    const fs::path dir = fs::path(tmp_.path().toStdString()) / "config_dir";
+    fs::create_directories(dir);
+    QVERIFY(irq::test::throws_error([&] { LlamaConfig::from_file(dir); }, ErrorKind::kInvalidInput, {dir.string(), "not a regular file"}));
+    const fs::path loop = fs::path(tmp_.path().toStdString()) / "loop.json";
+    fs::create_symlink(loop, loop);  // "Too many levels of symbolic links" escaped as an internal error before
+    QVERIFY(irq::test::throws_error([&] { LlamaConfig::from_file(loop); }, ErrorKind::kNotFound, {loop.string(), "cannot open"}));
+    // Brackets inside strings are not nesting; 64 levels pass, 65 do not.
+    const std::string quoted = std::string("{\"a\":\"[[[[{{{{\\\"]]]\"}");  // {"a":"[[[[{{{{\"]]]"}
+    QCOMPARE(irq::json_nesting_depth(quoted, 64), 1);
+    QCOMPARE(irq::json_nesting_depth(std::string(64, '[') + std::string(64, ']'), 64), 64);
+    QCOMPARE(irq::json_nesting_depth(std::string(65, '[') + std::string(65, ']'), 64), 65);
+    QVERIFY(irq::test::throws_error([] { irq::parse_json_text(std::string(10, ' '), "x.json", irq::JsonLimits{4, 64}); },
+                                    ErrorKind::kInvalidInput, {"x.json", "10 bytes, over the limit of 4"}));
   }
 };
 

@@ -1,0 +1,30 @@
+// JSON files read with explicit limits: a size cap and a nesting-depth cap
+// checked before nlohmann builds anything (a 100,000-deep array no longer
+// reaches the parser or anything that walks the result recursively), a
+// directory or unreadable path refused by name. Every failure is an
+// irq::Error naming the file and the rule: kNotFound when it cannot be
+// opened, kInvalidInput otherwise.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace irq {
+
+struct JsonLimits {
+  size_t max_bytes = size_t{64} << 20;  // configs and metadata; tokenizer.json passes more
+  int max_depth = 64;                   // the deepest real file here nests 6 levels
+};
+
+nlohmann::json read_json_file(const std::filesystem::path& path, JsonLimits limits = {});
+nlohmann::json parse_json_text(std::string_view text, const std::string& source, JsonLimits limits = {});
+
+// The deepest nesting of arrays and objects in `text` (strings skipped), or
+// limit + 1 as soon as it exceeds `limit`.
+int json_nesting_depth(std::string_view text, int limit);
+
+}  // namespace irq

@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
 #include <random>
 
+#include "cli/subprocess.h"
 #include "cli/verbs.h"
 #include "quant/quant_format.h"
 #include "runtime/runtime.h"
@@ -61,29 +61,36 @@ std::string python_with_numpy() {
   candidates.push_back("python3");
   candidates.push_back("/usr/bin/python3");
   for (const auto& py : candidates)
-    if (std::system((py + " -c 'import numpy' >/dev/null 2>&1").c_str()) == 0) return py;
+    if (run_capture({py, "-c", "import numpy"}, {}, /*merge_stderr=*/true).ok()) return py;
   return "";
 }
 
-// Runs the numpy oracle; returns its weights/s (0 when it cannot run).
+// Runs the numpy oracle as an argument vector (no shell: the path is passed
+// as it is); returns its weights/s (0 when it cannot run).
 double run_oracle(const std::string& oracle, const QuantSettings& s, int64_t rows, int64_t cols) {
   const std::string py = python_with_numpy();
   if (py.empty()) return 0;
-  char cmd[1024];
-  if (s.method == "nf4")
-    std::snprintf(cmd, sizeof cmd, "%s '%s' nf4 --rows %lld --cols %lld --n %d --lam %g %s 2>&1", py.c_str(), oracle.c_str(),
-                  (long long)rows, (long long)cols, s.n, s.lambda, s.icq ? "" : "--no-icq");
-  else
-    std::snprintf(cmd, sizeof cmd, "%s '%s' int --bits %d --group %lld --rows %lld --cols %lld --n %d --lam %g %s 2>&1",
-                  py.c_str(), oracle.c_str(), s.bits, (long long)s.block_size, (long long)rows, (long long)cols, s.n, s.lambda,
-                  s.icq ? "" : "--no-icq");
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd, "r"), ::pclose);
-  if (!pipe) return 0;
-  char line[512];
+  std::vector<std::string> argv = {py, oracle};
+  if (s.method == "nf4") {
+    argv.push_back("nf4");
+  } else {
+    argv.insert(argv.end(), {"int", "--bits", std::to_string(s.bits), "--group", std::to_string(s.block_size)});
+  }
+  char lam[32];
+  std::snprintf(lam, sizeof lam, "%g", s.lambda);
+  argv.insert(argv.end(), {"--rows", std::to_string(rows), "--cols", std::to_string(cols), "--n", std::to_string(s.n),
+                           "--lam", lam});
+  if (!s.icq) argv.push_back("--no-icq");
+  const CapturedRun r = run_capture(argv, {}, /*merge_stderr=*/true);
+  if (!r.ok()) return 0;
   double wps = 0;
-  while (std::fgets(line, sizeof line, pipe.get())) {
-    const char* at = std::strstr(line, " s, ");
-    if (at) wps = std::atof(at + 4);
+  for (size_t p = 0; p < r.output.size();) {
+    size_t e = r.output.find('\n', p);
+    if (e == std::string::npos) e = r.output.size();
+    const std::string line = r.output.substr(p, e - p);
+    const size_t at = line.find(" s, ");
+    if (at != std::string::npos) wps = std::atof(line.c_str() + at + 4);
+    p = e + 1;
   }
   return wps;
 }

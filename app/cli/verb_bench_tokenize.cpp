@@ -4,15 +4,12 @@
 // through encode_batch with RAYON_NUM_THREADS=1, so neither side gets more
 // than one core), and whether the two give the same ids (a hash of all ids).
 // The comparison is skipped with a message when PY cannot import tokenizers.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "cli/subprocess.h"
 #include "cli/verbs.h"
 #include "common/error.h"
 #include "text/tokenizer.h"
@@ -56,39 +53,6 @@ uint64_t fnv1a(const std::vector<std::vector<int64_t>>& docs) {
   return h;
 }
 
-// Runs argv with RAYON_NUM_THREADS=1 and returns its stdout ("" when it failed to start).
-std::string run_capture(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (pipe(fds) != 0) return "";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env_store = {"RAYON_NUM_THREADS=1", "TOKENIZERS_PARALLELISM=false"};
-  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
-  std::vector<char*> env;
-  for (auto& e : env_store) env.push_back(e.data());
-  env.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  std::string out;
-  if (rc == 0) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) out.clear();
-  }
-  close(fds[0]);
-  return out;
-}
-
 int run(const ParsedArgs& args) {
   const std::filesystem::path dir = args.positional.at(0);
   const std::string file = args.str("file");
@@ -124,7 +88,9 @@ int run(const ParsedArgs& args) {
     std::printf("  tokenizers package     skipped: %s has no tokenizer.json\n", dir.c_str());
     return 0;
   }
-  const std::string out = run_capture({args.str("python"), "-c", kReferenceScript, dir.string(), file, std::to_string(reps)});
+  const CapturedRun ref = run_capture({args.str("python"), "-c", kReferenceScript, dir.string(), file, std::to_string(reps)},
+                                      {"RAYON_NUM_THREADS=1", "TOKENIZERS_PARALLELISM=false"});
+  const std::string out = ref.ok() ? ref.output : "";
   if (out.empty() || out.rfind("missing", 0) == 0) {
     std::printf("  tokenizers package     skipped: '%s' cannot import tokenizers (pip install tokenizers in a venv, then --python)\n",
                 args.str("python").c_str());

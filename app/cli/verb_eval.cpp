@@ -43,9 +43,21 @@ int run_mmlu(const ParsedArgs& args) {
   o.batch = args.integer("batch");
   o.shared_header = !args.flag("full-prompts");
   if (o.shots < 0 || o.max_tokens < 16 || o.batch < 0) throw Error(ErrorKind::kUsage, "need --shots >= 0, --max-tokens >= 16, --batch >= 0");
-  const auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
+  auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
+  // --limit N: the first N questions of each subject (lm-eval's --limit, MMLU's subjects being its tasks).
+  const int64_t limit = args.integer("limit");
+  if (limit < 0) throw Error(ErrorKind::kUsage, "--limit must be >= 0 (0: every question)");
+  int64_t questions = 0;
+  for (auto& s : subjects) {
+    if (limit > 0 && static_cast<int64_t>(s.test.size()) > limit) s.test.resize(static_cast<size_t>(limit));
+    questions += static_cast<int64_t>(s.test.size());
+  }
+  // The size of the work before any of it starts; the progress bar adds the estimate once batches have run.
+  std::fprintf(stderr, "MMLU: %lld questions in %zu subjects, %d-shot%s\n", (long long)questions, subjects.size(), o.shots,
+               limit > 0 ? (" (--limit " + std::to_string(limit) + " per subject)").c_str() : "");
   nlohmann::json config = {{"data", args.str("data")}, {"shots", o.shots},        {"split", args.str("split")},
                            {"max_tokens", o.max_tokens}, {"subjects", args.str("subjects")}, {"shared_header", o.shared_header}};
+  if (limit > 0) config["limit"] = limit;
   {  // the predicted peak before anything is loaded; refused when the GPU is too small
     const auto device = parse_device(args.str("device"));
     MemoryPlanRequest plan;
@@ -126,6 +138,7 @@ Verb eval_mmlu_verb() {
   spec.options = {{"data", "DIR", "MMLU folder (dev/, test/ CSVs)", ""},
                   {"shots", "K", "few-shot examples from dev", "5"},
                   {"subjects", "LIST", "comma-separated subjects (default all)", ""},
+                  {"limit", "N", "only the first N questions of each subject (0: all)", "0"},
                   {"split", "NAME", "test or val", "test"},
                   {"max-tokens", "N", "prompt token limit (shots are dropped to fit)", "2048"},
                   {"batch", "B", "questions per forward on the shared-header path (0: 4 on CPU, 16 on CUDA)", "0"},

@@ -5,6 +5,8 @@
 // LoRA / IEC-LoRA on a frozen (quantized) base with a progress line per step,
 // checkpoints in OUT/checkpoint-N, the adapter in OUT/adapter; recorded in the
 // runs database with the loss curve.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -32,8 +34,20 @@ class PrintAndRecord final : public MetricsSink {
  public:
   PrintAndRecord(RunRecorder& rec, int64_t steps) : rec_(rec), steps_(steps) {}
   void on_step(const TrainMetrics& m) override {
-    std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  %.0f MiB ", (long long)m.step,
-                 (long long)steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb);
+    // The estimate from the steps of this process (after a resume, the first one run here), once 3 have run.
+    const auto now = std::chrono::steady_clock::now();
+    if (first_step_ < 0) {
+      first_step_ = m.step;
+      t0_ = now;
+    }
+    char eta[48] = "";
+    const int64_t timed = m.step - first_step_;
+    if (timed >= 2) {
+      const double per_step = std::chrono::duration<double>(now - t0_).count() / static_cast<double>(timed);
+      std::snprintf(eta, sizeof eta, "  eta %.0f s", per_step * static_cast<double>(steps_ - m.step));
+    }
+    std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  %.0f MiB%s ", (long long)m.step,
+                 (long long)steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb, eta);
     if (m.step == steps_) std::fprintf(stderr, "\n");
     rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
                           {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
@@ -42,6 +56,8 @@ class PrintAndRecord final : public MetricsSink {
  private:
   RunRecorder& rec_;
   int64_t steps_;
+  int64_t first_step_ = -1;
+  std::chrono::steady_clock::time_point t0_;
 };
 
 fs::path latest_checkpoint(const fs::path& out) {
@@ -136,6 +152,14 @@ int run(const ParsedArgs& given) {
                            {"holdout", holdout}, {"eval_rows", static_cast<int64_t>(eval_examples.size())},
                            {"recipe", args.has("recipe") ? nlohmann::json(args.str("recipe")) : nlohmann::json(nullptr)},
                            {"tf32", args.flag("tf32")}};
+  {  // the size of the work before it starts
+    int64_t tokens = 0;
+    for (const auto& e : examples) tokens += static_cast<int64_t>(e.input_ids.size());
+    const double epochs = static_cast<double>(c.steps * c.batch * c.accum) / static_cast<double>(std::max<size_t>(1, examples.size()));
+    std::fprintf(stderr, "finetune: %lld steps x batch %lld x accum %lld = %lld examples (%.2f epochs of %zu rows, %lld tokens per epoch)\n",
+                 (long long)c.steps, (long long)c.batch, (long long)c.accum, (long long)(c.steps * c.batch * c.accum), epochs,
+                 examples.size(), (long long)tokens);
+  }
   RunRecorder rec(args, "finetune", args.positional[0], config, loaded.model->options().device().str());
   return rec.record([&] {
     PrintAndRecord sink(rec, c.steps);

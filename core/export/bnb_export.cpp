@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/json_file.h"
 #include "export/export_target.h"
 #include "export/model_tensors.h"
 #include "io/safetensors_stream_writer.h"
@@ -89,9 +90,8 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
     bytes += e.spec.bytes();
   }
   check_export_target(out, options.force, bytes);
-  std::ifstream in(model.dir / "config.json");
-  auto config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded()) throw make_error(ErrorKind::kInvalidInput, (model.dir / "config.json").string(), "is not JSON");
+  auto config = read_json_file(model.dir / "config.json");
+  if (!config.is_object()) throw make_error(ErrorKind::kInvalidInput, (model.dir / "config.json").string(), "is not a JSON object");
   config["torch_dtype"] = torch_name(dtype);
   config["quantization_config"] = {{"quant_method", "bitsandbytes"},
                                    {"load_in_4bit", true},

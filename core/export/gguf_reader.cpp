@@ -65,6 +65,21 @@ class Cursor {
 
 bool known_type(uint32_t t) { return t == 0 || t == 1 || t == 3 || t == 8; }
 
+// A dimension above 2^40 cannot be a tensor in any file this tool reads; the
+// bound keeps every product below in 128-bit arithmetic far from overflow.
+constexpr uint64_t kMaxDim = uint64_t{1} << 40;
+
+// Bytes of a tensor of `numel` elements of `type`, in 128-bit arithmetic.
+unsigned __int128 tensor_bytes(GgmlType type, unsigned __int128 numel) {
+  switch (type) {
+    case GgmlType::kF32: return numel * 4;
+    case GgmlType::kF16: return numel * 2;
+    case GgmlType::kQ4_1: return numel / 32 * 20;
+    case GgmlType::kQ8_0: return numel / 32 * 34;
+  }
+  return 0;
+}
+
 }  // namespace
 
 GgufFile GgufFile::open(const fs::path& path) {
@@ -85,13 +100,17 @@ GgufFile GgufFile::open(const fs::path& path) {
     if (kv.type == GgufValueType::kArray) {
       kv.element_type = static_cast<GgufValueType>(c.pod<uint32_t>(kv.key.c_str()));
       const auto n = c.pod<uint64_t>(kv.key.c_str());
-      if (n > file->size()) c.fail("metadata " + kv.key + ": implausible array length");
+        // Every element takes at least one byte of the file.
+      if (n > file->size() - c.pos()) c.fail("metadata " + kv.key + ": array length " + std::to_string(n) + " exceeds the file");
       kv.value = nlohmann::json::array();
       for (uint64_t k = 0; k < n; ++k) kv.value.push_back(c.scalar(kv.element_type, kv.key));
     } else {
       kv.value = c.scalar(kv.type, kv.key);
     }
-    if (kv.key == "general.alignment") g.alignment = kv.value.get<uint32_t>();
+    if (kv.key == "general.alignment") {
+      if (kv.type != GgufValueType::kU32) c.fail("general.alignment must be a uint32");
+      g.alignment = kv.value.get<uint32_t>();
+    }
     g.metadata.push_back(std::move(kv));
   }
   if (g.alignment == 0 || (g.alignment & (g.alignment - 1)) != 0) c.fail("general.alignment is not a power of two");
@@ -100,7 +119,12 @@ GgufFile GgufFile::open(const fs::path& path) {
     t.name = c.str("tensor name");
     const auto dims = c.pod<uint32_t>(t.name.c_str());
     if (dims == 0 || dims > 4) c.fail("tensor " + t.name + ": " + std::to_string(dims) + " dimensions");
-    for (uint32_t d = 0; d < dims; ++d) t.ne.push_back(static_cast<int64_t>(c.pod<uint64_t>(t.name.c_str())));
+    for (uint32_t d = 0; d < dims; ++d) {
+      const auto ne = c.pod<uint64_t>(t.name.c_str());
+      if (ne == 0 || ne > kMaxDim)
+        c.fail("tensor " + t.name + ": dimension " + std::to_string(d) + " = " + std::to_string(ne) + " (must be 1 to 2^40)");
+      t.ne.push_back(static_cast<int64_t>(ne));
+    }
     const auto type = c.pod<uint32_t>(t.name.c_str());
     if (!known_type(type)) c.fail("tensor " + t.name + ": ggml type " + std::to_string(type) + " is not read by this tool");
     t.type = static_cast<GgmlType>(type);
@@ -112,8 +136,13 @@ GgufFile GgufFile::open(const fs::path& path) {
   for (const auto& t : g.tensors) {
     if ((t.type == GgmlType::kQ8_0 || t.type == GgmlType::kQ4_1) && t.ne[0] % 32 != 0)
       c.fail("tensor " + t.name + ": row length not a multiple of the block");
-    if (g.data_offset + t.offset + ggml_bytes(t.type, t.numel()) > file->size())
-      c.fail("tensor " + t.name + ": data runs past the end of the file");
+    unsigned __int128 numel = 1;
+    for (int64_t d : t.ne) {
+      numel *= static_cast<uint64_t>(d);
+      if (numel > file->size() * uint64_t{8}) c.fail("tensor " + t.name + ": more elements than the file could hold");
+    }
+    const unsigned __int128 end = static_cast<unsigned __int128>(g.data_offset) + t.offset + tensor_bytes(t.type, numel);
+    if (end > file->size()) c.fail("tensor " + t.name + ": data runs past the end of the file");
   }
   return g;
 }

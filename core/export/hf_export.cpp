@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/json_file.h"
 #include "export/export_target.h"
 #include "export/model_tensors.h"
 #include "io/safetensors_stream_writer.h"
@@ -33,10 +34,8 @@ torch::ScalarType scalar_type(DType d) {
 const char* hf_dtype_name(DType d) { return d == DType::kF16 ? "float16" : d == DType::kBF16 ? "bfloat16" : "float32"; }
 
 nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw make_error(ErrorKind::kNotFound, file.string(), "cannot open");
-  auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw make_error(ErrorKind::kInvalidInput, file.string(), "is not a JSON object");
+  auto j = read_json_file(file);
+  if (!j.is_object()) throw make_error(ErrorKind::kInvalidInput, file.string(), "is not a JSON object");
   return j;
 }
 

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace irq {
 
 struct JsonLimits {
@@ -22,6 +24,20 @@ struct JsonLimits {
 
 nlohmann::json read_json_file(const std::filesystem::path& path, JsonLimits limits = {});
 nlohmann::json parse_json_text(std::string_view text, const std::string& source, JsonLimits limits = {});
+
+// obj[key] as T; a missing key or a value of another type is an
+// Error(kInvalidInput) naming `source`, the field and what it holds (not
+// nlohmann's "type must be number, but is string").
+template <typename T>
+T json_field(const nlohmann::json& obj, const char* key, const std::string& source) {
+  if (!obj.is_object() || !obj.contains(key)) throw make_error(ErrorKind::kInvalidInput, source, std::string("has no '") + key + "'");
+  try {
+    return obj[key].get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw make_error(ErrorKind::kInvalidInput, source,
+                     std::string("'") + key + "' = " + obj[key].dump().substr(0, 80) + " has the wrong type");
+  }
+}
 
 // The deepest nesting of arrays and objects in `text` (strings skipped), or
 // limit + 1 as soon as it exceeds `limit`.

@@ -3,16 +3,19 @@
 
 #include <algorithm>
 #include <limits>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/json_file.h"
 
 namespace irq {
 
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100ull << 20;  // the reference refuses headers over 100 MB
+constexpr int kMaxHeaderDepth = 16;
 
 Error bad(const std::string& file, const std::string& what) {
   return make_error(ErrorKind::kInvalidInput, file, what);
@@ -75,6 +78,9 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
     throw bad(file, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size) +
                         " bytes): truncated or not a safetensors file");
   const char* text = reinterpret_cast<const char*>(f.map_->data() + 8);
+  // Nesting checked before nlohmann recurses into it (a real header nests 3 levels).
+  if (json_nesting_depth(std::string_view(text, n), kMaxHeaderDepth) > kMaxHeaderDepth)
+    throw bad(file, "header nests arrays/objects deeper than " + std::to_string(kMaxHeaderDepth) + " levels");
   nlohmann::json header = nlohmann::json::parse(text, text + n, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded()) throw bad(file, "header is not valid JSON");
   if (!header.is_object()) throw bad(file, "header is not a JSON object");

@@ -33,7 +33,13 @@ struct ModelQuantOptions {
   const CancelToken* cancel = nullptr;
 };
 
-// HF names of the targeted projection weights, layer by layer.
+// The decoder projections ("q_proj", ..., "down_proj"): the only targets.
+const std::vector<std::string>& projection_names();
+// Throws Error(kInvalidInput) naming `source` and the first unknown target.
+void check_projection_names(const std::vector<std::string>& targets, const std::string& source);
+
+// HF names of the targeted projection weights, layer by layer. Throws
+// Error(kUsage) for a target that is not a projection name.
 std::vector<std::string> quantizable_weights(const LlamaConfig& config, const std::vector<std::string>& targets);
 
 // sink(name, quantized, stats) for every target; returns the model summary

@@ -132,22 +132,59 @@ void write_quant_checkpoint(const fs::path& source_dir, const fs::path& out_dir,
   writer.finish();
 }
 
+namespace {
+
+// A quantized projection is a matrix (or a vector) of at most 2^40 elements,
+// each dimension in [1, 2^31): checked before any size is computed from it.
+constexpr int64_t kMaxQuantDim = int64_t{1} << 31;
+constexpr int64_t kMaxQuantNumel = int64_t{1} << 40;
+
+std::vector<int64_t> checked_shape(const nlohmann::json& j, const std::string& name, const std::string& where) {
+  auto bad = [&](const std::string& why) {
+    return make_error(ErrorKind::kInvalidInput, where, "shapes." + name + " = " + j.dump().substr(0, 80) + ": " + why);
+  };
+  if (!j.is_array() || j.empty() || j.size() > 2) throw bad("must be a list of 1 or 2 dimensions");
+  std::vector<int64_t> shape;
+  __int128 numel = 1;
+  for (const auto& d : j) {
+    if (!d.is_number_integer()) throw bad("dimensions must be integers");
+    const int64_t v = d.get<int64_t>();
+    if (v < 1 || v >= kMaxQuantDim) throw bad("each dimension must be in [1, 2^31)");
+    numel *= v;
+    shape.push_back(v);
+  }
+  if (numel > kMaxQuantNumel) throw bad("more than 2^40 elements");
+  return shape;
+}
+
+}  // namespace
+
 std::optional<QuantCheckpointMeta> read_quant_meta(const fs::path& dir) {
   const fs::path meta_path = dir / "irqlora_quant.json";
   if (!fs::exists(meta_path)) return std::nullopt;
   const auto meta = read_json_file(meta_path);
   const std::string where = meta_path.string();
-  if (meta.is_discarded() || !meta.is_object() || meta.value("format", "") != "irqlora-quant")
-    throw make_error(ErrorKind::kInvalidInput, where, "not an irqlora-quant description");
-  if (meta.value("version", 0) != 1)
-    throw make_error(ErrorKind::kUnsupported, where, "version " + meta.value("version", nlohmann::json(0)).dump() + " (this build reads 1)");
   QuantCheckpointMeta m;
-  m.settings = QuantSettings::from_json(meta.at("settings"), where);
   try {
-    for (const auto& name_json : meta.at("quantized")) {
+    if (meta.is_discarded() || !meta.is_object() || !meta.contains("format") || meta["format"] != "irqlora-quant")
+      throw make_error(ErrorKind::kInvalidInput, where, "not an irqlora-quant description");
+    if (!meta.contains("version") || meta["version"] != 1)
+      throw make_error(ErrorKind::kUnsupported, where,
+                       "version " + meta.value("version", nlohmann::json(nullptr)).dump() + " (this build reads 1)");
+    for (const char* key : {"settings", "quantized", "shapes"})
+      if (!meta.contains(key)) throw make_error(ErrorKind::kInvalidInput, where, std::string("has no '") + key + "'");
+    m.settings = QuantSettings::from_json(meta["settings"], where);
+    const auto& names = meta["quantized"];
+    const auto& shapes = meta["shapes"];
+    if (!names.is_array()) throw make_error(ErrorKind::kInvalidInput, where, "'quantized' must be a list of tensor names");
+    if (!shapes.is_object()) throw make_error(ErrorKind::kInvalidInput, where, "'shapes' must be an object");
+    for (const auto& name_json : names) {
+      if (!name_json.is_string())
+        throw make_error(ErrorKind::kInvalidInput, where, "'quantized' holds " + name_json.dump().substr(0, 80) + ", not a name");
       const std::string name = name_json.get<std::string>();
+      if (!shapes.contains(name)) throw make_error(ErrorKind::kInvalidInput, where, "'shapes' has no entry for '" + name + "'");
       m.quantized.push_back(name);
-      m.shapes[name] = meta.at("shapes").at(name).get<std::vector<int64_t>>();
+      m.shapes[name] = checked_shape(shapes[name], name, where);
     }
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, where, e.what());
@@ -166,6 +203,13 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
       QuantizedTensor q;
       q.settings = settings;
       q.shape = meta->shapes.at(name);
+      // Every part present with the size the declared shape implies, before anything is read.
+      for (const auto& part : quantized_parts(name, q.shape, settings)) {
+        const auto e = weights.find(part.name);
+        if (!e.file) throw make_error(ErrorKind::kNotFound, where, "quantized checkpoint has no tensor '" + part.name + "'");
+        if (e.info->shape != part.shape)
+          throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + part.name + "' does not match the shape of '" + name + "'");
+      }
       q.codes = read_vec<uint8_t>(weights, name + ".codes", DType::kU8, where);
       if (settings.method == "nf4") {
         q.absmax_q = read_vec<uint8_t>(weights, name + ".absmax_q", DType::kU8, where);
@@ -177,9 +221,6 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
         q.scale = read_vec<float>(weights, name + ".scale", DType::kF32, where);
         q.zero = read_vec<float>(weights, name + ".zero", DType::kF32, where);
       }
-      for (const auto& part : quantized_parts(name, q.shape, settings))
-        if (weights.find(part.name).info->shape != part.shape)
-          throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + part.name + "' does not match the shape of '" + name + "'");
       out.emplace(name, std::move(q));
     }
   } catch (const nlohmann::json::exception& e) {

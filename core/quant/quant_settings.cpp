@@ -33,6 +33,8 @@ void QuantSettings::validate() const {
   if (icq && !(lambda > 0 && lambda < 1)) throw bad("lambda must be in (0, 1), got " + std::to_string(lambda));
   if (stats_block < 1) throw bad("stats block must be positive");
   if (method == "nf4" && bits != 4) throw bad("nf4 has 4 bits");
+  if (method != "nf4" && bits != 2 && bits != 3 && bits != 4 && bits != 8)
+    throw bad("integer bits must be 2, 3, 4 or 8, got " + std::to_string(bits));
   if (method == "nf4" && block_size % 2 != 0)
     throw bad("nf4 block size must be even (two codes per byte), got " + std::to_string(block_size));
 }

@@ -1,7 +1,6 @@
 // SQLite runs database (see runs_db.h).
 #include "runs/runs_db.h"
 
-#include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 
 #include "common/error.h"
 #include "quant/quant_stats.h"
+#include "runs/process_identity.h"
 
 namespace irq {
 
@@ -43,6 +43,13 @@ const char* const kMigrations[] = {
       kind TEXT NOT NULL, path TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE TABLE tags (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
       tag TEXT NOT NULL, PRIMARY KEY (run_id, tag));
+    )sql",
+    // 2: who runs a run (process_identity.h): a pid alone is reused, and a
+    // shared database holds pids of other hosts
+    R"sql(
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    ALTER TABLE runs ADD COLUMN boot_id TEXT;
+    ALTER TABLE runs ADD COLUMN pid_start INTEGER;
     )sql",
 };
 constexpr int kVersions = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -117,8 +124,6 @@ void transaction(sqlite3* db, const fs::path& file, const std::function<void()>&
   }
 }
 
-bool process_alive(int64_t pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
-
 }  // namespace
 
 fs::path RunsDb::default_path() {
@@ -179,9 +184,11 @@ void RunsDb::migrate() {
 void RunsDb::mark_dead_runs() {
   std::vector<int64_t> dead;
   {
-    Stmt s(db_, "SELECT id, pid FROM runs WHERE status = 'running'", path_);
-    while (s.step())
-      if (!process_alive(s.i64(1))) dead.push_back(s.i64(0));
+    Stmt s(db_, "SELECT id, pid, host, boot_id, pid_start FROM runs WHERE status = 'running'", path_);
+    while (s.step()) {
+      const ProcessIdentity writer{s.str(2), s.str(3), s.i64(1), s.i64(4)};
+      if (liveness(writer) == Liveness::kDead) dead.push_back(s.i64(0));  // kUnknown: another host's run, left alone
+    }
   }
   if (dead.empty()) return;
   transaction(db_, path_, [&] {
@@ -197,10 +204,11 @@ void RunsDb::mark_dead_runs() {
 int64_t RunsDb::start_run(const std::string& kind, const std::string& model_path, const std::string& model_hash,
                           const std::string& config_json, const std::string& device) {
   int64_t id = 0;
+  const ProcessIdentity self = current_process();
   transaction(db_, path_, [&] {
     Stmt(db_,
-         "INSERT INTO runs (kind, status, model_path, model_hash, config_json, version, device, started_at, pid) "
-         "VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         "INSERT INTO runs (kind, status, model_path, model_hash, config_json, version, device, started_at, pid, host, "
+         "boot_id, pid_start) VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
          path_)
         .bind(1, kind)
         .bind(2, model_path)
@@ -209,7 +217,10 @@ int64_t RunsDb::start_run(const std::string& kind, const std::string& model_path
         .bind(5, std::string(IRQ_VERSION))
         .bind(6, device)
         .bind(7, now_utc())
-        .bind(8, static_cast<int64_t>(::getpid()))
+        .bind(8, self.pid)
+        .bind(9, self.host)
+        .bind(10, self.boot)
+        .bind(11, self.start_ticks)
         .run();
     id = sqlite3_last_insert_rowid(db_);
   });

@@ -5,8 +5,10 @@
 //   - schema by append-only migrations keyed by PRAGMA user_version;
 //   - WAL mode and a busy timeout: a GUI reader and a job writer work at once;
 //   - every write in a transaction, bound parameters only;
-//   - a run left 'running' by a process that no longer exists is marked
-//     'interrupted' when the database is next opened; nothing else changes.
+//   - a run left 'running' by a process that no longer exists (same host, and
+//     pid plus start time no longer match: process_identity.h) is marked
+//     'interrupted' when the database is next opened; another host's runs are
+//     left as they are; nothing else changes.
 #pragma once
 
 #include <cstdint>

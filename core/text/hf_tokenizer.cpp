@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/json_file.h"
 #include "text/added_vocabulary.h"
 #include "text/bpe_model.h"
 #include "text/decoders.h"
@@ -25,18 +26,9 @@ constexpr uintmax_t kMaxTokenizerFileBytes = 512ull << 20;
 }  // namespace
 
 nlohmann::json read_tokenizer_json(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw make_error(ErrorKind::kInvalidInput, path.string(), "is a directory, not a JSON file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw make_error(ErrorKind::kNotFound, path.string(), "cannot read: " + ec.message());
-  if (size > kMaxTokenizerFileBytes) throw make_error(ErrorKind::kInvalidInput, path.string(), "is larger than 512 MiB");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kIo, path.string(), "cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw make_error(ErrorKind::kInvalidInput, path.string(), "not valid JSON");
-  return j;
+  JsonLimits limits;  // size and nesting checked before parsing (mentions_type below recurses)
+  limits.max_bytes = kMaxTokenizerFileBytes;
+  return read_json_file(path, limits);
 }
 
 namespace {

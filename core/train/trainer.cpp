@@ -32,6 +32,10 @@ namespace {
 // The optimizer holds one flat tensor (see flatten_parameters).
 constexpr const char* kOptimizerLayout = "flat-v1";
 
+// The largest LoRA rank an adapter_config.json may declare (peft's largest
+// published ranks are 1024-4096; the bound only keeps allocation sane).
+constexpr int64_t kMaxAdapterRank = 65536;
+
 double rss_mb() {
   std::ifstream in("/proc/self/statm");
   long pages = 0, resident = 0;
@@ -178,14 +182,34 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
 }
 
 void Trainer::load_checkpoint(const fs::path& dir) {
-  const auto state = read_json_file(dir / "trainer_state.json");
-  if (state.is_discarded() || !state.contains("step"))
-    throw make_error(ErrorKind::kInvalidInput, (dir / "trainer_state.json").string(), "not a finetune checkpoint");
-  if (state.value("params", size_t(0)) != params_.size())
-    throw make_error(ErrorKind::kInvalidInput, dir.string(), "was saved with " + state["params"].dump() + " trainable tensors, this run has " +
+  const fs::path state_path = dir / "trainer_state.json";
+  const auto state = read_json_file(state_path);
+  if (state.is_discarded() || !state.is_object() || !state.contains("step"))
+    throw make_error(ErrorKind::kInvalidInput, state_path.string(), "not a finetune checkpoint");
+  int64_t step = 0, epoch = 0;
+  size_t cursor = 0, params = 0;
+  std::vector<double> losses;
+  std::string layout;
+  try {
+    const std::string where = state_path.string();
+    step = json_field<int64_t>(state, "step", where);
+    epoch = json_field<int64_t>(state, "epoch", where);
+    cursor = json_field<size_t>(state, "cursor", where);
+    params = json_field<size_t>(state, "params", where);
+    losses = json_field<std::vector<double>>(state, "losses", where);
+    layout = state.value("optimizer_layout", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    throw make_error(ErrorKind::kInvalidInput, state_path.string(), e.what());
+  }
+  if (step < 0 || epoch < 0 || static_cast<size_t>(step) != losses.size())
+    throw make_error(ErrorKind::kInvalidInput, state_path.string(),
+                     "step " + std::to_string(step) + ", epoch " + std::to_string(epoch) + " and " + std::to_string(losses.size()) +
+                         " losses do not describe one run");
+  if (params != params_.size())
+    throw make_error(ErrorKind::kInvalidInput, dir.string(), "was saved with " + std::to_string(params) + " trainable tensors, this run has " +
                                                                  std::to_string(params_.size()) + " (different LoRA settings?)");
-  if (state.value("optimizer_layout", std::string()) != kOptimizerLayout)
-    throw make_error(ErrorKind::kInvalidInput, (dir / "trainer_state.json").string(),
+  if (layout != kOptimizerLayout)
+    throw make_error(ErrorKind::kInvalidInput, state_path.string(),
                      "was written by an older version (optimizer state per tensor, not flat); it cannot be resumed");
   const auto file = SafetensorsFile::open(dir / "trainable.safetensors");
   torch::NoGradGuard no_grad;
@@ -196,10 +220,10 @@ void Trainer::load_checkpoint(const fs::path& dir) {
     params_[i].copy_(tensor_view(file, *info));
   }
   torch::load(*optimizer_, (dir / "optimizer.pt").string());
-  step_ = state["step"].get<int64_t>();
-  epoch_ = state["epoch"].get<int64_t>();
-  cursor_ = state["cursor"].get<size_t>();
-  losses_ = state["losses"].get<std::vector<double>>();
+  step_ = step;
+  epoch_ = epoch;
+  cursor_ = cursor;
+  losses_ = std::move(losses);
   order_.clear();
   if (epoch_ > 0) build_epoch(epoch_ - 1);  // the epoch in progress
 }
@@ -334,24 +358,38 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
 nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
   const fs::path cfg_path = dir / "adapter_config.json";
   const auto cfg = read_json_file(cfg_path);
-  if (cfg.is_discarded() || cfg.value("peft_type", "") != "LORA")
+  if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("peft_type") || cfg["peft_type"] != "LORA")
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "not a LoRA adapter config (peft_type LORA)");
   LoraConfig lora;
   nlohmann::json quant = nullptr;
   try {
-    lora.rank = cfg.at("r").get<int64_t>();
-    lora.alpha = cfg.at("lora_alpha").get<double>();
-    lora.targets = cfg.at("target_modules").get<std::vector<std::string>>();
+    lora.rank = json_field<int64_t>(cfg, "r", cfg_path.string());
+    lora.alpha = json_field<double>(cfg, "lora_alpha", cfg_path.string());
+    lora.targets = json_field<std::vector<std::string>>(cfg, "target_modules", cfg_path.string());
+    check_projection_names(lora.targets, cfg_path.string());
     if (cfg.contains("lora_dropout") && cfg["lora_dropout"].is_number()) lora.dropout = cfg["lora_dropout"].get<double>();
     if (cfg.contains("irqlora")) {
-      lora.iec = cfg["irqlora"].value("iec", false);
-      quant = cfg["irqlora"].value("quantization", nlohmann::json(nullptr));
+      const auto& irq_part = cfg["irqlora"];
+      if (!irq_part.is_object()) throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora' must be an object");
+      lora.iec = irq_part.value("iec", false);
+      quant = irq_part.value("quantization", nlohmann::json(nullptr));
+      if (!quant.is_null() && !quant.is_object())
+        throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora.quantization' must be an object or null");
+      if (!quant.is_null()) QuantSettings::from_json(quant, cfg_path.string());  // checked before anything is built from it
     } else {
       lora.iec = false;
     }
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
   }
+  // Bounds before any matrix is allocated from them (a rank of 2^40 aborted in the allocator).
+  if (lora.rank < 1 || lora.rank > kMaxAdapterRank)
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "r = " + std::to_string(lora.rank) + " (must be 1 to " +
+                                                                      std::to_string(kMaxAdapterRank) + ")");
+  if (!std::isfinite(lora.alpha))
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_alpha must be a finite number");
+  if (!(lora.dropout >= 0 && lora.dropout < 1))
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_dropout must be in [0, 1)");
   if (requantize_n > 0) {
     if (quant.is_null() || !quant.value("icq", false))
       throw make_error(ErrorKind::kUsage, cfg_path.string(), "requantizing with another n needs an adapter trained on an ICQ base");

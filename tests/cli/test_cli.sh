@@ -85,6 +85,8 @@ IRQ_PLUGIN_PATH="$tmp/none" check "plugins found from the binary" 0 "ICQ-INT4" -
 export IRQ_RUNS_DB="$tmp/runs.sqlite"
 mmlu="$fixtures/mmlu_tiny"
 check "eval mmlu"           0 "overall \(micro\) +[0-9.]+%  \([0-9]+/10\)" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --out "$tmp/mmlu.json" --answers "$tmp/mmlu.csv" --device cpu
+check "eval mmlu says its size" 0 "MMLU: 10 questions in 3 subjects, 0-shot" -- env IRQ_RUNS_DB="$tmp/limit-runs.sqlite" "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --shots 0 --device cpu
+check "eval mmlu --limit"   0 "MMLU: 6 questions in 3 subjects, 0-shot \(--limit 2 per subject\)" -- env IRQ_RUNS_DB="$tmp/limit-runs.sqlite" "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --shots 0 --limit 2 --device cpu
 check "eval mmlu quantized" 0 "ICQ-NF4 .* base: entropy"    -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --quant nf4 --device cpu
 check "eval mmlu bad data"  4 "no test/ folder"              -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$tmp"
 check "eval mmlu no adapter" 4 "adapter_config.json: cannot open" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
@@ -101,6 +103,7 @@ check "runs show missing"   4 "no run 3"                     -- "$irq" runs show
 check "bench mmlu"          0 "ratio shared / full"          -- "$irq" bench mmlu "$fixtures/tiny_llama" --data "$mmlu" --questions 2 --device cpu
 
 check "finetune nf4 iec"    0 "finetuned 6 steps: loss"      -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 6 --save-every 3 --lr 5e-3 --out "$tmp/ft" --device cpu
+check "finetune says its size" 0 "finetune: 2 steps x batch 2 x accum [0-9]+ = [0-9]+ examples \([0-9.]+ epochs of 16 rows, [0-9]+ tokens per epoch\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --rank 8 --steps 2 --batch 2 --out "$tmp/ftsize" --device cpu
 check "finetune files"      0 "adapter_model.safetensors"    -- ls "$tmp/ft/adapter" "$tmp/ft/checkpoint-3" "$tmp/ft/checkpoint-6"
 check "finetune resume"     0 "resumed from .*checkpoint-6 \(step 6\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ft" --resume --device cpu
 check "finetune bad rank"   2 "rank 64 does not divide d_out = 32" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --steps 1 --out "$tmp/ft2" --device cpu
@@ -129,6 +132,37 @@ check "unknown recipe"      2 "unknown recipe 'guanaco'"            -- "$irq" fi
 check "holdout too large"   2 "leaves none of its 16 rows"          -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --holdout 16 --rank 8 --out "$tmp/rcp5" --device cpu
 check "requantize needs adapter" 2 "--requantize-n rebuilds an adapter" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$fixtures/mmlu_tiny" --requantize-n 125
 check "requantize n 125"    0 "MMLU"                                -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$fixtures/mmlu_tiny" --adapter "$tmp/ft/adapter" --requantize-n 125 --shots 1 --device cpu
+
+# An adapter naming a module that is no projection: a clean error naming the file (an uncaught c10::Error before).
+cp -r "$tmp/ft/adapter" "$tmp/badad" && sed -i 's/"q_proj"/"foo_proj"/' "$tmp/badad/adapter_config.json"
+check "adapter unknown target" 3 "badad/adapter_config.json: target module 'foo_proj' is not a decoder projection" -- "$irq" logits "$fixtures/tiny_llama" --prompt "the robot" --adapter "$tmp/badad" --out "$tmp/l2.safetensors" --device cpu
+
+# Hostile adapter configs and trainer states: clean errors naming the file, before anything is allocated from them.
+edit_json() {  # edit_json FILE PYTHON-EXPRESSION-ON-d
+  python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); exec(sys.argv[2]); json.dump(d, open(p, "w"))' "$1" "$2"
+}
+for case in 'r|d["r"] = 2**40|r = 1099511627776 \(must be 1 to 65536\)' \
+            'peft|d["peft_type"] = ["LORA"]|not a LoRA adapter config' \
+            'quant|d["irqlora"]["quantization"] = "nf4"|.irqlora.quantization. must be an object or null' \
+            'alpha|d["lora_alpha"] = "big"|.lora_alpha. = "big" has the wrong type' \
+            'targets|del d["target_modules"]|has no .target_modules.'; do
+  IFS='|' read -r name expr want <<< "$case"
+  rm -rf "$tmp/bad-$name"; cp -r "$tmp/ft/adapter" "$tmp/bad-$name"; edit_json "$tmp/bad-$name/adapter_config.json" "$expr"
+  check "adapter config $name" 3 "bad-$name/adapter_config.json: .*$want" -- "$irq" logits "$fixtures/tiny_llama" --prompt "the robot" --adapter "$tmp/bad-$name" --out "$tmp/l3.safetensors" --device cpu
+done
+rm -rf "$tmp/ftbad"; cp -r "$tmp/ft" "$tmp/ftbad"; rm -rf "$tmp/ftbad/checkpoint-9"
+edit_json "$tmp/ftbad/checkpoint-6/trainer_state.json" 'del d["losses"]'
+check "trainer state no losses" 3 "checkpoint-6/trainer_state.json: has no 'losses'" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ftbad" --resume --device cpu
+edit_json "$tmp/ftbad/checkpoint-6/trainer_state.json" 'd["losses"] = [1.0]'
+check "trainer state inconsistent" 3 "trainer_state.json: step 6, epoch [0-9]+ and 1 losses do not describe one run" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ftbad" --resume --device cpu
+
+# bench icq --oracle runs the oracle as an argument vector: a quote in its path is a quote, not shell syntax.
+# A stand-in "python" (passes the numpy probe, runs the script with sh) and an oracle printing the line bench parses.
+printf '#!/bin/sh\n[ "$1" = -c ] && exit 0\nexec /bin/sh "$@"\n' > "$tmp/fakepy"; chmod +x "$tmp/fakepy"
+evil="$tmp/o'; touch INJECTED; '.py"   # run from $tmp: a shell would create $tmp/INJECTED
+printf 'echo "oracle 1.000 s, 4096 weights/s"\n' > "$evil"
+check "oracle path is one argument" 0 "numpy oracle +16 x 256 +4096 weights/s" -- sh -c 'cd "$1" && shift && exec "$@"' _ "$tmp" env IRQ_ORACLE_PYTHON="$tmp/fakepy" "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256 --oracle "$evil"
+check "no shell injection"  0 "^absent$" -- sh -c 'test -e "$1" && echo present || echo absent' _ "$tmp/INJECTED"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

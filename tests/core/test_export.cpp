@@ -217,6 +217,45 @@ class TestExport : public QObject {
     QVERIFY(irq::test::throws_error([&] { irq::GgufFile::open(out("bad.gguf")); }, ErrorKind::kInvalidInput, {"bad.gguf", "bad magic"}));
   }
 
+  // A GGUF v3 file with one F32 tensor "t" of the given dimensions at offset
+  // 0, no metadata, and `data` bytes of payload after the aligned header.
+  static std::string one_tensor_gguf(const std::vector<uint64_t>& ne, size_t data) {
+    std::string b;
+    auto put = [&](auto v) { b.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(uint32_t{0x46554747});
+    put(uint32_t{3});
+    put(uint64_t{1});  // tensors
+    put(uint64_t{0});  // metadata
+    put(uint64_t{1});
+    b += "t";
+    put(static_cast<uint32_t>(ne.size()));
+    for (uint64_t d : ne) put(d);
+    put(uint32_t{0});  // F32
+    put(uint64_t{0});  // offset
+    b.resize((b.size() + 31) / 32 * 32, '\0');
+    b.append(data, '\0');
+    return b;
+  }
+
+  void gguf_reader_checks_dimensions_without_overflow() {
+    irq::test::write_file(out("ok.gguf"), one_tensor_gguf({4, 2}, 32));
+    QCOMPARE(irq::GgufFile::open(out("ok.gguf")).tensor("t")->numel(), int64_t(8));
+    // 2^32 x 2^32 elements: the int64 product wraps to 0 and "0 bytes" passed the bounds check before.
+    irq::test::write_file(out("wrap.gguf"), one_tensor_gguf({uint64_t{1} << 32, uint64_t{1} << 32}, 32));
+    QVERIFY(irq::test::throws_error([&] { irq::GgufFile::open(out("wrap.gguf")); }, ErrorKind::kInvalidInput,
+                                    {"wrap.gguf", "tensor t: more elements than the file could hold"}));
+    // 2^63 became a negative int64 dimension.
+    irq::test::write_file(out("neg.gguf"), one_tensor_gguf({uint64_t{1} << 63}, 32));
+    QVERIFY(irq::test::throws_error([&] { irq::GgufFile::open(out("neg.gguf")); }, ErrorKind::kInvalidInput,
+                                    {"neg.gguf", "tensor t: dimension 0 = 9223372036854775808"}));
+    // 2^61 F32 elements = 2^63 bytes: the byte count is exact in 128 bits, not wrapped.
+    irq::test::write_file(out("big.gguf"), one_tensor_gguf({uint64_t{1} << 30, uint64_t{1} << 31}, 32));
+    QVERIFY(irq::test::throws_error([&] { irq::GgufFile::open(out("big.gguf")); }, ErrorKind::kInvalidInput, {"big.gguf"}));
+    irq::test::write_file(out("zero.gguf"), one_tensor_gguf({0, 4}, 32));
+    QVERIFY(irq::test::throws_error([&] { irq::GgufFile::open(out("zero.gguf")); }, ErrorKind::kInvalidInput,
+                                    {"zero.gguf", "dimension 0 = 0"}));
+  }
+
   void bnb_nf4_dequantizes_like_bitsandbytes() {
     auto m = tiny();
     quantize(m, "nf4", 64, /*icq=*/false);

@@ -5,8 +5,11 @@
 // cancellation, and the tolerant plugin loader.
 #include "support/test_support.h"
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
+#include "io/checkpoint.h"
 #include "model/model_loader.h"
 #include "plugin/plugin_loader.h"
 #include "quant/model_quantizer.h"
@@ -165,6 +168,59 @@ class TestQuantizeModel : public QObject {
     meta["version"] = 9;
     irq::test::write_file(out / "irqlora_quant.json", meta.dump());
     QVERIFY(irq::test::throws_error([&] { irq::load_model(out); }, ErrorKind::kUnsupported, {"version 9"}));
+  }
+
+  // Hostile irqlora_quant.json: each a clean kInvalidInput/kUnsupported
+  // naming the file and the rule, before any size is computed from it.
+  void hostile_quant_description_is_refused() {
+    const fs::path out = tmp() / "hostile-q";
+    std::map<std::string, irq::QuantizedTensor> quantized;
+    auto o = options("int4");
+    o.targets = {"q_proj"};
+    irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
+      quantized.emplace(n, std::move(q));
+    });
+    irq::write_quant_checkpoint(tiny(), out, quantized, false);
+    const auto good = nlohmann::json::parse(irq::test::read_file(out / "irqlora_quant.json"));
+    QVERIFY(irq::read_quant_meta(out).has_value());
+    const std::string q = "model.layers.0.self_attn.q_proj.weight";
+    struct Case {
+      const char* what;
+      std::function<void(nlohmann::json&)> mutate;
+      ErrorKind kind;
+      const char* message;
+    };
+    const std::vector<Case> cases = {
+        {"negative dimension", [&](auto& m) { m["shapes"][q] = {-64, 64}; }, ErrorKind::kInvalidInput, "each dimension must be in [1, 2^31)"},
+        {"2^32 dimension", [&](auto& m) { m["shapes"][q] = {4294967296LL, 4294967296LL}; }, ErrorKind::kInvalidInput, "each dimension must be in [1, 2^31)"},
+        {"2^62 elements", [&](auto& m) { m["shapes"][q] = {2147483647LL, 2147483647LL}; }, ErrorKind::kInvalidInput, "more than 2^40 elements"},
+        {"three dimensions", [&](auto& m) { m["shapes"][q] = {2, 2, 2}; }, ErrorKind::kInvalidInput, "1 or 2 dimensions"},
+        {"float dimension", [&](auto& m) { m["shapes"][q] = {64.5, 64}; }, ErrorKind::kInvalidInput, "dimensions must be integers"},
+        {"shape not a list", [&](auto& m) { m["shapes"][q] = "64x64"; }, ErrorKind::kInvalidInput, "1 or 2 dimensions"},
+        {"no shape", [&](auto& m) { m["shapes"].erase(q); }, ErrorKind::kInvalidInput, "'shapes' has no entry for"},
+        {"no settings", [&](auto& m) { m.erase("settings"); }, ErrorKind::kInvalidInput, "has no 'settings'"},
+        {"format an array", [&](auto& m) { m["format"] = {1}; }, ErrorKind::kInvalidInput, "not an irqlora-quant description"},
+        {"version a string", [&](auto& m) { m["version"] = "1"; }, ErrorKind::kUnsupported, "version \"1\""},
+        {"name not a string", [&](auto& m) { m["quantized"] = {{1}}; }, ErrorKind::kInvalidInput, "not a name"},
+        {"quantized an object", [&](auto& m) { m["quantized"] = nlohmann::json::object(); }, ErrorKind::kInvalidInput, "must be a list"},
+        {"method a number", [&](auto& m) { m["settings"]["method"] = 5; }, ErrorKind::kInvalidInput, "bad quantization settings"},
+        {"bits 5", [&](auto& m) { m["settings"]["bits"] = 5; }, ErrorKind::kInvalidInput, "integer bits must be 2, 3, 4 or 8"},
+        {"block size 0", [&](auto& m) { m["settings"]["block_size"] = 0; }, ErrorKind::kInvalidInput, "block/group size"},
+    };
+    for (const auto& c : cases) {
+      auto meta = good;
+      c.mutate(meta);
+      irq::test::write_file(out / "irqlora_quant.json", meta.dump());
+      qInfo("%s", c.what);
+      QVERIFY2(irq::test::throws_error([&] { irq::read_quant_meta(out); }, c.kind, {"irqlora_quant.json", c.message}), c.what);
+    }
+    // A part whose stored size disagrees with the declared shape: refused before it is read.
+    auto meta = good;
+    meta["shapes"][q] = {32, 64};
+    irq::test::write_file(out / "irqlora_quant.json", meta.dump());
+    const auto weights = irq::CheckpointWeights::open(out);
+    QVERIFY(irq::test::throws_error([&] { irq::read_quantized_tensors(out, weights); }, ErrorKind::kInvalidInput,
+                                    {"irqlora_quant.json", "does not match the shape of '" + q + "'"}));
   }
 
   void cancel_stops_and_writes_nothing() {

@@ -1,7 +1,8 @@
 // The runs database: schema migrations and user_version, WAL, every kind of
 // record, tags/notes/delete, a concurrent reader and writer, a writer killed
 // mid-run (its run becomes 'interrupted' on the next open, nothing is lost),
-// and clear errors for a file that is not a database or is too new.
+// liveness by host, boot and pid start time (a reused pid, another host's run,
+// a row from before schema 2), and clear errors for a file that is not a database or is too new.
 #include "support/test_support.h"
 
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "quant/quant_stats.h"
+#include "runs/process_identity.h"
 #include "runs/runs_db.h"
 
 using irq::ErrorKind;
@@ -156,6 +158,80 @@ class TestRunsDb : public QObject {
     QCOMPARE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))), std::string("ok"));
     sqlite3_finalize(s);
     sqlite3_close(raw);
+  }
+
+  // Rewrites the writer identity of run ID with raw SQL (what another
+  // process, boot or host would have written).
+  static void set_writer(const fs::path& p, int64_t id, const char* assignments) {
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(p.c_str(), &raw), SQLITE_OK);
+    const std::string sql = std::string("UPDATE runs SET ") + assignments + " WHERE id = " + std::to_string(id);
+    QCOMPARE(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+
+  void liveness_is_pid_start_time_boot_and_host() {
+    const irq::ProcessIdentity self = irq::current_process();
+    QVERIFY(!self.host.empty());
+    QVERIFY(self.start_ticks > 0);
+    QCOMPARE(irq::process_start_ticks(self.pid), self.start_ticks);
+    QVERIFY(irq::liveness(self) == irq::Liveness::kAlive);
+
+    const fs::path p = db_path("identity.sqlite");
+    int64_t mine = 0, reused = 0, rebooted = 0, foreign = 0, legacy = 0;
+    {
+      irq::RunsDb db(p);
+      for (int64_t* id : {&mine, &reused, &rebooted, &foreign, &legacy}) *id = db.start_run("finetune", "/m", "", "{}", "cpu");
+    }
+    // Our own pid, but a process that started at another time: the pid was reused.
+    set_writer(p, reused, ("pid_start = " + std::to_string(self.start_ticks + 1)).c_str());
+    // Same host, another boot: whatever the pid is now, that writer is gone.
+    set_writer(p, rebooted, "boot_id = 'another-boot'");
+    // Another machine sharing the database: a pid there says nothing here.
+    set_writer(p, foreign, "host = 'another-host', pid = 999999999");
+    // A row from schema 1 (no identity): the pid alone decides; ours is alive.
+    set_writer(p, legacy, "host = NULL, boot_id = NULL, pid_start = NULL");
+    irq::RunsDb db(p);
+    QCOMPARE(db.get(mine).status, std::string("running"));
+    QCOMPARE(db.get(reused).status, std::string("interrupted"));
+    QCOMPARE(db.get(rebooted).status, std::string("interrupted"));
+    QCOMPARE(db.get(foreign).status, std::string("running"));
+    QCOMPARE(db.get(legacy).status, std::string("running"));
+    QCOMPARE(db.interrupted_on_open(), (std::vector<int64_t>{reused, rebooted}));
+  }
+
+  void schema_1_database_is_migrated_in_place() {
+    const fs::path p = db_path("v1.sqlite");
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(p.c_str(), &raw), SQLITE_OK);
+    // Schema 1 exactly as released, with one finished run in it.
+    const char* v1 =
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, status TEXT NOT NULL,"
+        " model_path TEXT, model_hash TEXT, config_json TEXT, version TEXT, device TEXT, started_at TEXT NOT NULL,"
+        " ended_at TEXT, error TEXT, notes TEXT NOT NULL DEFAULT '', pid INTEGER);"
+        "CREATE TABLE metrics (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL,"
+        " name TEXT NOT NULL, value REAL NOT NULL);"
+        "CREATE INDEX metrics_run ON metrics(run_id, name, step);"
+        "CREATE TABLE mmlu_subjects (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, subject TEXT NOT NULL,"
+        " correct INTEGER NOT NULL, total INTEGER NOT NULL, PRIMARY KEY (run_id, subject));"
+        "CREATE TABLE quant_layers (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL,"
+        " numel INTEGER NOT NULL, entropy_plain REAL, entropy REAL, mse REAL, sqnr_db REAL, bits_per_weight REAL,"
+        " PRIMARY KEY (run_id, name));"
+        "CREATE TABLE artifacts (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, kind TEXT NOT NULL,"
+        " path TEXT NOT NULL, created_at TEXT NOT NULL);"
+        "CREATE TABLE tags (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,"
+        " PRIMARY KEY (run_id, tag));"
+        "INSERT INTO runs (kind, status, started_at, notes, pid) VALUES ('quantize', 'finished', 'then', 'kept', 1);"
+        "INSERT INTO metrics VALUES (1, 0, 'loss', 2.5);"
+        "PRAGMA user_version=1;";
+    QCOMPARE(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+    irq::RunsDb db(p);
+    QCOMPARE(db.schema_version(), irq::RunsDb::latest_schema_version());
+    QCOMPARE(db.get(1).notes, std::string("kept"));
+    QCOMPARE(db.metrics(1).size(), size_t(1));
+    const int64_t id = db.start_run("eval-ppl", "/m", "", "{}", "cpu");
+    QCOMPARE(db.get(id).status, std::string("running"));
   }
 
   void bad_files_are_named() {

@@ -105,6 +105,9 @@ class TestSafetensors : public QObject {
     row("header length past the end", huge, "runs past the end of the file");
     row("header not JSON", raw_file("{not json", data), "not valid JSON");
     row("header not an object", raw_file("[1,2]", data), "not a JSON object");
+    // 100,000 nested arrays: refused before nlohmann's recursive parser sees them.
+    row("header nested 100000 deep", raw_file("{\"w\":" + std::string(100000, '[') + std::string(100000, ']') + "}", data),
+        "deeper than 16 levels");
     row("unknown dtype", raw_file(R"({"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", data), "unknown dtype \"F33\"");
     row("shape x dtype != span", raw_file(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data),
         "tensor 'w': shape x dtype size = 12 bytes but data_offsets span 8");

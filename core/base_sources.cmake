@@ -1,0 +1,34 @@
+# The torch-free sources of irq_base, relative to core/: listed once, used by
+# core/CMakeLists.txt and by the sanitizer/libFuzzer build (tests/fuzz).
+set(IRQ_BASE_SOURCES
+  common/atomic_file.cpp
+  common/error.cpp
+  common/log.cpp
+  common/mapped_file.cpp
+  io/checkpoint.cpp
+  io/dtype.cpp
+  io/hub_cache.cpp
+  io/json_file.cpp
+  io/safetensors.cpp
+  io/safetensors_stream_writer.cpp
+  jobs/inspect_model.cpp
+  jobs/memory_plan.cpp
+  model/llama_config.cpp
+  model/summary_format.cpp
+  quant/quant_checkpoint.cpp
+  quant/quant_settings.cpp
+  quant/quant_stats.cpp
+  quant/quantized_tensor.cpp
+  runtime/threads.cpp
+  text/added_vocabulary.cpp
+  text/bpe_model.cpp
+  text/decoders.cpp
+  text/hf_tokenizer.cpp
+  text/normalizers.cpp
+  text/open_tokenizer.cpp
+  text/pcre_regex.cpp
+  text/pre_tokenizers.cpp
+  text/sentencepiece_conversion.cpp
+  text/sentencepiece_tokenizer.cpp
+  text/utf8.cpp
+)

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -31,11 +32,21 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& source,
 template <typename T>
 T json_field(const nlohmann::json& obj, const char* key, const std::string& source) {
   if (!obj.is_object() || !obj.contains(key)) throw make_error(ErrorKind::kInvalidInput, source, std::string("has no '") + key + "'");
+  const auto& v = obj[key];
+  // nlohmann converts a float to an integer with a cast (undefined out of
+  // range) and a negative integer to an unsigned one by wrapping: refuse both.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const bool fits = std::is_signed_v<T> ? v.is_number_integer() : v.is_number_unsigned();
+    if (!fits)
+      throw make_error(ErrorKind::kInvalidInput, source,
+                       std::string("'") + key + "' = " + v.dump().substr(0, 80) +
+                           (std::is_signed_v<T> ? " is not an integer" : " is not a non-negative integer"));
+  }
   try {
-    return obj[key].get<T>();
+    return v.get<T>();
   } catch (const nlohmann::json::exception&) {
     throw make_error(ErrorKind::kInvalidInput, source,
-                     std::string("'") + key + "' = " + obj[key].dump().substr(0, 80) + " has the wrong type");
+                     std::string("'") + key + "' = " + v.dump().substr(0, 80) + " has the wrong type");
   }
 }
 

@@ -70,7 +70,12 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_dir(const fs::path& dir) {
   return from_json(j, config, file.string());
 }
 
-std::unique_ptr<HfTokenizer> HfTokenizer::from_json(const nlohmann::json& j, const nlohmann::json& config, const std::string& source) {
+// A function-try-block: whatever field of whatever component holds a value of
+// the wrong type, nlohmann's error becomes one naming the file (the fuzzer
+// found a SpecialToken id that is a number; each component checks the
+// fields it knows, this catches the rest).
+std::unique_ptr<HfTokenizer> HfTokenizer::from_json(const nlohmann::json& j, const nlohmann::json& config,
+                                                     const std::string& source) try {
   if (!j.is_object()) throw make_error(ErrorKind::kInvalidInput, source, "not a JSON object");
   std::unique_ptr<HfTokenizer> t(new HfTokenizer());
   auto field = [&](const char* k) { return j.contains(k) ? j.at(k) : nlohmann::json(); };
@@ -120,7 +125,13 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_json(const nlohmann::json& j, con
           const std::string name = item.at("SpecialToken").at("id").get<std::string>();
           if (!specials.contains(name) || !specials.at(name).contains("ids") || !specials.at(name).at("ids").is_array())
             throw make_error(ErrorKind::kInvalidInput, source, "TemplateProcessing uses special token '" + name + "' without ids");
-          t->template_.push_back({false, specials.at(name).at("ids").get<std::vector<int64_t>>()});
+          std::vector<int64_t> ids;
+          for (const auto& id : specials.at(name).at("ids")) {
+            if (!id.is_number_integer())
+              throw make_error(ErrorKind::kInvalidInput, source, "special token '" + name + "' has a non-integer id " + id.dump());
+            ids.push_back(id.get<int64_t>());
+          }
+          t->template_.push_back({false, std::move(ids)});
         } else {
           throw make_error(ErrorKind::kInvalidInput, source, "TemplateProcessing item " + item.dump() + " is neither Sequence nor SpecialToken");
         }
@@ -162,6 +173,8 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_json(const nlohmann::json& j, con
   const bool byte_level = mentions_type(field("pre_tokenizer"), "ByteLevel") || mentions_type(field("decoder"), "ByteLevel");
   t->kind_ = byte_level ? "tokenizer.json byte-level BPE" : "tokenizer.json BPE";
   return t;
+} catch (const nlohmann::json::exception& e) {
+  throw make_error(ErrorKind::kInvalidInput, source, std::string("malformed: ") + e.what());
 }
 
 int64_t HfTokenizer::token_id(const std::string& token) const {

@@ -5,11 +5,11 @@
 // icq_oracle.py are found (--oracle, $IRQ_ORACLE, ../shared/reference), the
 // numpy oracle itself.
 #include <chrono>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <sstream>
 
 #include "cli/subprocess.h"
 #include "cli/verbs.h"
@@ -84,14 +84,9 @@ double run_oracle(const std::string& oracle, const QuantSettings& s, int64_t row
   const CapturedRun r = run_capture(argv, {}, /*merge_stderr=*/true);
   if (!r.ok()) return 0;
   double wps = 0;
-  for (size_t p = 0; p < r.output.size();) {
-    size_t e = r.output.find('\n', p);
-    if (e == std::string::npos) e = r.output.size();
-    const std::string line = r.output.substr(p, e - p);
-    const size_t at = line.find(" s, ");
-    if (at != std::string::npos) wps = std::atof(line.c_str() + at + 4);
-    p = e + 1;
-  }
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);)
+    if (const size_t at = line.find(" s, "); at != std::string::npos) wps = std::atof(line.c_str() + at + 4);
   return wps;
 }
 

@@ -69,17 +69,6 @@ bool known_type(uint32_t t) { return t == 0 || t == 1 || t == 3 || t == 8; }
 // bound keeps every product below in 128-bit arithmetic far from overflow.
 constexpr uint64_t kMaxDim = uint64_t{1} << 40;
 
-// Bytes of a tensor of `numel` elements of `type`, in 128-bit arithmetic.
-unsigned __int128 tensor_bytes(GgmlType type, unsigned __int128 numel) {
-  switch (type) {
-    case GgmlType::kF32: return numel * 4;
-    case GgmlType::kF16: return numel * 2;
-    case GgmlType::kQ4_1: return numel / 32 * 20;
-    case GgmlType::kQ8_0: return numel / 32 * 34;
-  }
-  return 0;
-}
-
 }  // namespace
 
 GgufFile GgufFile::open(const fs::path& path) {
@@ -136,12 +125,16 @@ GgufFile GgufFile::open(const fs::path& path) {
   for (const auto& t : g.tensors) {
     if ((t.type == GgmlType::kQ8_0 || t.type == GgmlType::kQ4_1) && t.ne[0] % 32 != 0)
       c.fail("tensor " + t.name + ": row length not a multiple of the block");
+    // Elements bounded by 8 per byte of the file (no type packs more) before
+    // any byte count is taken, so ggml_bytes cannot overflow; the end offset
+    // is summed in 128 bits so it cannot wrap past the check.
     unsigned __int128 numel = 1;
     for (int64_t d : t.ne) {
       numel *= static_cast<uint64_t>(d);
       if (numel > file->size() * uint64_t{8}) c.fail("tensor " + t.name + ": more elements than the file could hold");
     }
-    const unsigned __int128 end = static_cast<unsigned __int128>(g.data_offset) + t.offset + tensor_bytes(t.type, numel);
+    const unsigned __int128 end =
+        static_cast<unsigned __int128>(g.data_offset) + t.offset + ggml_bytes(t.type, static_cast<int64_t>(numel));
     if (end > file->size()) c.fail("tensor " + t.name + ": data runs past the end of the file");
   }
   return g;

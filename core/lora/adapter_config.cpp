@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "io/json_file.h"
 #include "quant/model_quantizer.h"
+#include "quant/quant_settings.h"
 
 namespace irq {
 
@@ -20,12 +21,17 @@ AdapterBase adapter_base(const fs::path& dir) {
   try {
     b.targets = json_field<std::vector<std::string>>(cfg, "target_modules", cfg_path.string());
     check_projection_names(b.targets, cfg_path.string());
-    if (cfg.contains("irqlora") && cfg["irqlora"].is_object()) b.quant = cfg["irqlora"].value("quantization", nlohmann::json(nullptr));
+    if (cfg.contains("irqlora")) {
+      if (!cfg["irqlora"].is_object()) throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora' must be an object");
+      b.quant = cfg["irqlora"].value("quantization", nlohmann::json(nullptr));
+    }
     if (!b.quant.is_null() && !b.quant.is_object())
       throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora.quantization' must be an object or null");
+    if (!b.quant.is_null()) QuantSettings::from_json(b.quant, cfg_path.string());  // checked before anything is built from it
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
   }
+  b.config = cfg;
   return b;
 }
 

@@ -14,11 +14,13 @@
 namespace irq {
 
 struct AdapterBase {
-  nlohmann::json quant;  // QuantSettings JSON, or null
-  std::vector<std::string> targets;
+  nlohmann::json quant;  // QuantSettings JSON (valid settings), or null
+  std::vector<std::string> targets;  // decoder projection names
+  nlohmann::json config;  // the whole file, for load_adapter's LoRA fields
 };
 
-// Throws Error naming adapter_config.json when it is missing or malformed.
+// Throws Error naming adapter_config.json when it is missing or malformed:
+// peft_type, target_modules, the "irqlora" section and its settings.
 AdapterBase adapter_base(const std::filesystem::path& dir);
 
 }  // namespace irq

@@ -14,25 +14,8 @@ namespace irq {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string>& projection_names() {
-  static const std::vector<std::string> names = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  return names;
-}
-
-void check_projection_names(const std::vector<std::string>& targets, const std::string& source) {
-  const auto& known = projection_names();
-  for (const auto& t : targets)
-    if (std::find(known.begin(), known.end(), t) == known.end())
-      throw make_error(ErrorKind::kInvalidInput, source,
-                       "target module '" + t + "' is not a decoder projection (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
-}
-
 std::vector<std::string> quantizable_weights(const LlamaConfig& config, const std::vector<std::string>& targets) {
-  try {
-    check_projection_names(targets, "targets");
-  } catch (const Error& e) {
-    throw Error(ErrorKind::kUsage, e.what());
-  }
+  check_projection_names(targets, "targets", ErrorKind::kUsage);
   std::vector<std::string> names;
   for (int64_t l = 0; l < config.num_hidden_layers; ++l)
     for (const auto& t : targets) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "common/progress.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
@@ -35,8 +36,9 @@ struct ModelQuantOptions {
 
 // The decoder projections ("q_proj", ..., "down_proj"): the only targets.
 const std::vector<std::string>& projection_names();
-// Throws Error(kInvalidInput) naming `source` and the first unknown target.
-void check_projection_names(const std::vector<std::string>& targets, const std::string& source);
+// Throws Error(kind) naming `source` and the first unknown target.
+void check_projection_names(const std::vector<std::string>& targets, const std::string& source,
+                            ErrorKind kind = ErrorKind::kInvalidInput);
 
 // HF names of the targeted projection weights, layer by layer. Throws
 // Error(kUsage) for a target that is not a projection name.

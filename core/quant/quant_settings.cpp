@@ -75,9 +75,23 @@ std::string QuantSettings::label() const {
   return buf;
 }
 
-// Declared in quant/model_quantizer.h; here so the torch-free irq_base has it.
+// projection_names, check_projection_names and parse_targets are declared in
+// quant/model_quantizer.h; here so the torch-free irq_base has them.
+const std::vector<std::string>& projection_names() {
+  static const std::vector<std::string> names = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  return names;
+}
+
+void check_projection_names(const std::vector<std::string>& targets, const std::string& source, ErrorKind kind) {
+  const auto& known = projection_names();
+  for (const auto& t : targets)
+    if (std::find(known.begin(), known.end(), t) == known.end())
+      throw make_error(kind, source,
+                       "target module '" + t + "' is not a decoder projection (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
+}
+
 std::vector<std::string> parse_targets(const std::string& list) {
-  static const std::vector<std::string> all = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  const auto& all = projection_names();
   if (list.empty() || list == "all") return all;
   std::vector<std::string> out;
   size_t start = 0;

@@ -62,9 +62,8 @@ ProcessIdentity current_process() {
   return p;
 }
 
-Liveness liveness(const ProcessIdentity& recorded) {
+Liveness liveness(const ProcessIdentity& recorded, const ProcessIdentity& self) {
   if (recorded.host.empty()) return pid_exists(recorded.pid) ? Liveness::kAlive : Liveness::kDead;  // a pre-2 row
-  const ProcessIdentity self = current_process();
   if (recorded.host != self.host) return Liveness::kUnknown;
   if (!recorded.boot.empty() && !self.boot.empty() && recorded.boot != self.boot) return Liveness::kDead;
   if (!pid_exists(recorded.pid)) return Liveness::kDead;

@@ -22,11 +22,12 @@ enum class Liveness { kAlive, kDead, kUnknown };
 // This process.
 ProcessIdentity current_process();
 
-// Whether the recorded process still runs: kUnknown when it ran on another
-// host (this machine cannot tell), kDead when this host has rebooted since or
-// the pid is gone or now belongs to a process started at another time. Rows
-// without host/boot/start fall back to the pid alone.
-Liveness liveness(const ProcessIdentity& recorded);
+// Whether the recorded process still runs, judged from `self`
+// (current_process(), read once by the caller): kUnknown when it ran on
+// another host (this machine cannot tell), kDead when this host has rebooted
+// since or the pid is gone or now belongs to a process started at another
+// time. Rows without host/boot/start fall back to the pid alone.
+Liveness liveness(const ProcessIdentity& recorded, const ProcessIdentity& self);
 
 // Start time of PID in clock ticks since boot; 0 when it does not exist.
 int64_t process_start_ticks(int64_t pid);

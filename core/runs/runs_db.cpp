@@ -184,10 +184,11 @@ void RunsDb::migrate() {
 void RunsDb::mark_dead_runs() {
   std::vector<int64_t> dead;
   {
+    const ProcessIdentity self = current_process();
     Stmt s(db_, "SELECT id, pid, host, boot_id, pid_start FROM runs WHERE status = 'running'", path_);
     while (s.step()) {
       const ProcessIdentity writer{s.str(2), s.str(3), s.i64(1), s.i64(4)};
-      if (liveness(writer) == Liveness::kDead) dead.push_back(s.i64(0));  // kUnknown: another host's run, left alone
+      if (liveness(writer, self) == Liveness::kDead) dead.push_back(s.i64(0));  // kUnknown: another host's run, left alone
     }
   }
   if (dead.empty()) return;

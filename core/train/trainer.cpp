@@ -19,6 +19,7 @@
 #include "io/safetensors.h"
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
+#include "lora/adapter_config.h"
 #include "quant/model_quantizer.h"
 #include "quant/quantize_model.h"
 #include "runtime/cuda_memory.h"
@@ -357,28 +358,16 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
 
 nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
   const fs::path cfg_path = dir / "adapter_config.json";
-  const auto cfg = read_json_file(cfg_path);
-  if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("peft_type") || cfg["peft_type"] != "LORA")
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "not a LoRA adapter config (peft_type LORA)");
+  const AdapterBase base = adapter_base(dir);  // peft_type, targets and the base's settings, validated
+  const auto& cfg = base.config;
   LoraConfig lora;
-  nlohmann::json quant = nullptr;
+  lora.targets = base.targets;
+  nlohmann::json quant = base.quant;
   try {
     lora.rank = json_field<int64_t>(cfg, "r", cfg_path.string());
     lora.alpha = json_field<double>(cfg, "lora_alpha", cfg_path.string());
-    lora.targets = json_field<std::vector<std::string>>(cfg, "target_modules", cfg_path.string());
-    check_projection_names(lora.targets, cfg_path.string());
     if (cfg.contains("lora_dropout") && cfg["lora_dropout"].is_number()) lora.dropout = cfg["lora_dropout"].get<double>();
-    if (cfg.contains("irqlora")) {
-      const auto& irq_part = cfg["irqlora"];
-      if (!irq_part.is_object()) throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora' must be an object");
-      lora.iec = irq_part.value("iec", false);
-      quant = irq_part.value("quantization", nlohmann::json(nullptr));
-      if (!quant.is_null() && !quant.is_object())
-        throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "'irqlora.quantization' must be an object or null");
-      if (!quant.is_null()) QuantSettings::from_json(quant, cfg_path.string());  // checked before anything is built from it
-    } else {
-      lora.iec = false;
-    }
+    lora.iec = cfg.contains("irqlora") && cfg["irqlora"].value("iec", false);
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
   }

@@ -38,6 +38,19 @@ class TestQuantizeModel : public QObject {
   Q_OBJECT
   QTemporaryDir tmp_;
   fs::path tmp() { return tmp_.path().toStdString(); }
+
+  // An irqlora-quant checkpoint of the tiny model with only q_proj quantized.
+  fs::path q_proj_checkpoint(const char* name, const char* method) {
+    const fs::path out = tmp() / name;
+    std::map<std::string, irq::QuantizedTensor> quantized;
+    auto o = options(method);
+    o.targets = {"q_proj"};
+    irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
+      quantized.emplace(n, std::move(q));
+    });
+    irq::write_quant_checkpoint(tiny(), out, quantized, false);
+    return out;
+  }
   fs::path tiny() { return irq::test::fixtures() / "tiny_llama"; }
 
  private Q_SLOTS:
@@ -152,14 +165,7 @@ class TestQuantizeModel : public QObject {
   }
 
   void broken_quant_checkpoint_is_named() {
-    const fs::path out = tmp() / "broken-q";
-    std::map<std::string, irq::QuantizedTensor> quantized;
-    auto o = options("nf4");
-    o.targets = {"q_proj"};
-    irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
-      quantized.emplace(n, std::move(q));
-    });
-    irq::write_quant_checkpoint(tiny(), out, quantized, false);
+    const fs::path out = q_proj_checkpoint("broken-q", "nf4");
     auto meta = nlohmann::json::parse(irq::test::read_file(out / "irqlora_quant.json"));
     meta["shapes"]["model.layers.0.self_attn.q_proj.weight"] = {64, 32};
     irq::test::write_file(out / "irqlora_quant.json", meta.dump());
@@ -173,14 +179,7 @@ class TestQuantizeModel : public QObject {
   // Hostile irqlora_quant.json: each a clean kInvalidInput/kUnsupported
   // naming the file and the rule, before any size is computed from it.
   void hostile_quant_description_is_refused() {
-    const fs::path out = tmp() / "hostile-q";
-    std::map<std::string, irq::QuantizedTensor> quantized;
-    auto o = options("int4");
-    o.targets = {"q_proj"};
-    irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
-      quantized.emplace(n, std::move(q));
-    });
-    irq::write_quant_checkpoint(tiny(), out, quantized, false);
+    const fs::path out = q_proj_checkpoint("hostile-q", "int4");
     const auto good = nlohmann::json::parse(irq::test::read_file(out / "irqlora_quant.json"));
     QVERIFY(irq::read_quant_meta(out).has_value());
     const std::string q = "model.layers.0.self_attn.q_proj.weight";

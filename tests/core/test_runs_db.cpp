@@ -175,7 +175,7 @@ class TestRunsDb : public QObject {
     QVERIFY(!self.host.empty());
     QVERIFY(self.start_ticks > 0);
     QCOMPARE(irq::process_start_ticks(self.pid), self.start_ticks);
-    QVERIFY(irq::liveness(self) == irq::Liveness::kAlive);
+    QVERIFY(irq::liveness(self, self) == irq::Liveness::kAlive);
 
     const fs::path p = db_path("identity.sqlite");
     int64_t mine = 0, reused = 0, rebooted = 0, foreign = 0, legacy = 0;

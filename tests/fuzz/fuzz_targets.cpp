@@ -27,13 +27,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// This process's scratch folder, removed when it exits normally.
+struct ScratchDir {
+  fs::path path = fs::temp_directory_path() / ("irq-fuzz-" + std::to_string(::getpid()));
+  ScratchDir() { fs::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("irq-fuzz-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+  static const ScratchDir dir;
+  return dir.path;
 }
 
 fs::path write_scratch(const char* name, const uint8_t* data, size_t size) {

@@ -15,10 +15,20 @@ void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& de
   const double have = cuda_total_memory_bytes(device);
   std::fprintf(stderr, "memory plan: %s predicted to peak at %s of GPU memory%s%s (irqlora plan shows the terms)\n", kind,
                format_bytes(need).c_str(), have > 0 ? " on a device of " : "", have > 0 ? format_bytes(have).c_str() : "");
-  if (have > 0 && need > have)
+  if (plan.finetune_host_bytes > 0 && finetune)
+    std::fprintf(stderr, "memory plan: AdamW moments offloaded: %s of host memory\n", format_bytes(plan.finetune_host_bytes).c_str());
+  if (have > 0 && need > have) {
+    std::string hint = "quantize the base, lower --batch / --seq / --rank, or turn on gradient checkpointing";
+    if (finetune && !request.optimizer_offload) {  // what offloading the optimizer would make of it
+      MemoryPlanRequest offloaded = request;
+      offloaded.optimizer_offload = true;
+      const double with = plan_memory(offloaded).finetune_bytes;
+      hint = "--optimizer-offload would need " + format_bytes(with) + (with <= have ? "; or " : "; also ") + hint;
+    }
     throw make_error(ErrorKind::kUnsupported, request.model_dir.string(),
                      std::string(kind) + " needs about " + format_bytes(need) + " but " + device.str() + " has " + format_bytes(have) +
-                         " (quantize the base, lower --batch / --seq / --rank, or turn on gradient checkpointing)");
+                         " (" + hint + ")");
+  }
 }
 
 }  // namespace irq::cli

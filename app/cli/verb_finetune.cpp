@@ -96,6 +96,7 @@ int run(const ParsedArgs& given) {
   c.seed = static_cast<uint64_t>(args.integer("seed"));
   c.source_max_len = args.integer("source-max-len");
   c.target_max_len = args.integer("target-max-len");
+  c.optimizer_offload = args.flag("optimizer-offload");
   if (args.str("gradient-checkpointing") != "auto") c.gradient_checkpointing = args.str("gradient-checkpointing") == "on" ? 1 : 0;
   LoraConfig lora;
   lora.rank = args.integer("rank");
@@ -129,6 +130,7 @@ int run(const ParsedArgs& given) {
     plan.batch = c.batch;
     plan.seq = c.source_max_len + c.target_max_len;
     const auto device = parse_device(args.str("device"));
+    plan.optimizer_offload = c.optimizer_offload;
     plan.checkpointing = c.gradient_checkpointing == 1 || (c.gradient_checkpointing < 0 && device.is_cuda());
     plan.dtype_bytes = args.has("dtype") ? static_cast<int>(torch::elementSize(parse_dtype(args.str("dtype"))))
                                            : device.is_cuda() ? 2 : 4;
@@ -151,7 +153,7 @@ int run(const ParsedArgs& given) {
                            {"source_max_len", c.source_max_len}, {"target_max_len", c.target_max_len},
                            {"holdout", holdout}, {"eval_rows", static_cast<int64_t>(eval_examples.size())},
                            {"recipe", args.has("recipe") ? nlohmann::json(args.str("recipe")) : nlohmann::json(nullptr)},
-                           {"tf32", args.flag("tf32")}};
+                           {"tf32", args.flag("tf32")}, {"optimizer_offload", c.optimizer_offload}};
   {  // the size of the work before it starts
     int64_t tokens = 0;
     for (const auto& e : examples) tokens += static_cast<int64_t>(e.input_ids.size());
@@ -228,7 +230,8 @@ Verb finetune_verb() {
                   {"target-max-len", "N", "response tokens kept", "128"},
                   {"save-every", "N", "checkpoint every N steps (0: at the end)", "0"},
                   {"gradient-checkpointing", "MODE", "recompute decoder layers in backward: on, off, auto (on for CUDA)", "auto"},
-                  {"resume", "", "continue from the latest OUT/checkpoint-N", ""}};
+                  {"optimizer-offload", "", "AdamW moments in host memory, streamed through the GPU in chunks (as paged AdamW under pressure)", ""},
+                  {"resume", "", "continue from the latest OUT/checkpoint-N (with or without --optimizer-offload)", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

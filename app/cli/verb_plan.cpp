@@ -34,6 +34,7 @@ int run(const ParsedArgs& args) {
   r.batch = args.integer("batch");
   r.seq = args.integer("seq");
   r.checkpointing = !args.flag("no-checkpointing");
+  r.optimizer_offload = args.flag("optimizer-offload");
   const std::string dtype = args.str("dtype");
   if (dtype == "bf16" || dtype == "bfloat16" || dtype == "fp16" || dtype == "float16") r.dtype_bytes = 2;
   else if (dtype == "fp32" || dtype == "float32") r.dtype_bytes = 4;
@@ -48,6 +49,7 @@ int run(const ParsedArgs& args) {
               r.targets.size(), p.adapter_params / 1e6, r.iec ? ", IEC" : "", (long long)r.batch, (long long)r.seq,
               r.checkpointing ? "on" : "off", dtype.c_str());
   print("finetune", p.finetune, p.finetune_bytes, budget);
+  for (const auto& i : p.finetune_host) std::printf("  %-62s %12s\n", ("host: " + i.what).c_str(), format_bytes(i.bytes).c_str());
   print("MMLU evaluation", p.eval, p.eval_bytes, budget);
   return 0;
 }
@@ -66,6 +68,7 @@ Verb plan_verb() {
                   {"seq", "T", "tokens per sequence", "512"},
                   {"checkpointing", "", "gradient checkpointing (the default)", ""},
                   {"no-checkpointing", "", "keep every layer's activations", ""},
+                  {"optimizer-offload", "", "AdamW moments in host memory, streamed through the GPU in chunks", ""},
                   {"dtype", "TYPE", "compute dtype of the frozen base: bf16, fp16, fp32", "bf16"},
                   {"eval-batch", "B", "MMLU suffixes per batch", "16"},
                   {"eval-seq", "T", "MMLU prompt tokens (0: min(2048, context))", "0"},

@@ -11,6 +11,7 @@
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quant_settings.h"
+#include "train/offload_layout.h"
 
 namespace irq {
 
@@ -105,7 +106,8 @@ MemoryPlan plan_memory(const MemoryPlanRequest& r) {
                 {"dequantized projection (forward + backward, one at a time)", dequant},
                 {"adapters (float32)", adapter * 4},
                 {"adapter gradients (float32)", adapter * 4},
-                {"AdamW moments (2 x float32)", adapter * 8},
+                r.optimizer_offload ? MemoryItem{"AdamW moments streamed from host memory (chunk buffers)", offloaded_adamw_device_bytes()}
+                                    : MemoryItem{"AdamW moments (2 x float32)", adapter * 8},
                 {"IEC fixed matrices (shared per shape)", iec_fixed},
                 {r.checkpointing ? "activations (layer inputs + one layer recomputed)" : "activations (every layer)", acts},
                 {"logits and loss", logits}};
@@ -124,6 +126,8 @@ MemoryPlan plan_memory(const MemoryPlanRequest& r) {
             {"KV cache (" + std::to_string(r.eval_batch) + " x " + std::to_string(S) + " tokens)", kv},
             {"activations (one layer)", eval_acts},
             {"logits (last position)", static_cast<double>(r.eval_batch) * V * 4}};
+  if (r.optimizer_offload) p.finetune_host = {{"AdamW moments (2 x float32, pinned host memory)", adapter * 8}};
+  for (const auto& i : p.finetune_host) p.finetune_host_bytes += i.bytes;
   for (const auto& i : p.finetune) p.finetune_bytes += i.bytes;
   for (const auto& i : p.eval) p.eval_bytes += i.bytes;
   return p;

@@ -70,9 +70,12 @@ ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions
         const auto entry = weights.find(name);
         if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
         // One weight in float32 at a time, read from the mapped file.
-        const torch::Tensor w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+        const torch::Tensor w = tensor_view(*entry.file, *entry.info);
         *shape = w.sizes().vec();
-        return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+        std::vector<float> values(static_cast<size_t>(w.numel()));
+        torch::from_blob(values.data(), w.sizes(), torch::kFloat32).copy_(w);
+        entry.file->release(*entry.info);
+        return values;
       },
       sink);
 }

@@ -42,14 +42,17 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
         CheckpointWeights::Entry entry{nullptr, nullptr};
         if (source)
           if (entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
-            w = tensor_view(*entry.file, *entry.info).to(torch::kFloat32).contiguous();
+            w = tensor_view(*entry.file, *entry.info);  // the mapped bytes, any stored dtype
         if (!w.defined()) {
           if (linear->weight.numel() == 0) throw make_error(ErrorKind::kNotFound, loaded.dir.string(), "checkpoint has no tensor '" + name + "'");
-          w = linear->weight.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+          w = linear->weight.detach().to(torch::kCPU);
         }
         *shape = w.sizes().vec();
-        std::vector<float> values(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
-        if (entry.file && w.defined()) entry.file->release(*entry.info);  // streamed: keep one tensor resident at most
+        // Converted straight into the float32 buffer the quantizer reads: one
+        // float32 copy of the weight alive, not two.
+        std::vector<float> values(static_cast<size_t>(w.numel()));
+        torch::from_blob(values.data(), w.sizes(), torch::kFloat32).copy_(w);
+        if (entry.file) entry.file->release(*entry.info);  // streamed: keep one tensor resident at most
         return values;
       },
       [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {

@@ -96,9 +96,11 @@ Trainer::Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainC
   params_ = lora_parameters(model_);
   if (params_.empty()) throw make_error(ErrorKind::kUsage, "finetune", "the model has no LoRA adapters (add_lora first)");
   flatten_parameters();
-  torch::optim::AdamWOptions o(config_.lr);
-  o.weight_decay(config_.weight_decay).betas({0.9, 0.999}).eps(1e-8);
-  optimizer_ = std::make_unique<torch::optim::AdamW>(std::vector<torch::Tensor>{flat_}, o);
+  FlatAdamWOptions o;
+  o.lr = config_.lr;
+  o.weight_decay = config_.weight_decay;
+  o.offload = config_.optimizer_offload;
+  optimizer_ = std::make_unique<FlatAdamW>(flat_, o);
 }
 
 // Every trainable tensor (A, B and the IEC scalars of each projection: 4 per
@@ -174,7 +176,7 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
     blobs.push_back({"param." + std::to_string(i), DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   }
   write_safetensors(out.path() / "trainable.safetensors", blobs);
-  torch::save(*optimizer_, (out.path() / "optimizer.pt").string());
+  optimizer_->save(out.path() / "optimizer.pt");
   const nlohmann::json state = {{"step", step_}, {"epoch", epoch_}, {"cursor", cursor_}, {"params", params_.size()},
                                 {"optimizer_layout", kOptimizerLayout},
                                 {"losses", losses_}, {"seed", config_.seed}};
@@ -220,7 +222,7 @@ void Trainer::load_checkpoint(const fs::path& dir) {
       throw make_error(ErrorKind::kInvalidInput, file.path().string(), "tensor param." + std::to_string(i) + " is missing or has another shape");
     params_[i].copy_(tensor_view(file, *info));
   }
-  torch::load(*optimizer_, (dir / "optimizer.pt").string());
+  optimizer_->load(dir / "optimizer.pt");
   step_ = step;
   epoch_ = epoch;
   cursor_ = cursor;
@@ -284,25 +286,25 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     if (cancel) cancel->throw_if_cancelled("finetune");
     const auto t0 = std::chrono::steady_clock::now();
     const double lr = lr_at(step_);
-    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    optimizer_->set_lr(lr);
     flat_grad_.zero_();  // in place: the parameters' .grad are views of it
     // LoRA dropout's masks: a function of (seed, step), so a resumed run draws
     // the masks the uninterrupted one drew.
     torch::manual_seed(config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step_));
-    double loss_sum = 0;
+    torch::Tensor loss_sum;  // on the device: one host sync per step, not one per micro-batch
     int64_t tokens = 0;
     for (int64_t micro = 0; micro < config_.accum; ++micro) {
       int64_t targets = 0;
       auto loss = batch_loss(data_, next_batch(), &tokens, &targets);
       (loss / static_cast<double>(config_.accum)).backward();
-      loss_sum += loss.item<double>();
+      loss_sum = micro == 0 ? loss.detach().to(torch::kFloat64) : loss_sum + loss.detach();
     }
     const double grad_norm = torch::nn::utils::clip_grad_norm_(std::vector<torch::Tensor>{flat_}, config_.max_grad_norm);
     optimizer_->step();
     ++step_;
     TrainMetrics m;
     m.step = step_;
-    m.loss = loss_sum / static_cast<double>(config_.accum);
+    m.loss = loss_sum.item<double>() / static_cast<double>(config_.accum);
     m.lr = lr;
     m.grad_norm = grad_norm;
     m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

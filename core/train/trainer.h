@@ -15,6 +15,7 @@
 #include "common/progress.h"
 #include "model/model_loader.h"
 #include "train/alpaca_data.h"
+#include "train/flat_adamw.h"
 
 namespace irq {
 
@@ -36,6 +37,9 @@ struct TrainConfig {
   // Recompute decoder layers in the backward pass (less activation memory).
   // -1: on for CUDA, off for CPU.
   int gradient_checkpointing = -1;
+  // AdamW's moments in host memory, streamed through the device per step
+  // (train/flat_adamw.h): the GPU is spared 8 bytes per trainable value.
+  bool optimizer_offload = false;
 };
 
 struct TrainMetrics {
@@ -86,7 +90,7 @@ class Trainer {
   MetricsSink* sink_;
   std::vector<torch::Tensor> params_;  // views into flat_
   torch::Tensor flat_, flat_grad_;      // every trainable value, and its gradient
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<FlatAdamW> optimizer_;
   std::vector<std::vector<size_t>> order_;  // batches of the current epoch
   size_t cursor_ = 0;
   int64_t epoch_ = 0, step_ = 0;  // epoch_: epochs started

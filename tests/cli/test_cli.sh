@@ -156,6 +156,14 @@ check "trainer state no losses" 3 "checkpoint-6/trainer_state.json: has no 'loss
 edit_json "$tmp/ftbad/checkpoint-6/trainer_state.json" 'd["losses"] = [1.0]'
 check "trainer state inconsistent" 3 "trainer_state.json: step 6, epoch [0-9]+ and 1 losses do not describe one run" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ftbad" --resume --device cpu
 
+# AdamW's moments offloaded to host memory: the plan moves them off the GPU; a checkpoint resumes in that mode.
+mkdir -p "$tmp/cfg70b"
+printf '{"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":8192,"intermediate_size":28672,"num_attention_heads":64,"num_key_value_heads":8,"num_hidden_layers":80,"vocab_size":32000,"max_position_embeddings":4096}\n' > "$tmp/cfg70b/config.json"
+check "plan 70b offload fits 48 GB" 0 "host: AdamW moments \(2 x float32, pinned host memory\) +6\.17 GiB" -- "$irq" plan "$tmp/cfg70b" --quant nf4 --batch 1 --optimizer-offload --budget 44.7
+check "plan 70b offload total" 0 "predicted peak .* 4[0-3]\.[0-9]+ GiB +fits 44\.70 GiB" -- "$irq" plan "$tmp/cfg70b" --quant nf4 --batch 1 --optimizer-offload --budget 44.7
+check "plan 70b kept on GPU" 0 "predicted peak .* 49\.[0-9]+ GiB +does NOT fit" -- "$irq" plan "$tmp/cfg70b" --quant nf4 --batch 1 --budget 44.7
+check "finetune resume offloaded" 0 "resumed from .*checkpoint-9 \(step 9\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 11 --lr 5e-3 --out "$tmp/ft" --resume --optimizer-offload --device cpu
+
 # bench icq --oracle runs the oracle as an argument vector: a quote in its path is a quote, not shell syntax.
 # A stand-in "python" (passes the numpy probe, runs the script with sh) and an oracle printing the line bench parses.
 printf '#!/bin/sh\n[ "$1" = -c ] && exit 0\nexec /bin/sh "$@"\n' > "$tmp/fakepy"; chmod +x "$tmp/fakepy"

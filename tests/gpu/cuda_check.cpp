@@ -27,6 +27,7 @@
 #include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
 #include "runtime/runtime.h"
+#include "train/flat_adamw.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -39,6 +40,7 @@ constexpr double kTrainLossTol = 1e-3;        // CUDA vs CPU loss per step (fp32
 constexpr double kCheckpointingLossTol = 1e-5;  // CUDA with vs without activation checkpointing
 constexpr double kResumeLossTol = 1e-6;       // resumed vs uninterrupted loss per step
 constexpr double kMaxFinalLossRatio = 0.8;    // bf16 training must learn (last 5 / first 5 steps)
+constexpr double kOffloadParamTol = 0.0;      // offloaded AdamW (moments streamed from pinned host memory) vs on-device
 
 fs::path g_fixtures;
 int g_failures = 0;
@@ -243,6 +245,37 @@ void check_training(const fs::path& tmp) {
   const auto ids = sample_ids(cpu_eval);
   expect_le("GPU-trained adapter evaluated on the CPU vs on the GPU", max_abs_diff(logits(cpu_eval, ids), logits(gpu.model, ids)),
             kFp32LogitTol);
+
+  // AdamW with its moments in pinned host memory, streamed through the GPU in
+  // chunks that do not divide the buffer, against torch's AdamW on the GPU.
+  {
+    torch::manual_seed(3);
+    const int64_t n = 100003;
+    auto init = torch::randn({n}, torch::TensorOptions().device(kCuda));
+    auto make = [&] {
+      auto p = init.clone();
+      p.set_requires_grad(true);
+      p.mutable_grad() = torch::zeros_like(p);
+      return p;
+    };
+    auto reference = make(), offloaded = make();
+    torch::optim::AdamW ref_opt({reference}, torch::optim::AdamWOptions(1e-2).weight_decay(0.01));
+    irq::FlatAdamWOptions o;
+    o.lr = 1e-2;
+    o.weight_decay = 0.01;
+    o.offload = true;
+    o.chunk = 4096;
+    irq::FlatAdamW off_opt(offloaded, o);
+    for (int s = 0; s < 5; ++s) {
+      const auto g = torch::randn({n}, init.options());
+      reference.mutable_grad().copy_(g);
+      offloaded.mutable_grad().copy_(g);
+      ref_opt.step();
+      off_opt.step();
+    }
+    expect_le("offloaded AdamW (pinned host moments, 4096-value chunks) vs torch AdamW on the GPU, 5 steps",
+              (reference.detach() - offloaded.detach()).abs().max().item<double>(), kOffloadParamTol);
+  }
 
   const auto bf16 = train(kCuda, torch::kBFloat16, 40, true);
   double head = 0, tail = 0;

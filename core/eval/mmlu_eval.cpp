@@ -38,19 +38,26 @@ Prompt build(const Tokenizer& tok, const MmluSubject& s, const MmluQuestion& q, 
   return p;
 }
 
-void score(MmluAnswer& a, const torch::Tensor& row /*(V)*/, const std::vector<int64_t>& letters) {
+// z: the logits of the answer letters A-D at the last prompt position.
+void score(MmluAnswer& a, const double* z4) {
   double z[4], zmax = -INFINITY;
-  for (int k = 0; k < 4; ++k) zmax = std::max(zmax, z[k] = row[letters[static_cast<size_t>(k)]].item<double>());
+  for (int k = 0; k < 4; ++k) zmax = std::max(zmax, z[k] = z4[k]);
   double sum = 0;
   for (double& v : z) sum += v = std::exp(v - zmax);
   for (int k = 0; k < 4; ++k) a.probs[k] = z[k] / sum;
   a.predicted = static_cast<int>(std::max_element(a.probs, a.probs + 4) - a.probs);
 }
 
-torch::Tensor last_logits_full(LlamaForCausalLM& model, const std::vector<int64_t>& ids) {
+// (B, V) logits -> (B, 4) float64 on the host: the letters' columns are
+// picked where the logits are, so 4 values per question cross, not V.
+torch::Tensor letter_logits(const torch::Tensor& logits, const torch::Tensor& letters) {
+  return logits.index_select(-1, letters.to(logits.device())).to(torch::kCPU, torch::kFloat64).contiguous();
+}
+
+torch::Tensor last_letter_logits(LlamaForCausalLM& model, const std::vector<int64_t>& ids, const torch::Tensor& letters) {
   const auto device = model->options().device();
   auto x = torch::tensor(ids, torch::kInt64).view({1, -1}).to(device);
-  return model->forward(x, nullptr, {}, /*last_only=*/true)[0][0].to(torch::kCPU, torch::kFloat32);
+  return letter_logits(model->forward(x, nullptr, {}, /*last_only=*/true)[0], letters);  // (1, 4)
 }
 
 }  // namespace
@@ -64,6 +71,7 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
   r.shots = options.shots;
   std::vector<int64_t> letters;
   for (const char* l : {"A", "B", "C", "D"}) letters.push_back(tok.encode(l, /*add_bos=*/false).back());
+  const auto letter_ids = torch::tensor(letters, torch::kInt64);
   int64_t total = 0, done = 0;
   for (const auto& s : subjects) total += static_cast<int64_t>(s.test.size());
   const auto device = model->options().device();
@@ -139,17 +147,17 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
         auto hidden = model->model->forward(ids.to(device), &cache, key_mask.to(device));  // (B, T, C)
         auto idx = torch::tensor(last, torch::kInt64).to(device);
         auto picked = hidden.index({torch::arange(B, torch::TensorOptions().dtype(torch::kInt64).device(device)), idx});
-        auto logits = model->lm_head(picked).to(torch::kCPU, torch::kFloat32);  // (B, V)
+        const auto z = letter_logits(model->lm_head(picked), letter_ids);  // (B, 4)
         for (int64_t j = 0; j < B; ++j) {
           auto& a = answers[shared[b0 + static_cast<size_t>(j)]];
-          score(a, logits[j], letters);
+          score(a, z.data_ptr<double>() + 4 * j);
           a.shared = true;
           tick();
         }
       }
     }
     for (size_t i : alone) {
-      score(answers[i], last_logits_full(model, prompts[i].ids), letters);
+      score(answers[i], last_letter_logits(model, prompts[i].ids, letter_ids).data_ptr<double>());
       tick();
     }
     const auto sub = categories.subcategories.find(s.name);

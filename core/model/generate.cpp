@@ -29,19 +29,24 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int64_t pick_token(const torch::Tensor& logits, const GenerateOptions& options, uint64_t& rng_state) {
-  auto row = logits.to(torch::kCPU, torch::kFloat64).contiguous();
-  const double* z = row.data_ptr<double>();
+  // Greedy: the first largest logit, found where the logits are; one integer crosses to the host.
+  if (options.temperature <= 0) return logits.flatten().argmax().item<int64_t>();
+  // Sampled: the logits in float32 on the host (exact for bf16/fp16/fp32
+  // models), and only the top k put in order: ties broken by the lower id,
+  // as a stable sort of the whole vocabulary would.
+  const auto row = logits.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  const float* z = row.data_ptr<float>();
   const int64_t V = row.numel();
-  if (options.temperature <= 0) return static_cast<int64_t>(std::max_element(z, z + V) - z);
-
   std::vector<int64_t> order(V);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return z[a] > z[b]; });
   int64_t keep = options.top_k > 0 ? std::min(options.top_k, V) : V;
+  const auto before = [&](int64_t a, int64_t b) { return z[a] > z[b] || (z[a] == z[b] && a < b); };
+  if (keep < V) std::partial_sort(order.begin(), order.begin() + keep, order.end(), before);
+  else std::sort(order.begin(), order.end(), before);
   std::vector<double> p(keep);
   const double zmax = z[order[0]];
   double sum = 0;
-  for (int64_t i = 0; i < keep; ++i) sum += p[i] = std::exp((z[order[i]] - zmax) / options.temperature);
+  for (int64_t i = 0; i < keep; ++i) sum += p[i] = std::exp((static_cast<double>(z[order[i]]) - zmax) / options.temperature);
   if (options.top_p < 1.0) {  // smallest prefix whose mass reaches top_p
     double mass = 0;
     for (int64_t i = 0; i < keep; ++i) {

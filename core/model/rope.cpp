@@ -1,6 +1,7 @@
 // RoPE frequency tables (transformers modeling_rope_utils) and application.
 #include "model/rope.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace irq {
@@ -36,22 +37,34 @@ RotaryEmbedding::RotaryEmbedding(const LlamaConfig& config) : config_(config) {
   }
 }
 
+std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::compute(const torch::Tensor& inv_freq, int64_t start, int64_t length,
+                                                                 const torch::Device& device) const {
+  auto positions = torch::arange(start, start + length, torch::kInt64).to(torch::kFloat32);
+  auto freqs = torch::outer(positions, inv_freq);  // (T, D/2)
+  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1).to(device);
+  return {emb.cos(), emb.sin()};
+}
+
 std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::cos_sin(int64_t start, int64_t length,
                                                                  const torch::Device& device) const {
-  auto inv_freq = inv_freq_;
   const int64_t total = start + length;
   if (config_.rope_scaling && config_.rope_scaling->rope_type == "dynamic" && total > config_.max_position_embeddings) {
-    // Dynamic NTK: the base grows with the sequence length.
+    // Dynamic NTK: the base grows with the sequence length (not cached).
     const double factor = config_.rope_scaling->factor;
     const double dim = static_cast<double>(config_.head_dim);
     const double base = config_.rope_theta *
                         std::pow(factor * total / config_.max_position_embeddings - (factor - 1), dim / (dim - 2));
-    inv_freq = base_inv_freq(base, config_.head_dim);
+    return compute(base_inv_freq(base, config_.head_dim), start, length, device);
   }
-  auto positions = torch::arange(start, total, torch::kInt64).to(torch::kFloat32);
-  auto freqs = torch::outer(positions, inv_freq);  // (T, D/2)
-  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1).to(device);
-  return {emb.cos(), emb.sin()};
+  // Each entry is float32(position) * inv_freq, the same product a per-step
+  // table forms; cos/sin of it are computed once per position and device.
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  Tables& t = cache_->by_device[device.str()];
+  if (t.length < total) {
+    t.length = std::max<int64_t>(total, std::min<int64_t>(2 * t.length, config_.max_position_embeddings));
+    std::tie(t.cos, t.sin) = compute(inv_freq_, 0, t.length, device);
+  }
+  return {t.cos.narrow(0, start, length), t.sin.narrow(0, start, length)};
 }
 
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {

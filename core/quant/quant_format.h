@@ -38,6 +38,7 @@ struct DeviceQuantTensor {
   float absmax_offset = 0;
   const uint8_t* tau_q = nullptr;
   const float* tau_scale = nullptr;
+  void* stream = nullptr;  // cudaStream_t to launch on: the caller's current stream (LibTorch's)
 };
 
 struct QuantFormat {
@@ -52,7 +53,7 @@ struct QuantFormat {
   std::function<void(const QuantizedTensor&, float*)> dequantize;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_cuda;
-  // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), default stream.
+  // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), on t.stream.
   std::function<void(const DeviceQuantTensor&, void* out, bool bf16)> dequantize_cuda;
 };
 

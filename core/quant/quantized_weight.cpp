@@ -2,6 +2,7 @@
 #include "quant/quantized_weight.h"
 
 #include <c10/core/DeviceGuard.h>
+#include <c10/cuda/CUDAStream.h>
 
 #include "common/error.h"
 #include "quant/quant_format.h"
@@ -112,7 +113,9 @@ torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
                           absmax_scale.data_ptr<float>(),
                           absmax_offset,
                           tau_q.data_ptr<uint8_t>(),
-                          tau_scale.data_ptr<float>()};
+                          tau_scale.data_ptr<float>(),
+                          // ordered with LibTorch's work on this device (not the legacy default stream)
+                          c10::cuda::getCurrentCUDAStream(codes.device().index()).stream()};
       f->dequantize_cuda(t, out.data_ptr(), dtype == torch::kBFloat16);
       return out;
     }

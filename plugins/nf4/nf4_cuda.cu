@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <set>
 
 #include "common/error.h"
 #include "quant/dynamic_map.h"
@@ -27,13 +28,19 @@ void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) throw make_error(ErrorKind::kIo, std::string("CUDA ") + what, cudaGetErrorString(e));
 }
 
+// __constant__ memory is per device: the tables go to each device the first
+// time a kernel runs there (the current device, as the launch uses).
 void upload_constants() {
-  static std::once_flag once;  // per process; the constants never change
-  std::call_once(once, [] {
-    check(cudaMemcpyToSymbol(c_thresholds, kNf4Thresholds.data(), sizeof(float) * 15), "thresholds");
-    check(cudaMemcpyToSymbol(c_levels, kNf4Levels.data(), sizeof(float) * 16), "levels");
-    check(cudaMemcpyToSymbol(c_map, dynamic_map_8bit().data(), sizeof(float) * 256), "dynamic map");
-  });
+  static std::mutex mutex;
+  static std::set<int> done;
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  std::lock_guard<std::mutex> lock(mutex);
+  if (done.count(device)) return;
+  check(cudaMemcpyToSymbol(c_thresholds, kNf4Thresholds.data(), sizeof(float) * 15), "thresholds");
+  check(cudaMemcpyToSymbol(c_levels, kNf4Levels.data(), sizeof(float) * 16), "levels");
+  check(cudaMemcpyToSymbol(c_map, dynamic_map_8bit().data(), sizeof(float) * 256), "dynamic map");
+  done.insert(device);
 }
 
 // RAII device buffer.

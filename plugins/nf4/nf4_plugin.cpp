@@ -23,7 +23,7 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   if (irq::nf4::cuda::available()) {
     f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),
-                                 t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out, bf16, nullptr);
+                                 t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out, bf16, t.stream);
     };
     f.quantize_cuda = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
       irq::nf4::quantize(job, irq::nf4::Search::kCuda, out, stats);

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "lora/iec_lora.h"
 #include "lora/lora_delta.h"
+#include "quant/quantized_linear.h"
 
 namespace irq {
 
@@ -24,7 +25,7 @@ LinearImpl::LinearImpl(const torch::Tensor& shared_weight)
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  auto out = quant ? torch::nn::functional::linear(x, quant->dequantize(x.scalar_type()), bias)
+  auto out = quant ? quantized_linear(x, *quant, bias)  // CPU: no whole dequantized weight (quant/quantized_linear.h)
                    : torch::nn::functional::linear(x, weight, bias);
   if (!lora_A) return out;
   if (lora_dropout > 0 && is_training())

@@ -28,7 +28,8 @@ struct QuantJob {
   const CancelToken* cancel = nullptr;
 };
 
-// Device pointers of a quantized weight (a QuantizedWeight's tensors on a GPU).
+// Pointers into a quantized weight's storage (a QuantizedWeight's tensors):
+// device memory for the CUDA entries, host memory for dequantize_rows.
 struct DeviceQuantTensor {
   const QuantSettings* settings = nullptr;
   int64_t numel = 0;
@@ -39,6 +40,9 @@ struct DeviceQuantTensor {
   const uint8_t* tau_q = nullptr;
   const float* tau_scale = nullptr;
   void* stream = nullptr;  // cudaStream_t to launch on: the caller's current stream (LibTorch's)
+  const float* scale = nullptr;  // INT: (rows, groups)
+  const float* zero = nullptr;
+  int64_t rows = 0, cols = 0;    // the weight as (out, in)
 };
 
 struct QuantFormat {
@@ -51,6 +55,18 @@ struct QuantFormat {
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_ref;
   // Dequantize to float32 host memory (numel floats).
   std::function<void(const QuantizedTensor&, float*)> dequantize;
+  // Rows [row0, row0 + count) of the dequantized (rows, cols) weight into
+  // `out` (count x cols float32), from host pointers, on the calling thread;
+  // equal bit for bit to `dequantize`. The quantized matmuls of
+  // quant/quantized_linear.h build on it (one row or one tile at a time).
+  std::function<void(const DeviceQuantTensor&, int64_t row0, int64_t count, float* out)> dequantize_rows;
+  // Optional decode product from the codes, without a dequantized row:
+  // y[m * ldy + r] = sum_k W[r, k] x[m * cols + k] for rows [row0, row0 +
+  // count) and m < M (M <= 8), on the calling thread, within float32
+  // rounding of dequantize + matmul. Returns false where it does not apply
+  // (shape, CPU features); the caller then uses dequantize_rows.
+  std::function<bool(const DeviceQuantTensor&, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy)>
+      rows_dot;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_cuda;
   // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), on t.stream.

@@ -180,6 +180,23 @@ void dequantize(const QuantizedTensor& q, float* out) {
   });
 }
 
+// Rows [row0, row0 + count) from host pointers (QuantFormat::dequantize_rows):
+// scale * (code - zero) per (row, group), as dequantize, bit for bit.
+void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+  const int64_t cols = t.cols, G = t.settings->block_size, ngroups = (cols + G - 1) / G;
+  const int slot = slot_bits(t.settings->bits), per_byte = 8 / slot, mask = (1 << slot) - 1;
+  for (int64_t r = row0; r < row0 + count; ++r) {
+    const float* scale = t.scale + r * ngroups;
+    const float* zero = t.zero + r * ngroups;
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t e = r * cols + c;
+      const int shift = 8 - slot * (1 + static_cast<int>(e % per_byte));
+      const int code = (t.codes[e / per_byte] >> shift) & mask;
+      *out++ = scale[c / G] * (static_cast<float>(code) - zero[c / G]);
+    }
+  }
+}
+
 }  // namespace
 
 }  // namespace irq::intq
@@ -196,5 +213,8 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   f.quantize = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, false, o, s); };
   f.quantize_ref = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, true, o, s); };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::intq::dequantize(q, out); };
+  f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+    irq::intq::dequantize_rows(t, row0, count, out);
+  };
   irq::register_quant_format(std::move(f));
 }

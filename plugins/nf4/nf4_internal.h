@@ -54,6 +54,11 @@ float encode_block(const float* w, int64_t B, float tau, uint8_t* codes);
 enum class Search { kReference, kFast, kCuda };
 void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats);
 void dequantize(const QuantizedTensor& q, float* out);
+// Rows [row0, row0 + count) of the (rows, cols) weight from host pointers
+// (QuantFormat::dequantize_rows; nf4_rows.cpp), equal to dequantize bit for bit.
+void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out);
+// QuantFormat::rows_dot from the codes (AVX-512; false where it does not apply).
+bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy);
 
 // numpy's pairwise float32 summation (np.mean of a float32 array), for bit-exact absmax offsets.
 float pairwise_sum(const float* x, int64_t n);

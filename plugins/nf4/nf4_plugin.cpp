@@ -20,6 +20,11 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
     irq::nf4::quantize(job, irq::nf4::Search::kReference, out, stats);
   };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::nf4::dequantize(q, out); };
+  f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+    irq::nf4::dequantize_rows(t, row0, count, out);
+  };
+  f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
+                  int64_t ldy) { return irq::nf4::rows_dot(t, row0, count, x, M, y, ldy); };
   if (irq::nf4::cuda::available()) {
     f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),

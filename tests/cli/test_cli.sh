@@ -100,6 +100,7 @@ check "runs show tags"      0 "tags +baseline"               -- "$irq" runs show
 check "runs compare"        0 "config /quant/method +- +\"nf4\""  -- "$irq" runs compare 1 2
 check "runs delete"         0 "deleted run 3"                -- "$irq" runs delete 3
 check "runs show missing"   4 "no run 3"                     -- "$irq" runs show 3
+check "bench load versus full" 0 "decode with KV cache .* nf4 / full +[0-9.]+x" -- "$irq" bench load "$fixtures/tiny_llama" --quant nf4 --versus-full --repeats 1 --prompt-tokens 8 --decode-tokens 2 --device cpu
 check "bench mmlu"          0 "ratio shared / full"          -- "$irq" bench mmlu "$fixtures/tiny_llama" --data "$mmlu" --questions 2 --device cpu
 
 check "finetune nf4 iec"    0 "finetuned 6 steps: loss"      -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 6 --save-every 3 --lr 5e-3 --out "$tmp/ft" --device cpu

@@ -16,6 +16,7 @@
 #include "plugin/plugin_api.h"
 #include "quant/entropy.h"
 #include "quant/quant_format.h"
+#include "int_rows.h"
 
 namespace irq::intq {
 
@@ -180,23 +181,6 @@ void dequantize(const QuantizedTensor& q, float* out) {
   });
 }
 
-// Rows [row0, row0 + count) from host pointers (QuantFormat::dequantize_rows):
-// scale * (code - zero) per (row, group), as dequantize, bit for bit.
-void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
-  const int64_t cols = t.cols, G = t.settings->block_size, ngroups = (cols + G - 1) / G;
-  const int slot = slot_bits(t.settings->bits), per_byte = 8 / slot, mask = (1 << slot) - 1;
-  for (int64_t r = row0; r < row0 + count; ++r) {
-    const float* scale = t.scale + r * ngroups;
-    const float* zero = t.zero + r * ngroups;
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t e = r * cols + c;
-      const int shift = 8 - slot * (1 + static_cast<int>(e % per_byte));
-      const int code = (t.codes[e / per_byte] >> shift) & mask;
-      *out++ = scale[c / G] * (static_cast<float>(code) - zero[c / G]);
-    }
-  }
-}
-
 }  // namespace
 
 }  // namespace irq::intq
@@ -216,5 +200,7 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
     irq::intq::dequantize_rows(t, row0, count, out);
   };
+  f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
+                  int64_t ldy) { return irq::intq::rows_dot(t, row0, count, x, M, y, ldy); };
   irq::register_quant_format(std::move(f));
 }

@@ -20,6 +20,7 @@
 #include "nf4_internal.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
+#include "quant/nibble_codes.h"
 
 namespace irq::nf4 {
 
@@ -68,19 +69,6 @@ __attribute__((target("avx2"))) void decode_avx2(const uint8_t* codes, int64_t k
   }
 }
 
-// 64 codes (32 bytes, high nibble first) as four vectors of 16 int32 indices, in element order.
-__attribute__((target("avx512f,avx2"))) inline void codes64(const uint8_t* p, __m512i idx[4]) {
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i m = _mm256_set1_epi8(15);
-  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m), lo = _mm256_and_si256(v, m);
-  const __m256i a = _mm256_unpacklo_epi8(hi, lo);  // lane 0: codes 0-15 (bytes 0-7), lane 1: codes 32-47
-  const __m256i b = _mm256_unpackhi_epi8(hi, lo);  // lane 0: codes 16-31, lane 1: codes 48-63
-  idx[0] = _mm512_cvtepu8_epi32(_mm256_castsi256_si128(a));
-  idx[1] = _mm512_cvtepu8_epi32(_mm256_castsi256_si128(b));
-  idx[2] = _mm512_cvtepu8_epi32(_mm256_extracti128_si256(a, 1));
-  idx[3] = _mm512_cvtepu8_epi32(_mm256_extracti128_si256(b, 1));
-}
-
 // Elements [k0, k0 + 64n) with k0 even: one 16-entry level lookup (vpermps) per 16 codes.
 __attribute__((target("avx512f,avx2"))) void decode_avx512(const uint8_t* codes, int64_t k0, int64_t n64, BlockScale s,
                                                            bool tau, float* out) {
@@ -89,7 +77,7 @@ __attribute__((target("avx512f,avx2"))) void decode_avx512(const uint8_t* codes,
   const uint8_t* p = codes + k0 / 2;
   __m512i idx[4];
   for (int64_t i = 0; i < n64; ++i, p += 32, out += 64) {
-    codes64(p, idx);
+    unpack_nibbles64(p, idx);
     for (int j = 0; j < 4; ++j) {
       __m512 w = _mm512_mul_ps(_mm512_permutexvar_ps(idx[j], levels), amax);
       if (tau) w = _mm512_add_ps(w, offset);
@@ -112,7 +100,7 @@ __attribute__((target("avx512f,avx2"))) void decode_blocks_avx512(const DeviceQu
     const BlockScale s = block_scale(t, map, b);
     const __m512 amax = _mm512_set1_ps(s.amax), offset = _mm512_set1_ps(s.tau);
     for (int64_t k = 0; k < B; k += 64, p += 32, out += 64) {
-      codes64(p, idx);
+      unpack_nibbles64(p, idx);
       for (int j = 0; j < 4; ++j) {
         __m512 w = _mm512_mul_ps(_mm512_permutexvar_ps(idx[j], levels), amax);
         if (tau) w = _mm512_add_ps(w, offset);
@@ -127,75 +115,58 @@ bool cpu_has_avx2() {
   return has;
 }
 
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2");
-  return has;
-}
 
 // The fused decode product for M inputs (template: the accumulators stay in registers).
 template <int M, int kSplit = (M <= 2 ? 4 : M <= 4 ? 2 : 1)>
-__attribute__((target("avx512f,avx2"))) void rows_dot_avx512(const DeviceQuantTensor& t, int64_t row0, int64_t count,
-                                                              const float* x, const float* xsum, float* y, int64_t ldy) {
-  const auto& map = dynamic_map_8bit();
-  const int64_t B = t.settings->block_size, K = t.cols, nb = K / B;
-  const __m512 levels = _mm512_loadu_ps(kNf4Levels.data());
-  const bool tau = t.tau_q != nullptr;
-  __m512i idx[4];
-  for (int64_t r = row0; r < row0 + count; ++r) {
-    __m512 total[M];
-    float tau_total[M];
-    for (int m = 0; m < M; ++m) total[m] = _mm512_setzero_ps(), tau_total[m] = 0;
-    const uint8_t* p = t.codes + r * K / 2;
-    for (int64_t j = 0; j < nb; ++j) {
-      const BlockScale s = block_scale(t, map, r * nb + j);
-      // kSplit independent accumulators per input: a single chain of FMAs
-      // would wait on its own latency (4 per 64 weights for one input).
-      __m512 acc[M][kSplit];
-      for (int m = 0; m < M; ++m)
-        for (int h = 0; h < kSplit; ++h) acc[m][h] = _mm512_setzero_ps();
-      for (int64_t k = j * B; k < (j + 1) * B; k += 64, p += 32) {
-        codes64(p, idx);
-        for (int q = 0; q < 4; ++q) {
-          const __m512 level = _mm512_permutexvar_ps(idx[q], levels);
-          for (int m = 0; m < M; ++m)
-            acc[m][q % kSplit] = _mm512_fmadd_ps(level, _mm512_loadu_ps(x + m * K + k + 16 * q), acc[m][q % kSplit]);
+struct RowsDot {
+  __attribute__((target("avx512f,avx2"))) static void run(const DeviceQuantTensor& t, int64_t row0, int64_t count,
+                                                          const float* x, const float* xsum, float* y, int64_t ldy) {
+    const auto& map = dynamic_map_8bit();
+    const int64_t B = t.settings->block_size, K = t.cols, nb = K / B;
+    const __m512 levels = _mm512_loadu_ps(kNf4Levels.data());
+    const bool tau = t.tau_q != nullptr;
+    __m512i idx[4];
+    for (int64_t r = row0; r < row0 + count; ++r) {
+      __m512 total[M];
+      float tau_total[M];
+      for (int m = 0; m < M; ++m) total[m] = _mm512_setzero_ps(), tau_total[m] = 0;
+      const uint8_t* p = t.codes + r * K / 2;
+      for (int64_t j = 0; j < nb; ++j) {
+        const BlockScale s = block_scale(t, map, r * nb + j);
+        // kSplit independent accumulators per input: a single chain of FMAs
+        // would wait on its own latency (4 per 64 weights for one input).
+        __m512 acc[M][kSplit];
+        for (int m = 0; m < M; ++m)
+          for (int h = 0; h < kSplit; ++h) acc[m][h] = _mm512_setzero_ps();
+        for (int64_t k = j * B; k < (j + 1) * B; k += 64, p += 32) {
+          unpack_nibbles64(p, idx);
+          for (int q = 0; q < 4; ++q) {
+            const __m512 level = _mm512_permutexvar_ps(idx[q], levels);
+            for (int m = 0; m < M; ++m)
+              acc[m][q % kSplit] = _mm512_fmadd_ps(level, _mm512_loadu_ps(x + m * K + k + 16 * q), acc[m][q % kSplit]);
+          }
+        }
+        const __m512 amax = _mm512_set1_ps(s.amax);
+        for (int m = 0; m < M; ++m) {
+          __m512 a = acc[m][0];
+          for (int h = 1; h < kSplit; ++h) a = _mm512_add_ps(a, acc[m][h]);
+          total[m] = _mm512_fmadd_ps(a, amax, total[m]);
+          if (tau) tau_total[m] += s.tau * xsum[m * nb + j];
         }
       }
-      const __m512 amax = _mm512_set1_ps(s.amax);
-      for (int m = 0; m < M; ++m) {
-        __m512 a = acc[m][0];
-        for (int h = 1; h < kSplit; ++h) a = _mm512_add_ps(a, acc[m][h]);
-        total[m] = _mm512_fmadd_ps(a, amax, total[m]);
-        if (tau) tau_total[m] += s.tau * xsum[m * nb + j];
-      }
+      for (int m = 0; m < M; ++m) y[m * ldy + r] = _mm512_reduce_add_ps(total[m]) + tau_total[m];
     }
-    for (int m = 0; m < M; ++m) y[m * ldy + r] = _mm512_reduce_add_ps(total[m]) + tau_total[m];
   }
-}
-
-using RowsDotFn = void (*)(const DeviceQuantTensor&, int64_t, int64_t, const float*, const float*, float*, int64_t);
-constexpr RowsDotFn kRowsDot[] = {nullptr,
-                                  rows_dot_avx512<1>,
-                                  rows_dot_avx512<2>,
-                                  rows_dot_avx512<3>,
-                                  rows_dot_avx512<4>,
-                                  rows_dot_avx512<5>,
-                                  rows_dot_avx512<6>,
-                                  rows_dot_avx512<7>,
-                                  rows_dot_avx512<8>};
+};
 
 }  // namespace
 
 bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy) {
   const int64_t B = t.settings->block_size, K = t.cols;
   if (!cpu_has_avx512() || M < 1 || M > 8 || B % 64 != 0 || K % B != 0) return false;
-  const int64_t nb = K / B;
-  std::vector<float> xsum(static_cast<size_t>(M * nb), 0.0f);  // per input, per block of a row: the tau term's sum
-  if (t.tau_q)
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t j = 0; j < nb; ++j)
-        for (int64_t k = j * B; k < (j + 1) * B; ++k) xsum[static_cast<size_t>(m * nb + j)] += x[m * K + k];
-  kRowsDot[M](t, row0, count, x, xsum.data(), y, ldy);
+  // Per input, per block of a row: the sum of x, for the tau term (unused without tau).
+  const auto xsum = t.tau_q ? span_sums(x, M, K, B) : std::vector<float>(static_cast<size_t>(M * (K / B)), 0.0f);
+  run_for_inputs<RowsDot>(M, t, row0, count, x, xsum.data(), y, ldy);
   return true;
 }
 

@@ -1,8 +1,9 @@
 // The CPU quantized matmuls (quant/quantized_linear.h) against their slow
 // references: each format's dequantize_rows against the torch-op
 // dequantization bit for bit (rows that start inside a block or mid-byte,
-// short last INT groups); y = x W^T on the decode path (M <= 8: NF4's fused
-// product from the codes, its fallback, INT's dequantized rows) and the
+// short last INT groups, INT4's AVX-512 rows); y = x W^T on the decode path (M <= 8: NF4's fused
+// product from the codes, its fallback, INT4's fused product, INT3's
+// dequantized rows) and the
 // tiled path (several tiles), and the input gradient of the tiled backward,
 // against a float64 dequantize + matmul.
 #include "support/test_support.h"
@@ -69,7 +70,8 @@ class TestQuantizedLinear : public QObject {
   void dequantize_rows_equal_the_reference() {
     const Case cases[] = {{"nf4", true, 64, 48, 192},  {"nf4", false, 64, 48, 192}, {"nf4", true, 64, 13, 40},
                           {"nf4", true, 64, 7, 37},    {"nf4", true, 32, 9, 96},    {"int2", true, 32, 24, 96},
-                          {"int3", true, 32, 24, 100}, {"int4", false, 64, 10, 130}, {"int8", true, 32, 6, 64}};
+                          {"int3", true, 32, 24, 100}, {"int4", false, 64, 10, 130}, {"int8", true, 32, 6, 64},
+                          {"int4", true, 32, 24, 128}, {"int4", true, 128, 6, 256},   {"int4", true, 128, 5, 192}};
     for (const auto& c : cases) {
       const auto w = quantize(c, 1);
       const auto reference = w.dequantize(torch::kFloat32).view({c.rows, c.cols});

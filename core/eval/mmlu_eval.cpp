@@ -48,10 +48,10 @@ void score(MmluAnswer& a, const double* z4) {
   a.predicted = static_cast<int>(std::max_element(a.probs, a.probs + 4) - a.probs);
 }
 
-// (B, V) logits -> (B, 4) float64 on the host: the letters' columns are
-// picked where the logits are, so 4 values per question cross, not V.
+// (B, V) logits -> (B, 4) float64 on the host: the letters' columns (ids on
+// the logits' device) are picked there, so 4 values per question cross, not V.
 torch::Tensor letter_logits(const torch::Tensor& logits, const torch::Tensor& letters) {
-  return logits.index_select(-1, letters.to(logits.device())).to(torch::kCPU, torch::kFloat64).contiguous();
+  return logits.index_select(-1, letters).to(torch::kCPU, torch::kFloat64).contiguous();
 }
 
 torch::Tensor last_letter_logits(LlamaForCausalLM& model, const std::vector<int64_t>& ids, const torch::Tensor& letters) {
@@ -71,7 +71,7 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
   r.shots = options.shots;
   std::vector<int64_t> letters;
   for (const char* l : {"A", "B", "C", "D"}) letters.push_back(tok.encode(l, /*add_bos=*/false).back());
-  const auto letter_ids = torch::tensor(letters, torch::kInt64);
+  const auto letter_ids = torch::tensor(letters, torch::kInt64).to(model->options().device());
   int64_t total = 0, done = 0;
   for (const auto& s : subjects) total += static_cast<int64_t>(s.test.size());
   const auto device = model->options().device();

@@ -12,30 +12,11 @@
 
 #include "common/parallel.h"
 #include "quant/quant_format.h"
+#include "quant/quant_view.h"
 
 namespace irq {
 
 namespace {
-
-// Host pointers of a CPU QuantizedWeight (tensors contiguous, as from_host makes them).
-DeviceQuantTensor host_view(const QuantizedWeight& w) {
-  DeviceQuantTensor t;
-  t.settings = &w.settings;
-  t.numel = w.numel();
-  t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;
-  t.cols = t.numel / std::max<int64_t>(t.rows, 1);
-  t.codes = w.codes.data_ptr<uint8_t>();
-  auto f32 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<float>() : nullptr; };
-  auto u8 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<uint8_t>() : nullptr; };
-  t.absmax_q = u8(w.absmax_q);
-  t.absmax_scale = f32(w.absmax_scale);
-  t.absmax_offset = w.absmax_offset;
-  t.tau_q = u8(w.tau_q);
-  t.tau_scale = f32(w.tau_scale);
-  t.scale = f32(w.scale);
-  t.zero = f32(w.zero);
-  return t;
-}
 
 float dot_scalar(const float* a, const float* b, int64_t n) {
   float s = 0;
@@ -131,46 +112,56 @@ torch::Tensor tiled_input_grad(const QuantFormat& f, const DeviceQuantTensor& t,
 }
 
 torch::Tensor forward_2d(const QuantFormat& f, const QuantizedWeight& w, const torch::Tensor& x, int64_t tile_values) {
-  const auto t = host_view(w);
+  const auto t = quant_view(w);
   return x.size(0) <= kGemvRows ? rows_times_inputs(f, t, x) : tiled_forward(f, t, x, tile_values);
 }
 
 // The frozen base's autograd node: the gradient reaches the input only.
 struct QuantizedLinearFunction : torch::autograd::Function<QuantizedLinearFunction> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t weight,
+  // weight, format: pointers (the module holds the QuantizedWeight, the registry the format, through the backward pass).
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, int64_t weight, int64_t format,
                                int64_t tile_values) {
-    ctx->saved_data["weight"] = weight;  // the module holds the QuantizedWeight through the backward pass
+    ctx->saved_data["weight"] = weight;
+    ctx->saved_data["format"] = format;
     ctx->saved_data["tile"] = tile_values;
-    const auto* w = reinterpret_cast<const QuantizedWeight*>(weight);
-    return forward_2d(*find_quant_format(w->settings.method), *w, x, tile_values);
+    return forward_2d(*reinterpret_cast<const QuantFormat*>(format), *reinterpret_cast<const QuantizedWeight*>(weight), x,
+                      tile_values);
   }
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grads) {
     const auto* w = reinterpret_cast<const QuantizedWeight*>(ctx->saved_data["weight"].toInt());
-    const auto dx = tiled_input_grad(*find_quant_format(w->settings.method), host_view(*w), grads[0].contiguous(),
-                                     ctx->saved_data["tile"].toInt());
-    return {dx, torch::Tensor(), torch::Tensor()};
+    const auto* f = reinterpret_cast<const QuantFormat*>(ctx->saved_data["format"].toInt());
+    const auto dx = tiled_input_grad(*f, quant_view(*w), grads[0].contiguous(), ctx->saved_data["tile"].toInt());
+    return {dx, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
-bool quantized_linear_fast_path(const torch::Tensor& x, const QuantizedWeight& w) {
-  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || !w.codes.device().is_cpu()) return false;
+namespace {
+
+// The format whose CPU rows serve this input, or null (then dequantize + linear).
+const QuantFormat* cpu_format(const torch::Tensor& x, const QuantizedWeight& w) {
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || !w.codes.device().is_cpu()) return nullptr;
   const QuantFormat* f = find_quant_format(w.settings.method);
-  return f && f->dequantize_rows && x.size(-1) == (w.shape.size() >= 2 ? w.shape[1] : w.numel());
+  const bool fits = f && f->dequantize_rows && x.size(-1) == (w.shape.size() >= 2 ? w.shape[1] : w.numel());
+  return fits ? f : nullptr;
 }
 
+}  // namespace
+
+bool quantized_linear_fast_path(const torch::Tensor& x, const QuantizedWeight& w) { return cpu_format(x, w) != nullptr; }
+
 torch::Tensor quantized_linear(const torch::Tensor& x, const QuantizedWeight& w, const torch::Tensor& bias, int64_t tile_values) {
-  if (!quantized_linear_fast_path(x, w))
-    return torch::nn::functional::linear(x, w.dequantize(x.scalar_type()), bias);
+  const QuantFormat* f = cpu_format(x, w);
+  if (!f) return torch::nn::functional::linear(x, w.dequantize(x.scalar_type()), bias);
   const int64_t K = x.size(-1);
   auto x2 = x.reshape({-1, K}).contiguous();
   torch::Tensor y;
   if (torch::GradMode::is_enabled() && x.requires_grad())
-    y = QuantizedLinearFunction::apply(x2, reinterpret_cast<int64_t>(&w), tile_values);
+    y = QuantizedLinearFunction::apply(x2, reinterpret_cast<int64_t>(&w), reinterpret_cast<int64_t>(f), tile_values);
   else {
     torch::NoGradGuard no_grad;
-    y = forward_2d(*find_quant_format(w.settings.method), w, x2, tile_values);
+    y = forward_2d(*f, w, x2, tile_values);
   }
   auto sizes = x.sizes().vec();
   sizes.back() = y.size(1);

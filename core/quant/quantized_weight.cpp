@@ -1,11 +1,14 @@
 // Torch-op dequantization of NF4 and INT-k weights.
 #include "quant/quantized_weight.h"
 
+#include <algorithm>
+
 #include <c10/core/DeviceGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include "common/error.h"
 #include "quant/quant_format.h"
+#include "quant/quant_view.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 
@@ -96,6 +99,25 @@ int64_t QuantizedWeight::storage_bytes() const {
   return n;
 }
 
+DeviceQuantTensor quant_view(const QuantizedWeight& w) {
+  auto f32 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<float>() : nullptr; };
+  auto u8 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<uint8_t>() : nullptr; };
+  DeviceQuantTensor t;
+  t.settings = &w.settings;
+  t.numel = w.numel();
+  t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;
+  t.cols = t.numel / std::max<int64_t>(t.rows, 1);
+  t.codes = u8(w.codes);
+  t.absmax_q = u8(w.absmax_q);
+  t.absmax_scale = f32(w.absmax_scale);
+  t.absmax_offset = w.absmax_offset;
+  t.tau_q = u8(w.tau_q);
+  t.tau_scale = f32(w.tau_scale);
+  t.scale = f32(w.scale);
+  t.zero = f32(w.zero);
+  return t;
+}
+
 torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
   const int64_t n = numel();
@@ -106,16 +128,9 @@ torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
     if (f && f->dequantize_cuda) {
       c10::DeviceGuard guard(codes.device());
       auto out = torch::empty(shape, torch::TensorOptions().dtype(dtype).device(codes.device()));
-      DeviceQuantTensor t{&settings,
-                          n,
-                          codes.data_ptr<uint8_t>(),
-                          absmax_q.data_ptr<uint8_t>(),
-                          absmax_scale.data_ptr<float>(),
-                          absmax_offset,
-                          tau_q.data_ptr<uint8_t>(),
-                          tau_scale.data_ptr<float>(),
-                          // ordered with LibTorch's work on this device (not the legacy default stream)
-                          c10::cuda::getCurrentCUDAStream(codes.device().index()).stream()};
+      DeviceQuantTensor t = quant_view(*this);
+      // ordered with LibTorch's work on this device (not the legacy default stream)
+      t.stream = c10::cuda::getCurrentCUDAStream(codes.device().index()).stream();
       f->dequantize_cuda(t, out.data_ptr(), dtype == torch::kBFloat16);
       return out;
     }

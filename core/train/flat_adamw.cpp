@@ -23,12 +23,14 @@ torch::optim::AdamWParamState& FlatAdamW::state() {
   auto& states = optimizer_->state();
   void* key = anchor_.unsafeGetTensorImpl();
   if (states.find(key) == states.end()) {
+    // Zero moments where this mode keeps them (pinned host memory when offloaded from CUDA).
+    const auto home = options_.offload ? torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(flat_.is_cuda())
+                                       : flat_.options();
     auto s = std::make_unique<torch::optim::AdamWParamState>();
     s->step(0);
-    s->exp_avg(torch::zeros({flat_.numel()}, torch::kFloat32));
-    s->exp_avg_sq(torch::zeros({flat_.numel()}, torch::kFloat32));
+    s->exp_avg(torch::zeros({flat_.numel()}, home));
+    s->exp_avg_sq(torch::zeros({flat_.numel()}, home));
     states[key] = std::move(s);
-    place_state("optimizer");
   }
   return static_cast<torch::optim::AdamWParamState&>(*states[key]);
 }

@@ -10,6 +10,7 @@
 
 #include "plugin/plugin_loader.h"
 #include "quant/quant_format.h"
+#include "quant/quant_view.h"
 #include "quant/quantized_linear.h"
 
 namespace {
@@ -40,20 +41,6 @@ irq::QuantizedWeight quantize(const Case& c, uint64_t seed) {
   return irq::QuantizedWeight::from_host(q, torch::kCPU);
 }
 
-irq::DeviceQuantTensor view(const irq::QuantizedWeight& w) {
-  irq::DeviceQuantTensor t;
-  t.settings = &w.settings;
-  t.numel = w.numel();
-  t.rows = w.shape[0];
-  t.cols = w.shape[1];
-  t.codes = w.codes.data_ptr<uint8_t>();
-  if (w.absmax_q.numel()) t.absmax_q = w.absmax_q.data_ptr<uint8_t>(), t.absmax_scale = w.absmax_scale.data_ptr<float>();
-  t.absmax_offset = w.absmax_offset;
-  if (w.tau_q.numel()) t.tau_q = w.tau_q.data_ptr<uint8_t>(), t.tau_scale = w.tau_scale.data_ptr<float>();
-  if (w.scale.numel()) t.scale = w.scale.data_ptr<float>(), t.zero = w.zero.data_ptr<float>();
-  return t;
-}
-
 // max over elements of |a - b| / bound.
 double relative_error(const torch::Tensor& fast, const torch::Tensor& reference, const torch::Tensor& bound) {
   return ((fast.to(torch::kFloat64) - reference).abs() / (bound + 1e-30)).max().item<double>();
@@ -75,7 +62,7 @@ class TestQuantizedLinear : public QObject {
     for (const auto& c : cases) {
       const auto w = quantize(c, 1);
       const auto reference = w.dequantize(torch::kFloat32).view({c.rows, c.cols});
-      const auto t = view(w);
+      const auto t = irq::quant_view(w);
       const auto& f = irq::require_quant_format(c.method);
       QVERIFY(f.dequantize_rows != nullptr);
       for (auto [row0, count] : {std::pair<int64_t, int64_t>{0, c.rows}, {1, c.rows - 2}, {c.rows - 1, 1}}) {

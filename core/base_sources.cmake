@@ -5,6 +5,8 @@ set(IRQ_BASE_SOURCES
   common/error.cpp
   common/log.cpp
   common/mapped_file.cpp
+  eval/csv.cpp
+  export/gguf_reader.cpp
   io/checkpoint.cpp
   io/dtype.cpp
   io/hub_cache.cpp
@@ -31,4 +33,5 @@ set(IRQ_BASE_SOURCES
   text/sentencepiece_conversion.cpp
   text/sentencepiece_tokenizer.cpp
   text/utf8.cpp
+  train/alpaca_data.cpp
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The parsers under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer
-# (tests/fuzz/CMakeLists.txt, standalone mode): builds the torch-free targets
+# (tests/fuzz/CMakeLists.txt, standalone mode): builds every target (all torch-free)
 # with clang into build-fuzz/, then runs each for SECONDS (default 60) from
 # its committed seeds, growing a working corpus in build-fuzz/corpus-<target>.
 # A finding is saved as build-fuzz/crash-<target>-*; the script exits 1.
@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IRQ_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-60}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(json config safetensors tokenizer quant_meta)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(json config safetensors tokenizer quant_meta gguf csv alpaca)
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt install clang)"; exit 2; }
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/json_file.h"
 #include "io/safetensors_writer.h"
 #include "model/llama_config.h"
 #include "text/sentencepiece_tokenizer.h"
@@ -136,14 +136,29 @@ fs::path default_demo_dir() {
   return fs::temp_directory_path() / "irqlora-demo-model";
 }
 
-fs::path ensure_demo_model(const fs::path& dir) {
-  std::ifstream stamp_file(dir / "irqlora_demo.json");
-  if (stamp_file) {
-    auto stamp = nlohmann::json::parse(stamp_file, nullptr, /*allow_exceptions=*/false);
-    if (!stamp.is_discarded() && stamp.value("version", 0) == kDemoModelVersion && fs::exists(dir / "model.safetensors"))
-      return dir;
+namespace {
+
+// Whether DIR holds the demo model of this version: its stamp read with a
+// small bound; a stamp that is missing, not JSON, too big, of another version
+// or not a file at all means "write the model again", never an error.
+bool current_demo_model(const fs::path& dir) {
+  JsonLimits limits;
+  limits.max_bytes = 64 << 10;
+  limits.max_depth = 4;
+  try {
+    const auto stamp = read_json_file(dir / "irqlora_demo.json", limits);
+    const auto it = stamp.is_object() ? stamp.find("version") : stamp.end();
+    return it != stamp.end() && it->is_number_integer() && it->get<int64_t>() == kDemoModelVersion &&
+           fs::is_regular_file(dir / "model.safetensors");
+  } catch (const Error&) {
+    return false;
   }
-  write_demo_model(dir);
+}
+
+}  // namespace
+
+fs::path ensure_demo_model(const fs::path& dir) {
+  if (!current_demo_model(dir)) write_demo_model(dir);
   return dir;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/json_file.h"
 #include "eval/csv.h"
 
 namespace irq {
@@ -14,13 +15,37 @@ namespace fs = std::filesystem;
 
 const std::string& mmlu_categories_json();  // generated from resources/mmlu_categories.json
 
+namespace {
+
+// {"name": ["string", ...], ...} with every name and entry checked, or an
+// Error naming the source, the table and the entry.
+std::map<std::string, std::vector<std::string>> string_lists(const nlohmann::json& j, const char* table, const std::string& source) {
+  if (!j.contains(table) || !j.at(table).is_object())
+    throw make_error(ErrorKind::kInvalidInput, source, std::string("'") + table + "' must be an object of string lists");
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [name, list] : j.at(table).items()) {
+    const std::string where = std::string(table) + "." + name;
+    if (!list.is_array()) throw make_error(ErrorKind::kInvalidInput, source, "'" + where + "' must be a list of strings");
+    auto& dst = out[name];
+    for (const auto& e : list) {
+      if (!e.is_string()) throw make_error(ErrorKind::kInvalidInput, source, "'" + where + "' holds a non-string " + e.dump().substr(0, 40));
+      dst.push_back(e.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 MmluCategories MmluCategories::from_json_text(const std::string& text, const std::string& source) {
-  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.contains("subcategories") || !j.contains("categories"))
-    throw make_error(ErrorKind::kInvalidInput, source, "expected {\"subcategories\": ..., \"categories\": ...}");
+  JsonLimits limits;
+  limits.max_bytes = size_t{1} << 20;  // the real table is 6 KB
+  limits.max_depth = 4;                // object -> table -> list -> string
+  const auto j = parse_json_text(text, source, limits);
+  if (!j.is_object()) throw make_error(ErrorKind::kInvalidInput, source, "expected {\"subcategories\": ..., \"categories\": ...}");
   MmluCategories c;
-  c.subcategories = j.at("subcategories").get<std::map<std::string, std::vector<std::string>>>();
-  c.categories = j.at("categories").get<std::map<std::string, std::vector<std::string>>>();
+  c.subcategories = string_lists(j, "subcategories", source);
+  c.categories = string_lists(j, "categories", source);
   return c;
 }
 

@@ -1,12 +1,10 @@
-// GGUF reader (layout in gguf.h): every length, count, type and offset is
+// GGUF reader (layout in gguf_format.h): every length, count, type and offset is
 // checked against the file before use; errors name the file and the problem.
 #include <cstring>
 
-#include <torch/torch.h>
-
 #include "common/error.h"
 #include "common/mapped_file.h"
-#include "export/gguf.h"
+#include "export/gguf_format.h"
 
 namespace fs = std::filesystem;
 
@@ -152,33 +150,31 @@ const GgufTensorInfo* GgufFile::tensor(const std::string& name) const {
   return nullptr;
 }
 
-torch::Tensor GgufFile::read_tensor(const std::string& name) const {
-  const auto* t = tensor(name);
-  if (!t) throw make_error(ErrorKind::kNotFound, path.string(), "has no tensor " + name);
-  const auto file = MappedFile::open(path);
-  const uint8_t* p = file->data() + data_offset + t->offset;
-  const int64_t n = t->numel();
-  std::vector<int64_t> shape(t->ne.rbegin(), t->ne.rend());
-  const auto bytes = torch::from_blob(const_cast<uint8_t*>(p), {static_cast<int64_t>(ggml_bytes(t->type, n))}, torch::kUInt8).clone();
-  switch (t->type) {
-    case GgmlType::kF32: return bytes.view(torch::kFloat32).view(shape);
-    case GgmlType::kF16: return bytes.view(torch::kFloat16).to(torch::kFloat32).view(shape);
-    case GgmlType::kQ8_0: {
-      const auto b = bytes.view({-1, 34});
-      const auto d = b.narrow(1, 0, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);  // (N, 1)
-      const auto q = b.narrow(1, 2, 32).contiguous().view(torch::kInt8).to(torch::kFloat32);
-      return (q * d).view(shape);
-    }
-    case GgmlType::kQ4_1: {
-      const auto b = bytes.view({-1, 20});
-      const auto d = b.narrow(1, 0, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);
-      const auto m = b.narrow(1, 2, 2).contiguous().view(torch::kFloat16).to(torch::kFloat32);
-      const auto qs = b.narrow(1, 4, 16);
-      const auto q = torch::cat({qs.bitwise_and(15), qs.bitwise_right_shift(4)}, 1).to(torch::kFloat32);
-      return (q * d + m).view(shape);
-    }
+const char* ggml_type_name(GgmlType t) {
+  switch (t) {
+    case GgmlType::kF32: return "F32";
+    case GgmlType::kF16: return "F16";
+    case GgmlType::kQ4_1: return "Q4_1";
+    case GgmlType::kQ8_0: return "Q8_0";
   }
-  throw make_error(ErrorKind::kInvalidInput, path.string(), "tensor " + name + " has an unknown type");
+  return "?";
+}
+
+uint64_t ggml_bytes(GgmlType t, int64_t count) {
+  const auto n = static_cast<uint64_t>(count);
+  switch (t) {
+    case GgmlType::kF32: return 4 * n;
+    case GgmlType::kF16: return 2 * n;
+    case GgmlType::kQ4_1: return n / 32 * 20;
+    case GgmlType::kQ8_0: return n / 32 * 34;
+  }
+  return 0;
+}
+
+int64_t GgufTensorInfo::numel() const {
+  int64_t n = 1;
+  for (int64_t d : ne) n *= d;
+  return n;
 }
 
 }  // namespace irq

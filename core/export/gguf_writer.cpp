@@ -72,33 +72,6 @@ uint64_t scalar_bytes(GgufValueType t, const nlohmann::json& v) {
 
 }  // namespace
 
-const char* ggml_type_name(GgmlType t) {
-  switch (t) {
-    case GgmlType::kF32: return "F32";
-    case GgmlType::kF16: return "F16";
-    case GgmlType::kQ4_1: return "Q4_1";
-    case GgmlType::kQ8_0: return "Q8_0";
-  }
-  return "?";
-}
-
-uint64_t ggml_bytes(GgmlType t, int64_t count) {
-  const auto n = static_cast<uint64_t>(count);
-  switch (t) {
-    case GgmlType::kF32: return 4 * n;
-    case GgmlType::kF16: return 2 * n;
-    case GgmlType::kQ4_1: return n / 32 * 20;
-    case GgmlType::kQ8_0: return n / 32 * 34;
-  }
-  return 0;
-}
-
-int64_t GgufTensorInfo::numel() const {
-  int64_t n = 1;
-  for (int64_t d : ne) n *= d;
-  return n;
-}
-
 struct GgufWriter::Impl {
   fs::path path, tmp;
   std::ofstream out;

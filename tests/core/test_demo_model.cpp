@@ -55,6 +55,23 @@ class TestDemoModel : public QObject {
     irq::ensure_demo_model(dir);
     QVERIFY(irq::test::read_file(dir / "irqlora_demo.json").find("\"version\": 0") == std::string::npos);
   }
+
+  // A stamp that is not the generator's (garbage, wrong types, 100,000 levels
+  // deep, a directory in its place) means "write the model again", never a
+  // crash or an exception out of ensure_demo_model.
+  void a_bad_stamp_rewrites_the_model() {
+    const fs::path dir = irq::ensure_demo_model(tmp() / "bad");
+    for (const std::string stamp : {std::string("not json"), std::string(R"({"version": "1"})"), std::string(R"({"version": 1e300})"),
+                                    std::string(R"([1])"), std::string(100000, '[') + std::string(100000, ']')}) {
+      irq::test::write_file(dir / "irqlora_demo.json", stamp);
+      irq::ensure_demo_model(dir);
+      QVERIFY2(irq::test::read_file(dir / "irqlora_demo.json").find("irqlora demo") != std::string::npos, stamp.substr(0, 20).c_str());
+    }
+    fs::remove(dir / "irqlora_demo.json");
+    fs::create_directories(dir / "irqlora_demo.json");
+    irq::ensure_demo_model(dir);
+    QVERIFY(fs::is_regular_file(dir / "irqlora_demo.json"));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestDemoModel)

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/csv.h"
+#include "eval/mmlu_data.h"
 #include "eval/mmlu_eval.h"
 #include "eval/mmlu_prompt.h"
 #include "eval/perplexity.h"
@@ -64,6 +65,25 @@ class TestMmlu : public QObject {
     QVERIFY(irq::test::throws_error([&] { irq::load_mmlu(dir, "test"); }, ErrorKind::kInvalidInput, {"has 5 fields, expected 6"}));
     QVERIFY(irq::test::throws_error([&] { irq::load_mmlu(mmlu_dir(), "test", {"astrology"}); }, ErrorKind::kNotFound, {"'astrology'"}));
     QVERIFY(irq::test::throws_error([&] { irq::load_mmlu(mmlu_dir(), "val"); }, ErrorKind::kNotFound, {"no val/ folder"}));
+  }
+
+  // The category table is parsed with bounds and typed checks: each bad
+  // table names its source and the entry.
+  void bad_category_tables_are_named() {
+    using C = irq::MmluCategories;
+    const auto builtin = C::builtin();
+    QCOMPARE(builtin.subcategories.at("abstract_algebra"), std::vector<std::string>{"math"});
+    QVERIFY(builtin.categories.at("STEM").size() > 0);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"[]", "expected"},
+        {R"({"categories": {}})", "'subcategories'"},
+        {R"({"subcategories": {"x": "math"}, "categories": {}})", "'subcategories.x' must be a list"},
+        {R"({"subcategories": {"x": [1]}, "categories": {}})", "'subcategories.x' holds a non-string 1"},
+        {R"({"subcategories": {}, "categories": []})", "'categories' must be an object"},
+        {std::string(100000, '[') + std::string(100000, ']'), "deeper than 4 levels"},
+    };
+    for (const auto& [text, needle] : cases)
+      QVERIFY2(irq::test::throws_error([&] { C::from_json_text(text, "cats.json"); }, ErrorKind::kInvalidInput, {"cats.json", needle}), text.substr(0, 40).c_str());
   }
 
   void shared_header_agrees_with_full_prompts() {

@@ -15,11 +15,9 @@
 #include "model/llama_config.h"
 #include "quant/quant_checkpoint.h"
 #include "text/hf_tokenizer.h"
-#ifdef IRQ_FUZZ_WITH_CORE
 #include "eval/csv.h"
-#include "export/gguf.h"
+#include "export/gguf_format.h"
 #include "train/alpaca_data.h"
-#endif
 
 namespace irq::fuzz {
 
@@ -78,13 +76,11 @@ void run_selftest(const uint8_t* d, size_t n) {
   if (n == 0 || d[0] != '{') throw std::logic_error("selftest: a finding");
 }
 
-#ifdef IRQ_FUZZ_WITH_CORE
 void run_gguf(const uint8_t* d, size_t n) { GgufFile::open(write_scratch("model.gguf", d, n)); }
 
 void run_csv(const uint8_t* d, size_t n) { parse_csv(std::string(text(d, n)), "test.csv"); }
 
 void run_alpaca(const uint8_t* d, size_t n) { load_alpaca(write_scratch("alpaca.json", d, n)); }
-#endif
 
 }  // namespace
 
@@ -96,11 +92,9 @@ const std::vector<Target>& targets() {
       {"tokenizer", "tokenizer.json", &run_tokenizer},
       {"quant_meta", "irqlora_quant.json", &run_quant_meta},
       {"selftest", "selftest.json", &run_selftest},
-#ifdef IRQ_FUZZ_WITH_CORE
       {"gguf", "model.gguf", &run_gguf},
       {"csv", "test.csv", &run_csv},
       {"alpaca", "alpaca.json", &run_alpaca},
-#endif
   };
   return all;
 }

@@ -19,9 +19,8 @@ struct Target {
   void (*run)(const uint8_t* data, size_t size);
 };
 
-// Every target this build has (the torch-free ones and the driver's selftest
-// always; GGUF, MMLU CSV and Alpaca where the engine is linked:
-// IRQ_FUZZ_WITH_CORE).
+// Every target (all parsers are torch-free, in irq_base) and the driver's
+// selftest.
 const std::vector<Target>& targets();
 const Target* find_target(const std::string& name);
 

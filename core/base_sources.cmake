@@ -6,6 +6,10 @@ set(IRQ_BASE_SOURCES
   common/log.cpp
   common/mapped_file.cpp
   eval/csv.cpp
+  eval/task_docs.cpp
+  eval/task_results.cpp
+  experiments/ablation_grid.cpp
+  eval/task_text.cpp
   export/gguf_reader.cpp
   io/checkpoint.cpp
   io/dtype.cpp

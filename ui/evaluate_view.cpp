@@ -1,8 +1,10 @@
-// MMLU form, job and per-category bars.
+// Evaluate tab: shared model choices, the MMLU and task forms, their jobs and bars.
 #include "evaluate_view.h"
 
 #include <QComboBox>
 #include <QFormLayout>
+#include <QGroupBox>
+#include <QVBoxLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -16,6 +18,7 @@
 #include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
+#include "tasks_form.h"
 
 namespace irq::ui {
 
@@ -31,7 +34,9 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
       start_(new QPushButton(tr("Run MMLU"))),
       errors_(new QLabel),
       summary_(new QLabel),
-      plot_(new QCustomPlot) {
+      plot_(new QCustomPlot),
+      title_(nullptr),
+      tasks_form_(new TasksForm) {
   data_->setPlaceholderText(tr("folder with dev/ and test/ CSVs (hendrycks layout)"));
   subjects_->setPlaceholderText(tr("all subjects; or e.g. anatomy,astronomy"));
   adapter_->setPlaceholderText(tr("optional: adapter folder from a finetune"));
@@ -43,21 +48,29 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   errors_->setStyleSheet("color: #b00020;");
   errors_->setWordWrap(true);
   summary_->setWordWrap(true);
-  auto* form = new QFormLayout;
-  form->addRow(tr("MMLU data"), data_);
-  form->addRow(tr("Subjects"), subjects_);
-  form->addRow(tr("Shots"), shots_);
-  form->addRow(tr("Base"), quant_);
-  form->addRow(tr("Adapter"), adapter_);
-  form->addRow(tr("Device"), device_);
-  form->addRow(start_);
-  form->addRow(errors_);
-  form->addRow(summary_);
+  auto* shared = new QFormLayout;
+  shared->addRow(tr("Base"), quant_);
+  shared->addRow(tr("Adapter"), adapter_);
+  shared->addRow(tr("Device"), device_);
+  auto* mmlu = new QGroupBox(tr("MMLU (hendrycks prompts)"));
+  auto* mmlu_form = new QFormLayout(mmlu);
+  mmlu_form->addRow(tr("MMLU data"), data_);
+  mmlu_form->addRow(tr("Subjects"), subjects_);
+  mmlu_form->addRow(tr("Shots"), shots_);
+  mmlu_form->addRow(start_);
+  auto* form = new QVBoxLayout;
+  form->addLayout(shared);
+  form->addWidget(mmlu);
+  form->addWidget(tasks_form_);
+  form->addWidget(errors_);
+  form->addWidget(summary_);
+  form->addStretch(1);
   auto* left = new QWidget;
   left->setLayout(form);
   left->setMaximumWidth(440);
   plot_->plotLayout()->insertRow(0);
-  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, tr("MMLU accuracy per category"), QFont("sans", 10, QFont::Bold)));
+  title_ = new QCPTextElement(plot_, tr("accuracy"), QFont("sans", 10, QFont::Bold));
+  plot_->plotLayout()->addElement(0, 0, title_);
   plot_->yAxis->setLabel(tr("accuracy %"));
   plot_->legend->setVisible(true);
   make_interactive(plot_);
@@ -68,6 +81,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   auto* outer = new QHBoxLayout(this);
   outer->addWidget(split);
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
+  connect(tasks_form_->start_button(), &QPushButton::clicked, this, [this] { start_tasks(); });
   connect(&watcher_, &QFutureWatcher<QString>::finished, this, &EvaluateView::on_done);
 }
 
@@ -88,6 +102,29 @@ MmluRequest EvaluateView::request() const {
 
 QString EvaluateView::message() const { return errors_->text().isEmpty() ? summary_->text() : errors_->text(); }
 
+TasksRequest EvaluateView::tasks_request() const {
+  TasksRequest r;
+  r.model.model_dir = model_dir_.toStdString();
+  r.model.adapter_dir = adapter_->text().trimmed().toStdString();
+  r.model.quant = quant_->currentData().toString().toStdString();
+  r.model.device = device_->currentData().toString().toStdString();
+  r.db_path = db_path_.toStdString();
+  r.front_end = "workbench";
+  tasks_form_->fill(r);
+  return r;
+}
+
+bool EvaluateView::launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body) {
+  errors_->clear();
+  start_->setEnabled(false);
+  tasks_form_->start_button()->setEnabled(false);
+  auto token = std::make_shared<CancelToken>();
+  job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
+  auto progress = std::make_shared<JobProgress>(jobs_, job_);
+  watcher_.setFuture(run_in_worker([body, token, progress] { body(progress.get(), token.get()); }));
+  return true;
+}
+
 bool EvaluateView::start() {
   if (running()) return false;
   const auto r = request();
@@ -95,18 +132,30 @@ bool EvaluateView::start() {
     errors_->setText(problems_text(problems));
     return false;
   }
-  errors_->clear();
-  start_->setEnabled(false);
-  auto token = std::make_shared<CancelToken>();
-  job_ = jobs_ ? jobs_->add(tr("MMLU %1-shot").arg(r.shots), [token] { token->cancel(); }) : 0;
-  auto progress = std::make_shared<JobProgress>(jobs_, job_);
-  watcher_.setFuture(run_in_worker([this, r, token, progress] { outcome_ = run_mmlu(r, progress.get(), token.get()); }));
-  return true;
+  tasks_running_ = false;
+  return launch(tr("MMLU %1-shot").arg(r.shots),
+                [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
+}
+
+bool EvaluateView::start_tasks() {
+  if (running()) return false;
+  TasksRequest r = tasks_request();
+  std::vector<std::string> problems;
+  if (!tasks_form_->fill(r)) problems.push_back("tasks: check at least one task");
+  for (const auto& p : validate(r)) problems.push_back(p);
+  if (!problems.empty()) {
+    errors_->setText(problems_text(problems));
+    return false;
+  }
+  tasks_running_ = true;
+  return launch(tr("zero-shot tasks (%1)").arg(r.tasks.size()),
+                [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
 }
 
 void EvaluateView::on_done() {
   QCoreApplication::sendPostedEvents(this);
   start_->setEnabled(true);
+  tasks_form_->start_button()->setEnabled(true);
   const QString error = watcher_.result();
   if (!error.isEmpty()) {
     errors_->setText(error);
@@ -114,7 +163,17 @@ void EvaluateView::on_done() {
     Q_EMIT finished(false, error);
     return;
   }
+  if (tasks_running_)
+    show_tasks();
+  else
+    show_mmlu();
+}
+
+void EvaluateView::show_mmlu() {
   plot_->clearPlottables();
+  plot_->clearItems();
+  title_->setText(tr("MMLU accuracy per category"));
+  plot_->yAxis->setLabel(tr("accuracy %"));
   auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
   bars->setName(tr("accuracy"));
   bars->setPen(Qt::NoPen);
@@ -144,6 +203,23 @@ void EvaluateView::on_done() {
   summary_->setText(text);
   if (jobs_) jobs_->finish(job_, text);
   Q_EMIT log(tr("MMLU: %1").arg(text));
+  Q_EMIT finished(true, text);
+}
+
+void EvaluateView::show_tasks() {
+  const auto& r = tasks_outcome_.result;
+  title_->setText(tr("zero-shot accuracy per task (lm-eval prompts)"));
+  TasksForm::plot(plot_, r);
+  QStringList parts;
+  for (const auto& task : r.order) parts << tr("%1 %2%").arg(QString::fromStdString(task)).arg(100 * r.scores.at(task).acc, 0, 'f', 1);
+  const QString text = tr("%1 documents in %2 s: %3%4")
+                           .arg(r.documents)
+                           .arg(r.seconds, 0, 'f', 1)
+                           .arg(parts.join(", "))
+                           .arg(tasks_outcome_.run_id >= 0 ? tr(" (run %1)").arg(tasks_outcome_.run_id) : QString());
+  summary_->setText(text);
+  if (jobs_) jobs_->finish(job_, text);
+  Q_EMIT log(tr("tasks: %1").arg(text));
   Q_EMIT finished(true, text);
 }
 

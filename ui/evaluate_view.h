@@ -1,15 +1,20 @@
-// Evaluate tab: MMLU settings (data folder, shots, subjects, quantized base,
-// adapter, device — showing whether CUDA is there), validated; the evaluation
-// in a worker thread with live progress in the jobs area; then accuracy per
-// category as a bar chart. Recorded in the runs database.
+// Evaluate tab: the base (as stored or quantized), adapter and device
+// (showing whether CUDA is there), then MMLU (data folder, shots, subjects)
+// or the zero-shot tasks (tasks_form.h), validated; the evaluation in a
+// worker thread with live progress in the jobs area; then accuracy per MMLU
+// category, or acc / acc_norm per task, as bars. Recorded in the runs database.
 #pragma once
 
 #include <QFutureWatcher>
 #include <QWidget>
 
+#include <functional>
+
 #include "jobs/mmlu_job.h"
+#include "jobs/tasks_job.h"
 
 class QComboBox;
+class QCPTextElement;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -19,6 +24,7 @@ class QSpinBox;
 namespace irq::ui {
 
 class JobsPanel;
+class TasksForm;
 
 class EvaluateView : public QWidget {
   Q_OBJECT
@@ -28,7 +34,9 @@ class EvaluateView : public QWidget {
   void set_model_dir(const QString& dir) { model_dir_ = dir; }
   void set_db_path(const QString& path) { db_path_ = path; }
   MmluRequest request() const;
-  bool start();
+  bool start();  // MMLU
+  TasksRequest tasks_request() const;
+  bool start_tasks();
   bool running() const { return watcher_.isRunning(); }
   void wait() { watcher_.waitForFinished(); }
   QLineEdit* data_edit() const { return data_; }
@@ -37,6 +45,8 @@ class EvaluateView : public QWidget {
   QCustomPlot* plot() const { return plot_; }
   QString message() const;
   const MmluOutcome& outcome() const { return outcome_; }
+  TasksForm* tasks_form() const { return tasks_form_; }
+  const TasksOutcome& tasks_outcome() const { return tasks_outcome_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
@@ -44,6 +54,9 @@ class EvaluateView : public QWidget {
 
  private:
   void on_done();
+  void show_mmlu();
+  void show_tasks();
+  bool launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body);
   JobsPanel* jobs_;
   QString model_dir_, db_path_;
   QLineEdit *data_, *subjects_, *adapter_;
@@ -52,6 +65,10 @@ class EvaluateView : public QWidget {
   QPushButton* start_;
   QLabel *errors_, *summary_;
   QCustomPlot* plot_;
+  QCPTextElement* title_;
+  TasksForm* tasks_form_;
+  TasksOutcome tasks_outcome_;
+  bool tasks_running_ = false;
   QFutureWatcher<QString> watcher_;
   MmluOutcome outcome_;
   int job_ = 0;

@@ -85,4 +85,16 @@ nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
   return o.settings.to_json();
 }
 
+EvalModelSpec eval_model_spec(const ParsedArgs& args) {
+  EvalModelSpec s;
+  s.model_dir = args.positional.at(0);
+  if (args.has("adapter")) s.adapter_dir = args.str("adapter");
+  if (args.has("quant")) s.quant = args.str("quant");
+  s.quant_group = args.integer("quant-group");
+  s.icq = !args.flag("quant-no-icq");
+  s.device = args.str("device");
+  if (args.has("dtype")) s.dtype = args.str("dtype");
+  return s;
+}
+
 }  // namespace irq::cli

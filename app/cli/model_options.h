@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "jobs/eval_model_spec.h"
 #include "model/model_loader.h"
 
 namespace irq::cli {
@@ -18,5 +19,9 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer);
 // only a model that was loaded otherwise.
 std::vector<OptionSpec> quant_options();
 nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args);
+
+// The model an evaluation job loads, from MODEL_DIR, --adapter, --quant*,
+// --device and --dtype.
+EvalModelSpec eval_model_spec(const ParsedArgs& args);
 
 }  // namespace irq::cli

@@ -3,7 +3,6 @@
 // Optionally on a quantized base (--quant nf4|int4|..., in place), with a
 // progress bar; results JSON / per-question CSV; recorded in the runs database.
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +15,7 @@
 #include "runtime/runtime.h"
 #include "common/atomic_file.h"
 #include "eval/mmlu_eval.h"
-#include "eval/perplexity.h"
+#include "jobs/perplexity_job.h"
 #include "train/trainer.h"
 
 namespace irq::cli {
@@ -110,25 +109,21 @@ int run_mmlu(const ParsedArgs& args) {
   });
 }
 
+// Through the same job as the workbench and experiments (jobs/perplexity_job.h).
 int run_ppl(const ParsedArgs& args) {
+  PerplexityRequest r;
+  r.model = eval_model_spec(args);
   if (!args.has("text")) throw Error(ErrorKind::kUsage, "--text FILE is required");
-  std::ifstream in(args.str("text"), std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, args.str("text"), "cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
-  nlohmann::json config = {{"text", args.str("text")}, {"window", args.integer("window")}, {"stride", args.integer("stride")}};
-  config["quant"] = quantize_for_cli(loaded, args);
-  RunRecorder rec(args, "eval-ppl", args.positional[0], config, loaded.model->options().device().str());
-  return rec.record([&] {
-    ProgressBar bar;
-    const auto r = perplexity(loaded.model, loaded.require_tokenizer(), text.str(), args.integer("window"), args.integer("stride"), &bar);
-    bar.finish();
-    std::printf("perplexity %.4f (nll %.4f nats/token) over %lld tokens, %lld windows, %.2f s\n", r.perplexity, r.nll,
-                (long long)r.tokens, (long long)r.windows, r.seconds);
-    rec.metrics(0, {{"perplexity", r.perplexity}, {"nll", r.nll}});
-    return 0;
-  });
+  r.text_file = args.str("text");
+  r.window = args.integer("window");
+  r.stride = args.integer("stride");
+  r.db_path = record_db_path(args);
+  ProgressBar bar;
+  const auto p = run_perplexity(r, &bar);
+  bar.finish();
+  std::printf("perplexity %.4f (nll %.4f nats/token) over %lld tokens, %lld windows, %.2f s\n", p.perplexity, p.nll,
+              (long long)p.tokens, (long long)p.windows, p.seconds);
+  return 0;
 }
 
 }  // namespace
@@ -155,7 +150,10 @@ Verb eval_mmlu_verb() {
 
 Verb eval_ppl_verb() {
   VerbSpec spec{"eval ppl", "MODEL_DIR", "perplexity of a text file (sliding window)", {}, 1, 1};
-  spec.options = {{"text", "FILE", "UTF-8 text", ""}, {"window", "N", "tokens per window", "512"}, {"stride", "N", "window step", "256"}};
+  spec.options = {{"text", "FILE", "UTF-8 text", ""},
+                  {"window", "N", "tokens per window", "512"},
+                  {"stride", "N", "window step", "256"},
+                  {"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);

@@ -22,6 +22,9 @@ Verb quantize_verb();
 Verb finetune_verb();
 Verb eval_mmlu_verb();
 Verb eval_ppl_verb();
+Verb eval_tasks_verb();
+Verb bench_tasks_verb();
+Verb experiment_ablation_verb();
 Verb bench_mmlu_verb();
 Verb bench_train_verb();
 Verb export_verb();
@@ -32,8 +35,8 @@ Verb bench_tokenize_verb();
 std::vector<Verb> runs_verbs();
 
 inline std::vector<Verb> all_verbs() {
-  std::vector<Verb> v = {info_verb(),      generate_verb(),   quantize_verb(),  finetune_verb(), eval_mmlu_verb(), eval_ppl_verb(),
-                         export_verb(),    logits_verb(),     tokenize_verb(),     plan_verb(),     demo_verb(),      bench_load_verb(), bench_icq_verb(), bench_mmlu_verb(), bench_train_verb(), bench_tokenize_verb()};
+  std::vector<Verb> v = {info_verb(),      generate_verb(),   quantize_verb(),  finetune_verb(), eval_mmlu_verb(), eval_ppl_verb(), eval_tasks_verb(),
+                         export_verb(),    logits_verb(),     tokenize_verb(),     plan_verb(),     demo_verb(),      bench_load_verb(), bench_icq_verb(), bench_mmlu_verb(), bench_tasks_verb(), bench_train_verb(), experiment_ablation_verb(), bench_tokenize_verb()};
   for (auto& r : runs_verbs()) v.push_back(r);
   return v;
 }

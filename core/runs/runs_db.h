@@ -25,7 +25,7 @@ struct ModelQuantStats;
 
 struct RunRecord {
   int64_t id = 0;
-  std::string kind;    // quantize | finetune | eval-mmlu | eval-ppl | export
+  std::string kind;    // quantize | finetune | eval-mmlu | eval-ppl | eval-tasks | export
   std::string status;  // running | finished | failed | cancelled | interrupted
   std::string model_path, model_hash, config_json, version, device;
   std::string started_at, ended_at, error, notes;

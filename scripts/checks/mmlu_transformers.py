@@ -5,7 +5,7 @@
 max_position_embeddings) tokens), AutoTokenizer ids, float32 forward,
 softmax over the last-position logits of " A".." D" as the engine scores them.
 
-  mmlu_transformers.py MODEL_DIR MMLU_DATA_DIR ENGINE_ANSWERS_CSV [--shots 5]
+  mmlu_transformers.py MODEL_DIR MMLU_DATA_DIR ENGINE_ANSWERS_CSV [--shots 5] [--golden OUT.json]
 
 Prints: questions, answers equal, shots/tokens equal, max |p diff|, rows
 with |p diff| > 1e-4. Exits 1 on any disagreement beyond 1e-4. Not a project
@@ -13,6 +13,7 @@ dependency: run it in a venv with torch and transformers.
 """
 import argparse
 import csv
+import json
 import os
 import sys
 
@@ -43,7 +44,9 @@ def main():
     ap.add_argument("data")
     ap.add_argument("answers")
     ap.add_argument("--shots", type=int, default=5)
+    ap.add_argument("--golden", help="also write the reference probabilities per question (JSON) for the integration test")
     a = ap.parse_args()
+    golden = {}
     tok = AutoTokenizer.from_pretrained(a.model)
     model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32, attn_implementation="eager").eval()
     limit = min(2048, model.config.max_position_embeddings)
@@ -67,6 +70,7 @@ def main():
         with torch.no_grad():
             logits = model(torch.tensor([ids])).logits[0, -1]
         p = torch.softmax(logits[letters].double(), dim=0).tolist()
+        golden.setdefault(subject, []).append({"index": index, "probs": p, "shots": shots, "tokens": len(ids)})
         diff = max(abs(p[k] - float(r["p" + "ABCD"[k]])) for k in range(4))
         worst = max(worst, diff)
         over += diff > kTolerance
@@ -76,6 +80,9 @@ def main():
         same_tokens += len(ids) == int(r["tokens"])
     print(f"questions {n}  answers equal {same_answer}  shots equal {same_shots}  tokens equal {same_tokens}  "
           f"max |p diff| {worst:.2e}  rows over {kTolerance:g}: {over}")
+    if a.golden:
+        with open(a.golden, "w") as f:
+            json.dump({"model": os.path.basename(os.path.normpath(a.model)), "shots": a.shots, "subjects": golden}, f)
     sys.exit(0 if same_answer == n and same_shots == n and same_tokens == n and over == 0 else 1)
 
 

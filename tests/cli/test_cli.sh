@@ -91,6 +91,17 @@ check "eval mmlu quantized" 0 "ICQ-NF4 .* base: entropy"    -- "$irq" eval mmlu 
 check "eval mmlu bad data"  4 "no test/ folder"              -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$tmp"
 check "eval mmlu no adapter" 4 "adapter_config.json: cannot open" -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --adapter "$tmp"
 printf 'Once upon a time, the robot counted the birds on the roof. Every morning it opened the window.\n' > "$tmp/text.txt"
+mkdir -p "$tmp/tasks-model"; cp "$fixtures/tiny_llama/model.safetensors" "$fixtures/tiny_llama/tokenizer.model" "$tmp/tasks-model/"
+sed 's/"max_position_embeddings": 64/"max_position_embeddings": 1024/' "$fixtures/tiny_llama/config.json" > "$tmp/tasks-model/config.json"
+check "eval tasks"           0 "\|winogrande +\| +3\|acc +\| *0\.[0-9]{4}\|" -- env IRQ_RUNS_DB="$tmp/tasks-runs.sqlite" "$irq" eval tasks "$tmp/tasks-model" --data "$fixtures/tasks" --limit 3 --out "$tmp/tasks.json" --examples "$tmp/tasks.csv" --device cpu
+check "eval tasks json"      0 '"acc_norm,none"'              -- cat "$tmp/tasks.json"
+check "eval tasks recorded"  0 "eval-tasks +finished"         -- env IRQ_RUNS_DB="$tmp/tasks-runs.sqlite" "$irq" runs list
+check "eval tasks says its size" 0 "tasks: 21 documents, 64 requests" -- "$irq" eval tasks "$tmp/tasks-model" --data "$fixtures/tasks" --limit 3 --device cpu --no-record
+check "eval tasks unknown"   2 "unknown task 'lambada'"       -- "$irq" eval tasks "$tmp/tasks-model" --data "$fixtures/tasks" --tasks piqa,lambada
+check "eval tasks missing"   4 "$tmp/piqa_validation.jsonl: no such file" -- "$irq" eval tasks "$tmp/tasks-model" --data "$tmp" --tasks piqa
+printf '{"goal": "g", "sol1": "a", "sol2": "b", "label": 0}\n{"goal": "g", "sol1": "a", "label": 0}\n' > "$tmp/piqa_validation.jsonl"
+check "eval tasks bad record" 3 "piqa_validation.jsonl: line 2: has no \"sol2\"" -- "$irq" eval tasks "$tmp/tasks-model" --data "$tmp" --tasks piqa
+check "bench tasks"          0 "same predictions \(acc and acc_norm\) 14/14" -- "$irq" bench tasks "$tmp/tasks-model" --data "$fixtures/tasks" --limit 2 --device cpu
 check "eval ppl"            0 "perplexity [0-9.]+ "         -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/text.txt" --window 16 --stride 8
 check "runs list"           0 "3 +eval-ppl +finished"        -- "$irq" runs list
 check "runs show"           0 "mmlu +anatomy"                -- "$irq" runs show 2

@@ -16,6 +16,7 @@
 #include "quant/quant_checkpoint.h"
 #include "text/hf_tokenizer.h"
 #include "eval/csv.h"
+#include "eval/task_docs.h"
 #include "export/gguf_format.h"
 #include "train/alpaca_data.h"
 
@@ -82,6 +83,14 @@ void run_csv(const uint8_t* d, size_t n) { parse_csv(std::string(text(d, n)), "t
 
 void run_alpaca(const uint8_t* d, size_t n) { load_alpaca(write_scratch("alpaca.json", d, n)); }
 
+// The first byte picks one of the seven tasks; the rest is its JSONL file.
+void run_tasks(const uint8_t* d, size_t n) {
+  if (n == 0) return;
+  const auto& spec = task_specs()[d[0] % task_specs().size()];
+  write_scratch((spec.name + "_" + spec.split + ".jsonl").c_str(), d + 1, n - 1);
+  load_task_docs(scratch(), spec.name);
+}
+
 }  // namespace
 
 const std::vector<Target>& targets() {
@@ -95,6 +104,7 @@ const std::vector<Target>& targets() {
       {"gguf", "model.gguf", &run_gguf},
       {"csv", "test.csv", &run_csv},
       {"alpaca", "alpaca.json", &run_alpaca},
+      {"tasks", "<task>_<split>.jsonl", &run_tasks},
   };
   return all;
 }

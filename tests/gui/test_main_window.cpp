@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QFileInfo>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QSpinBox>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -23,6 +24,7 @@
 #include "model_browser.h"
 #include "model_overview.h"
 #include "evaluate_view.h"
+#include "tasks_form.h"
 #include "export_dialog.h"
 #include "plot_tools.h"
 #include "quantize_view.h"
@@ -309,6 +311,42 @@ class TestMainWindow : public QObject {
     QVERIFY(!done.at(2).at(0).toBool());
     QVERIFY(d->message().contains("--force"));
     QVERIFY(w.experiments()->table()->findItems("export", Qt::MatchExactly).size() == 3);
+  }
+
+  // Evaluate > zero-shot tasks: the checklist and document limit become the
+  // request; the job's scores become one acc bar per task and one acc_norm
+  // bar per task that has it; the run is recorded.
+  void evaluate_tab_runs_zero_shot_tasks() {
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/runs4.sqlite");
+    w.show();
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* e = w.evaluate();
+    auto* form = e->tasks_form();
+    for (int i = 0; i < form->task_list()->count(); ++i) form->task_list()->item(i)->setCheckState(Qt::Unchecked);
+    form->data_edit()->setText(QString::fromStdString((irq::test::fixtures() / "tasks").string()));
+    QVERIFY(!e->start_tasks());
+    QVERIFY2(e->message().contains("check at least one task"), qPrintable(e->message()));
+    for (int i : {1, 2, 6}) form->task_list()->item(i)->setCheckState(Qt::Checked);  // piqa, winogrande, openbookqa
+    form->limit_box()->setValue(4);
+    e->device_box()->setCurrentIndex(1);
+    QSignalSpy evaluated(e, &irq::ui::EvaluateView::finished);
+    QVERIFY(e->start_tasks());
+    QVERIFY(evaluated.wait(60000));
+    QVERIFY2(evaluated.at(0).at(0).toBool(), qPrintable(evaluated.at(0).at(1).toString()));
+    const auto& r = e->tasks_outcome().result;
+    QCOMPARE(r.order, (std::vector<std::string>{"piqa", "winogrande", "openbookqa"}));
+    QCOMPARE(r.documents, int64_t(12));
+    auto* acc = qobject_cast<QCPBars*>(e->plot()->plottable(0));
+    auto* norm = qobject_cast<QCPBars*>(e->plot()->plottable(1));
+    QCOMPARE(acc->dataCount(), 3);
+    QCOMPARE(norm->dataCount(), 2);  // winogrande has acc only
+    QCOMPARE(acc->data()->at(1)->value, 100 * r.scores.at("winogrande").acc);
+    QCOMPARE(norm->data()->at(1)->value, 100 * r.scores.at("openbookqa").acc_norm);
+    irq::RunsDb db((tmp_.path() + "/runs4.sqlite").toStdString());
+    QCOMPARE(db.get(e->tasks_outcome().run_id).kind, std::string("eval-tasks"));
   }
 };
 

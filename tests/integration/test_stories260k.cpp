@@ -7,13 +7,16 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/mmlu_eval.h"
+#include "eval/tasks_eval.h"
 #include "model/generate.h"
 #include "model/model_loader.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-constexpr double kMaxLogitError = 1e-4;  // vs run.c float32 logits
+constexpr double kMaxLogitError = 1e-4;   // vs run.c float32 logits
+constexpr double kMaxProbError = 1e-4;    // MMLU letter probabilities vs transformers
+constexpr double kMaxLoglikError = 1e-4;  // task log-likelihoods vs transformers
 }
 
 class TestStories260K : public QObject {
@@ -67,9 +70,13 @@ class TestStories260K : public QObject {
     QVERIFY(text.rfind("Once upon a time, there was a little girl named Lily.", 0) == 0);
   }
 
+  // Real MMLU questions, answered as transformers answers them
+  // (mmlu_transformers.py --golden): the same letter for every question and
+  // the four probabilities within kMaxProbError.
   void mmlu_on_real_questions() {
     const fs::path mmlu = irq::test::shared_data() / "mmlu" / "data";
     if (!fs::exists(mmlu / "test")) QSKIP("../shared/data/mmlu is absent");
+    const auto golden = nlohmann::json::parse(irq::test::read_file(irq::test::fixtures() / "mmlu_tiny" / "golden_stories260k_transformers.json"));
     auto loaded = irq::load_model(dir_);
     const auto subjects = irq::load_mmlu(mmlu, "test", {"abstract_algebra", "high_school_geography", "marketing"});
     irq::MmluOptions o;
@@ -77,7 +84,47 @@ class TestStories260K : public QObject {
     qInfo("stories260K MMLU 5-shot (token limit %lld): %.2f%% of %lld questions in %.1f s (chance is 25%%)",
           static_cast<long long>(r.limit), 100 * r.overall.accuracy(), static_cast<long long>(r.overall.total), r.seconds);
     QCOMPARE(r.overall.total, int64_t(100 + 198 + 234));
-    QVERIFY(r.overall.accuracy() > 0.1 && r.overall.accuracy() < 0.45);  // a story model knows no MMLU
+    double worst = 0;
+    int64_t correct = 0;
+    for (const auto& a : r.answers) {
+      const auto& g = golden["subjects"][a.subject][static_cast<size_t>(a.index)];
+      QCOMPARE(g["index"].get<int>(), a.index);
+      QCOMPARE(a.shots, g["shots"].get<int>());
+      QCOMPARE(a.tokens, g["tokens"].get<int64_t>());
+      const auto p = g["probs"].get<std::vector<double>>();
+      for (int k = 0; k < 4; ++k) worst = std::max(worst, std::fabs(p[static_cast<size_t>(k)] - a.probs[k]));
+      QCOMPARE(a.predicted, static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin()));
+      correct += a.predicted == a.answer;
+    }
+    QCOMPARE(r.overall.correct, correct);
+    QVERIFY2(worst <= kMaxProbError, std::to_string(worst).c_str());
+  }
+
+  // The zero-shot task fixtures scored as transformers scores them
+  // (tasks_transformers.py --fixtures wrote golden_stories260k.json).
+  void tasks_match_transformers() {
+    const auto golden = nlohmann::json::parse(irq::test::read_file(irq::test::fixtures() / "tasks" / "golden_stories260k.json"));
+    auto loaded = irq::load_model(dir_);
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<irq::TaskDoc>> docs;
+    for (const auto& s : irq::task_specs()) {
+      order.push_back(s.name);
+      docs[s.name] = irq::load_task_docs(irq::test::fixtures() / "tasks", s.name);
+    }
+    const auto r = irq::evaluate_tasks(loaded.model, loaded.require_tokenizer(), order, docs, {});
+    double worst = 0;
+    size_t i = 0;
+    for (const auto& task : order)
+      for (const auto& row : golden["tasks"][task]) {
+        const auto& e = r.examples.at(i++);
+        const auto want = row["logprobs"].get<std::vector<double>>();
+        for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::fabs(e.logprobs.at(k) - want[k]));
+        QCOMPARE(e.pred, row["pred"].get<int>());
+        QCOMPARE(e.pred_norm, row["pred_norm"].get<int>());
+      }
+    QCOMPARE(i, r.examples.size());
+    qInfo("stories260K tasks: %zu documents, max |log-likelihood - transformers| %.3g", i, worst);
+    QVERIFY(worst <= kMaxLoglikError);
   }
 };
 

@@ -1,0 +1,69 @@
+// Loading the model an evaluation scores (see eval_model.h).
+#include "jobs/eval_model.h"
+
+#include "common/error.h"
+#include "quant/load_quantized.h"
+#include "quant/quant_settings.h"
+#include "quant/quantize_model.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
+
+
+namespace irq {
+
+void validate(const EvalModelSpec& s, std::vector<std::string>& problems) {
+  // Paths are checked by the loaders, whose errors name the file (exit 4).
+  if (s.model_dir.empty()) problems.push_back("model: open a model first");
+  if (!s.quant.empty()) {
+    try {
+      QuantSettings::for_method(s.quant);
+    } catch (const Error& e) {
+      problems.push_back(std::string("quant: ") + e.what());
+    }
+    if (s.quant_group < 1) problems.push_back("quant_group: must be positive");
+  }
+  try {
+    parse_device(s.device);
+  } catch (const Error& e) {
+    problems.push_back(std::string("device: ") + e.what());
+  }
+  if (!s.dtype.empty()) try {
+      parse_dtype(s.dtype);
+    } catch (const Error& e) {
+      problems.push_back(std::string("dtype: ") + e.what());
+    }
+}
+
+EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, ProgressSink* progress) {
+  init_runtime();
+  LoadOptions lo;
+  lo.device = parse_device(s.device);
+  if (!s.dtype.empty()) lo.dtype = parse_dtype(s.dtype);
+  lo.require_tokenizer = true;
+  lo.cancel = cancel;
+  lo.progress = progress;
+  EvalModel m;
+  ModelQuantOptions q;
+  bool quantize = false;
+  if (!s.quant.empty()) {
+    q.settings = QuantSettings::for_method(s.quant);
+    q.settings.block_size = s.quant_group;
+    q.settings.icq = s.icq;
+    m.quant = q.settings.to_json();
+    quantize = true;
+  } else if (!s.adapter_dir.empty()) {
+    if (const auto base = adapter_base_quant(s.adapter_dir)) {  // load_adapter checks it is the adapter's own
+      q = *base;
+      quantize = true;
+    }
+  }
+  // Quantize on load: the full-precision model never exists.
+  m.loaded = quantize ? load_quantized(s.model_dir, lo, q) : load_model(s.model_dir, lo);
+  if (!s.adapter_dir.empty()) {
+    const auto adapter_quant = load_adapter(s.adapter_dir, m.loaded);
+    if (m.quant.is_null()) m.quant = adapter_quant;
+  }
+  return m;
+}
+
+}  // namespace irq

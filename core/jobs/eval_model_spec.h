@@ -1,0 +1,26 @@
+// What an evaluation job scores, as front ends (CLI options, workbench forms)
+// describe it; torch-free. jobs/eval_model.h loads it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace irq {
+
+struct EvalModelSpec {
+  std::filesystem::path model_dir;
+  std::filesystem::path adapter_dir;  // optional: LoRA / IEC-LoRA (its quantized base is rebuilt and checked)
+  std::string quant;                  // "" or a method (nf4, int2..int8), quantized on load
+  int64_t quant_group = 64;
+  bool icq = true;
+  std::string device = "auto";
+  std::string dtype;  // "": float32 on CPU, bfloat16 on CUDA
+};
+
+// Every problem with the spec, each starting with its field's name: missing
+// or invalid values (paths that do not exist are the loaders' errors, which
+// name the file).
+void validate(const EvalModelSpec& spec, std::vector<std::string>& problems);
+
+}  // namespace irq

@@ -1,0 +1,55 @@
+// Perplexity runs (see perplexity_job.h).
+#include "jobs/perplexity_job.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "eval/perplexity.h"
+#include "jobs/eval_model.h"
+#include "runs/run_recorder.h"
+
+namespace irq {
+
+std::vector<std::string> validate(const PerplexityRequest& r) {
+  std::vector<std::string> out;
+  validate(r.model, out);
+  if (r.text_file.empty()) out.push_back("text: choose a UTF-8 text file");
+  if (r.window < 2) out.push_back("window: must be at least 2 tokens");
+  if (r.stride < 1 || r.stride > r.window) out.push_back("stride: must be between 1 and the window");
+  return out;
+}
+
+PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+  if (const auto problems = validate(r); !problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw make_error(ErrorKind::kUsage, "eval ppl", all);
+  }
+  std::ifstream in(r.text_file, std::ios::binary);
+  if (!in) throw make_error(ErrorKind::kNotFound, r.text_file.string(), "cannot open the text");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto m = load_eval_model(r.model, cancel);
+  const std::string body = text.str();
+  const nlohmann::json config = {{"text", r.text_file.string()}, {"window", r.window}, {"stride", r.stride},
+                                 {"quant", m.quant}, {"adapter", r.model.adapter_dir.string()},
+                                 {"front_end", r.front_end}};
+  RunRecorder rec(r.db_path, "eval-ppl", r.model.model_dir, config, m.loaded.model->options().device().str());
+  PerplexityOutcome out;
+  out.run_id = rec.id();
+  rec.record([&] {
+    const auto p = perplexity(m.loaded.model, m.loaded.require_tokenizer(), body, r.window, r.stride, progress, cancel);
+    out.perplexity = p.perplexity;
+    out.nll = p.nll;
+    out.tokens = p.tokens;
+    out.windows = p.windows;
+    out.seconds = p.seconds;
+    rec.metrics(0, {{"perplexity", p.perplexity}, {"nll", p.nll}});
+  });
+  return out;
+}
+
+}  // namespace irq

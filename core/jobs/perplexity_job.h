@@ -1,0 +1,33 @@
+// Perplexity of a text file (eval/perplexity.h, sliding window) as one job
+// for the CLI, the workbench and experiments: the model as EvalModelSpec
+// describes it (quantized base and adapter optional), progress and cancel,
+// the run recorded as eval-ppl with perplexity and nll.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "jobs/eval_model_spec.h"
+
+namespace irq {
+
+struct PerplexityRequest {
+  EvalModelSpec model;
+  std::filesystem::path text_file;  // UTF-8 text
+  int64_t window = 512, stride = 256;
+  std::filesystem::path db_path;  // "": not recorded
+  std::string front_end = "cli";
+};
+
+struct PerplexityOutcome {
+  double perplexity = 0, nll = 0, seconds = 0;
+  int64_t tokens = 0, windows = 0;
+  int64_t run_id = -1;
+};
+
+std::vector<std::string> validate(const PerplexityRequest& r);
+PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+}  // namespace irq

@@ -1,0 +1,43 @@
+// A zero-shot task evaluation (lm-eval semantics, eval/tasks_eval.h) as one
+// job for the CLI (`irqlora eval tasks`) and the workbench's Evaluate tab:
+// the request with its defaults, validation naming each field, the task
+// files read and checked before the model loads (quantized base and adapter
+// optional, jobs/eval_model.h), scoring with progress and cancel,
+// the results JSON and per-example CSV written, and the run recorded with
+// <task>_acc / <task>_acc_norm metrics.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "eval/task_results.h"
+#include "jobs/eval_model_spec.h"
+
+namespace irq {
+
+struct TasksRequest {
+  EvalModelSpec model;
+  std::filesystem::path data_dir;
+  std::vector<std::string> tasks;  // empty: all seven
+  std::string split;               // "": each task's lm-eval split
+  int64_t limit = 0;               // documents per task, 0: all
+  std::filesystem::path db_path;  // "": not recorded
+  bool shared_prefix = true;  // false: every (context, choice) pair whole
+  int64_t batch = 0;          // 0: 8 on CPU, 32 on CUDA
+  std::filesystem::path results_json, examples_csv;  // written when set
+  std::string front_end = "cli";
+};
+
+struct TasksOutcome {
+  TasksResult result;
+  int64_t run_id = -1;
+};
+
+std::vector<std::string> validate(const TasksRequest& r);
+std::vector<std::string> requested_tasks(const TasksRequest& r);  // r.tasks or all seven
+TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+}  // namespace irq

@@ -20,6 +20,7 @@
 #include <qcustomplot.h>
 
 #include "eval/mmlu_data.h"
+#include "ablation_panel.h"
 #include "plot_tools.h"
 #include "runs/runs_db.h"
 
@@ -63,7 +64,8 @@ ExperimentsView::ExperimentsView(QWidget* parent)
       loss_(make_plot(tr("Training loss"), tr("step"), tr("loss"))),
       mmlu_(make_plot(tr("MMLU accuracy per category"), tr("category"), tr("accuracy %"))),
       entropy_(make_plot(tr("Code entropy per layer"), tr("layer (in model order)"), tr("entropy (bits)"))),
-      diff_(new QTableWidget) {
+      diff_(new QTableWidget),
+      ablation_(new AblationPanel) {
   filter_->setPlaceholderText(tr("filter: kind, status, model, tag, note ..."));
   auto* refresh_b = new QPushButton(tr("Refresh"));
   auto* tag_b = new QPushButton(tr("Tag..."));
@@ -85,6 +87,7 @@ ExperimentsView::ExperimentsView(QWidget* parent)
   tabs_->addTab(mmlu_, tr("MMLU by category"));
   tabs_->addTab(entropy_, tr("Per-layer entropy"));
   tabs_->addTab(diff_, tr("Config diff"));
+  tabs_->addTab(ablation_, tr("Ablation experiments"));
   diff_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   diff_->horizontalHeader()->setStretchLastSection(true);
 
@@ -155,6 +158,7 @@ void ExperimentsView::refresh() {
   table_->setSortingEnabled(true);
   table_->resizeColumnsToContents();
   apply_filter();
+  if (error_.isEmpty()) ablation_->set_db_path(db_path_);
 }
 
 void ExperimentsView::set_filter(const QString& text) { filter_->setText(text); }

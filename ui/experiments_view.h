@@ -2,7 +2,7 @@
 // table (tags, notes, delete), and for two or more selected runs a side by
 // side comparison: overlaid loss curves, MMLU accuracy per category, per-layer
 // code entropy after quantization, and a config diff showing only what
-// differs. Reads the database on the GUI thread (SQLite queries, no tensors).
+// differs; an ablation experiment as its paper-style table (ablation_panel.h). Reads the database on the GUI thread (SQLite queries, no tensors).
 #pragma once
 
 #include <vector>
@@ -13,6 +13,10 @@ class QCustomPlot;
 class QLineEdit;
 class QTableWidget;
 class QTabWidget;
+
+namespace irq::ui {
+class AblationPanel;
+}
 
 namespace irq::ui {
 
@@ -38,6 +42,7 @@ class ExperimentsView : public QWidget {
   QCustomPlot* mmlu_plot() const { return mmlu_; }
   QCustomPlot* entropy_plot() const { return entropy_; }
   QTabWidget* comparison() const { return tabs_; }
+  AblationPanel* ablation() const { return ablation_; }
   QString error() const { return error_; }
 
  Q_SIGNALS:
@@ -51,6 +56,7 @@ class ExperimentsView : public QWidget {
   QTabWidget* tabs_;
   QCustomPlot *loss_, *mmlu_, *entropy_;
   QTableWidget* diff_;
+  AblationPanel* ablation_;
 };
 
 }  // namespace irq::ui

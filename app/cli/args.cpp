@@ -17,6 +17,14 @@ std::string ParsedArgs::str(const std::string& name) const {
   return it == values_.end() ? "" : it->second;
 }
 
+std::vector<std::string> ParsedArgs::list(const std::string& name) const {
+  std::vector<std::string> out;
+  std::stringstream in(str(name));
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 int64_t ParsedArgs::integer(const std::string& name) const {
   const std::string v = str(name);
   char* end = nullptr;

@@ -34,6 +34,7 @@ class ParsedArgs {
   std::string str(const std::string& name) const;
   int64_t integer(const std::string& name) const;   // throws a usage Error when not an integer
   double number(const std::string& name) const;
+  std::vector<std::string> list(const std::string& name) const;  // comma-separated, empty items dropped
   bool flag(const std::string& name) const { return has(name); }
   bool given(const std::string& name) const { return given_.count(name) > 0; }  // on the command line
   std::map<std::string, std::string> values_;  // explicit + defaults

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "cli/model_options.h"
 #include "cli/verbs.h"
@@ -18,11 +17,7 @@ namespace {
 
 int run(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR is required");
-  std::vector<std::string> names;
-  std::stringstream in(args.str("subjects"));
-  for (std::string s; std::getline(in, s, ',');)
-    if (!s.empty()) names.push_back(s);
-  auto subjects = load_mmlu(args.str("data"), "test", names);
+  auto subjects = load_mmlu(args.str("data"), "test", args.list("subjects"));
   const int64_t per_subject = args.integer("questions");
   for (auto& s : subjects)
     if (per_subject > 0 && static_cast<int64_t>(s.test.size()) > per_subject) s.test.resize(static_cast<size_t>(per_subject));

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "cli/model_options.h"
 #include "cli/verbs.h"
@@ -19,10 +18,7 @@ namespace {
 
 int run(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR is required");
-  std::vector<std::string> order;
-  std::stringstream in(args.str("tasks"));
-  for (std::string t; std::getline(in, t, ',');)
-    if (!t.empty()) order.push_back(t);
+  std::vector<std::string> order = args.list("tasks");
   if (order.empty())
     for (const auto& s : task_specs()) order.push_back(s.name);
   std::map<std::string, std::vector<TaskDoc>> docs;

@@ -3,7 +3,6 @@
 // Optionally on a quantized base (--quant nf4|int4|..., in place), with a
 // progress bar; results JSON / per-question CSV; recorded in the runs database.
 #include <cstdio>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -22,15 +21,6 @@ namespace irq::cli {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 int run_mmlu(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR (the MMLU folder with dev/ and test/) is required");
   if (args.has("requantize-n") && (!args.has("adapter") || args.has("quant")))
@@ -42,7 +32,7 @@ int run_mmlu(const ParsedArgs& args) {
   o.batch = args.integer("batch");
   o.shared_header = !args.flag("full-prompts");
   if (o.shots < 0 || o.max_tokens < 16 || o.batch < 0) throw Error(ErrorKind::kUsage, "need --shots >= 0, --max-tokens >= 16, --batch >= 0");
-  auto subjects = load_mmlu(args.str("data"), args.str("split"), split_list(args.str("subjects")));
+  auto subjects = load_mmlu(args.str("data"), args.str("split"), args.list("subjects"));
   // --limit N: the first N questions of each subject (lm-eval's --limit, MMLU's subjects being its tasks).
   const int64_t limit = args.integer("limit");
   if (limit < 0) throw Error(ErrorKind::kUsage, "--limit must be >= 0 (0: every question)");

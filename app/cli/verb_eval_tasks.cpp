@@ -5,7 +5,6 @@
 // -> job -> the lm-eval table.
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
@@ -18,14 +17,6 @@ namespace irq::cli {
 
 namespace {
 
-std::vector<std::string> comma_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::string stderr_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, std::isfinite(v) ? "%.4f" : "N/A", v);
@@ -36,7 +27,7 @@ int run(const ParsedArgs& args) {
   TasksRequest r;
   r.model = eval_model_spec(args);
   r.data_dir = args.str("data");
-  r.tasks = comma_list(args.str("tasks"));
+  r.tasks = args.list("tasks");
   r.split = args.str("split");
   r.limit = args.integer("limit");
   r.batch = args.integer("batch");

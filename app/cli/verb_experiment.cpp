@@ -4,7 +4,6 @@
 // experiment's id; resumable (finished cells are not rerun); the report in
 // Markdown, CSV and LaTeX next to the cells (core/jobs/ablation_job.h).
 #include <cstdio>
-#include <sstream>
 
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
@@ -15,14 +14,6 @@ namespace irq::cli {
 
 namespace {
 
-std::vector<std::string> items(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string x; std::getline(in, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
-
 int run(const ParsedArgs& args) {
   AblationRequest r;
   r.model_dir = args.positional.at(0);
@@ -30,14 +21,14 @@ int run(const ParsedArgs& args) {
   r.out_dir = args.str("out");
   r.id = args.str("id");
   r.bits.clear();
-  for (const auto& b : items(args.str("bits"))) {
+  for (const auto& b : args.list("bits")) {
     try {
       r.bits.push_back(std::stoi(b));
     } catch (const std::exception&) {
       throw Error(ErrorKind::kUsage, "--bits: '" + b + "' is not a number");
     }
   }
-  r.methods = items(args.str("methods"));
+  r.methods = args.list("methods");
   r.steps = args.integer("steps");
   r.batch = args.integer("batch");
   r.accum = args.integer("accum");

@@ -1,6 +1,7 @@
 // Ablation cells and report tables (see ablation_grid.h).
 #include "experiments/ablation_grid.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -63,69 +64,73 @@ AblationGrid make_ablation_grid(const std::vector<int>& bits, const std::vector<
   return g;
 }
 
-AblationReport ablation_report(const AblationGrid& grid, const std::vector<AblationMetric>& metrics, const AblationResults& results,
-                               const std::string& title) {
-  // Columns: each quantization (in grid order) x each metric.
-  std::vector<std::string> quants;
+AblationTable ablation_table(const AblationGrid& grid, const std::vector<AblationMetric>& metrics, const AblationResults& results) {
+  AblationTable t;
+  t.rows = ablation_variants();
+  std::vector<std::string> quants;  // in grid order
   for (const auto& c : grid.cells)
     if (quants.empty() || quants.back() != c.quant) quants.push_back(c.quant);
-  struct Column {
-    std::string quant, header;
-    AblationMetric metric;
-  };
-  std::vector<Column> cols;
   for (const auto& q : quants)
-    for (const auto& m : metrics) cols.push_back({q, upper(q) + " " + (m.name == "ppl" ? "PPL" : m.name == "mmlu" ? "MMLU %" : "tasks %"), m});
-  auto value = [&](const std::string& variant, const Column& col, double& v) {
-    for (const auto& c : grid.cells)
-      if (c.variant == variant && c.quant == col.quant) {
-        const auto r = results.find(c.key());
-        if (r == results.end()) return false;
-        const auto m = r->second.find(col.metric.name);
-        if (m == r->second.end()) return false;
-        v = m->second;
-        return true;
-      }
-    return false;
-  };
-  // The best value of each column.
-  std::vector<double> best(cols.size());
-  std::vector<bool> has_best(cols.size(), false);
-  for (size_t i = 0; i < cols.size(); ++i)
-    for (const auto& variant : ablation_variants()) {
-      double v;
-      if (!value(variant, cols[i], v)) continue;
-      if (!has_best[i] || (cols[i].metric.lower_is_better ? v < best[i] : v > best[i])) best[i] = v;
-      has_best[i] = true;
+    for (const auto& m : metrics)
+      t.columns.push_back({q, m.name, upper(q) + " " + (m.name == "ppl" ? "PPL" : m.name == "mmlu" ? "MMLU %" : "tasks %"), m.lower_is_better, -1});
+  t.values.assign(t.rows.size(), std::vector<std::optional<double>>(t.columns.size()));
+  for (const auto& c : grid.cells) {
+    const auto r = results.find(c.key());
+    if (r == results.end()) continue;
+    const size_t row = static_cast<size_t>(std::find(t.rows.begin(), t.rows.end(), c.variant) - t.rows.begin());
+    for (size_t k = 0; k < t.columns.size(); ++k) {
+      if (t.columns[k].quant != c.quant) continue;
+      const auto m = r->second.find(t.columns[k].metric);
+      if (m != r->second.end()) t.values[row][k] = m->second;
     }
+  }
+  for (size_t k = 0; k < t.columns.size(); ++k) {
+    auto& col = t.columns[k];
+    for (size_t row = 0; row < t.rows.size(); ++row) {
+      const auto& v = t.values[row][k];
+      if (!v) continue;
+      const auto& best = col.best >= 0 ? t.values[static_cast<size_t>(col.best)][k] : std::optional<double>();
+      if (!best || (col.lower_is_better ? *v < *best : *v > *best)) col.best = static_cast<int>(row);
+    }
+  }
+  return t;
+}
+
+std::string AblationTable::text(size_t row, size_t col) const {
+  const auto& v = values[row][col];
+  return v ? format(*v, columns[col].metric) : std::string();
+}
+
+AblationReport ablation_report(const AblationGrid& grid, const std::vector<AblationMetric>& metrics, const AblationResults& results,
+                               const std::string& title) {
+  const auto t = ablation_table(grid, metrics, results);
   std::ostringstream md, csv, tex;
   md << "### " << title << "\n\n| Method |";
   csv << "method";
-  tex << "% " << title << "\n\\begin{tabular}{l" << std::string(cols.size(), 'c') << "}\n\\toprule\nMethod";
-  for (const auto& c : cols) {
+  tex << "% " << title << "\n\\begin{tabular}{l" << std::string(t.columns.size(), 'c') << "}\n\\toprule\nMethod";
+  for (const auto& c : t.columns) {
     md << " " << c.header << " |";
     csv << "," << c.header;
     tex << " & " << latex_escape(c.header);
   }
   md << "\n|---|";
-  for (size_t i = 0; i < cols.size(); ++i) md << "---:|";
+  for (size_t i = 0; i < t.columns.size(); ++i) md << "---:|";
   md << "\n";
   csv << "\n";
   tex << " \\\\\n\\midrule\n";
-  for (const auto& variant : ablation_variants()) {
-    md << "| " << variant << " |";
-    csv << variant;
-    tex << latex_escape(variant);
-    for (size_t i = 0; i < cols.size(); ++i) {
-      double v;
-      if (!value(variant, cols[i], v)) {
+  for (size_t row = 0; row < t.rows.size(); ++row) {
+    md << "| " << t.rows[row] << " |";
+    csv << t.rows[row];
+    tex << latex_escape(t.rows[row]);
+    for (size_t k = 0; k < t.columns.size(); ++k) {
+      if (!t.values[row][k]) {
         md << " – |";
         csv << ",";
         tex << " & --";
         continue;
       }
-      const std::string s = format(v, cols[i].metric.name);
-      const bool top = has_best[i] && v == best[i];
+      const std::string s = t.text(row, k);
+      const bool top = t.columns[k].best == static_cast<int>(row);
       md << " " << (top ? "**" + s + "**" : s) << " |";
       csv << "," << s << (top ? "*" : "");
       tex << " & " << (top ? "\\textbf{" + s + "}" : s);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,21 @@ struct AblationMetric {
 
 // cell key -> metric -> value (missing: not run yet / not measured)
 using AblationResults = std::map<std::string, std::map<std::string, double>>;
+
+// The report's table: rows = the four variants, columns = quantization x
+// metric, and the best row of each column (-1 when the column is empty).
+struct AblationTable {
+  struct Column {
+    std::string quant, metric, header;  // header: "INT3 PPL", "NF4 MMLU %"
+    bool lower_is_better = false;
+    int best = -1;
+  };
+  std::vector<Column> columns;
+  std::vector<std::string> rows;                       // ablation_variants()
+  std::vector<std::vector<std::optional<double>>> values;  // [row][column]; accuracies as fractions
+  std::string text(size_t row, size_t col) const;      // "12.34", accuracies in percent; "" when missing
+};
+AblationTable ablation_table(const AblationGrid& grid, const std::vector<AblationMetric>& metrics, const AblationResults& results);
 
 struct AblationReport {
   std::string markdown, csv, latex;

@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "jobs/job_problems.h"
 #include "io/json_file.h"
 #include "jobs/finetune_job.h"
 #include "jobs/mmlu_job.h"
@@ -66,11 +67,7 @@ std::vector<std::string> validate(const AblationRequest& r) {
 
 AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(const AblationCellEvent&)>& on_cell,
                              const CancelToken* cancel) {
-  if (const auto problems = validate(r); !problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-    throw make_error(ErrorKind::kUsage, "experiment ablation", all);
-  }
+  throw_if_problems("experiment ablation", validate(r));
   AblationOutcome out;
   out.grid = make_ablation_grid(r.bits, r.methods);
   out.id = r.id.empty() ? fs::absolute(r.out_dir).filename().string() : r.id;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "jobs/job_problems.h"
 #include "eval/perplexity.h"
 #include "jobs/eval_model.h"
 #include "runs/run_recorder.h"
@@ -23,11 +24,7 @@ std::vector<std::string> validate(const PerplexityRequest& r) {
 }
 
 PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress, const CancelToken* cancel) {
-  if (const auto problems = validate(r); !problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-    throw make_error(ErrorKind::kUsage, "eval ppl", all);
-  }
+  throw_if_problems("eval ppl", validate(r));
   std::ifstream in(r.text_file, std::ios::binary);
   if (!in) throw make_error(ErrorKind::kNotFound, r.text_file.string(), "cannot open the text");
   std::stringstream text;

@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "jobs/job_problems.h"
 #include "eval/tasks_eval.h"
 #include "jobs/eval_model.h"
 #include "runs/run_recorder.h"
@@ -36,11 +37,7 @@ std::vector<std::string> validate(const TasksRequest& r) {
 }
 
 TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress, const CancelToken* cancel) {
-  if (const auto problems = validate(r); !problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-    throw make_error(ErrorKind::kUsage, "eval tasks", all);
-  }
+  throw_if_problems("eval tasks", validate(r));
   const auto order = requested_tasks(r);
   std::map<std::string, std::vector<TaskDoc>> docs;  // read (and checked) before the model loads
   int64_t documents = 0, requests = 0;

@@ -4,6 +4,7 @@
 // cells, a rerun with other settings refused.
 #include "support/test_support.h"
 
+#include "experiments/ablation_runs.h"
 #include "jobs/ablation_job.h"
 #include "runs/runs_db.h"
 
@@ -88,6 +89,13 @@ class TestAblation : public QObject {
     }
     QCOMPARE(finetunes, 4);  // the two finished cells were not rerun
     QCOMPARE(tagged, 8);     // 4 finetunes + 4 perplexity runs
+    // Read back from the tagged runs alone, the experiment is the job's.
+    QCOMPARE(irq::experiment_ids(db), std::vector<std::string>{"grid"});
+    const auto back = irq::ablation_from_runs(db, "grid");
+    QCOMPARE(back.results, out.results);
+    QCOMPARE(back.grid.cells.size(), size_t(4));
+    QCOMPARE(back.finetune_run.size(), size_t(4));
+    QCOMPARE(back.metrics.size(), size_t(1));
     // Each cell's perplexity is the one its own eval run recorded.
     for (const auto& [key, m] : out.results) QVERIFY2(m.at("ppl") > 1 && std::isfinite(m.at("ppl")), key.c_str());
     const std::string md = irq::test::read_file(r.out_dir / "report.md");

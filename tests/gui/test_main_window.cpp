@@ -17,7 +17,9 @@
 #include <QStandardItemModel>
 #include <qcustomplot.h>
 
+#include "ablation_panel.h"
 #include "experiments_view.h"
+#include "jobs/ablation_job.h"
 #include "finetune_view.h"
 #include "jobs_panel.h"
 #include "main_window.h"
@@ -347,6 +349,49 @@ class TestMainWindow : public QObject {
     QCOMPARE(norm->data()->at(1)->value, 100 * r.scores.at("openbookqa").acc_norm);
     irq::RunsDb db((tmp_.path() + "/runs4.sqlite").toStdString());
     QCOMPARE(db.get(e->tasks_outcome().run_id).kind, std::string("eval-tasks"));
+  }
+
+  // Experiments > Ablation experiments: an experiment's tagged runs become
+  // the paper-style table (the job's own numbers, best of each column in
+  // bold) and one loss curve per cell.
+  void experiments_tab_shows_an_ablation() {
+    const std::string dbp = (tmp_.path() + "/runs5.sqlite").toStdString();
+    irq::test::write_file(fs::path(tmp_.path().toStdString()) / "held.txt", "Once upon a time a small fox found a red ball.\n");
+    irq::AblationRequest r;
+    r.model_dir = irq::test::fixtures() / "tiny_llama";
+    r.data_file = irq::test::fixtures() / "alpaca_tiny.json";
+    r.out_dir = fs::path(tmp_.path().toStdString()) / "abl";
+    r.db_path = dbp;
+    r.bits = {4, 2};
+    r.methods = {"int"};
+    r.steps = 2;
+    r.rank = 2;
+    r.batch = 2;
+    r.device = "cpu";
+    r.ppl_text = fs::path(tmp_.path().toStdString()) / "held.txt";
+    r.ppl_window = 8;
+    r.ppl_stride = 4;
+    const auto out = irq::run_ablation(r);
+    irq::ui::ExperimentsView v;
+    v.set_db_path(QString::fromStdString(dbp));
+    auto* a = v.ablation();
+    QCOMPARE(a->experiment_box()->currentText(), QString("abl"));
+    auto* t = a->table();
+    QCOMPARE(t->rowCount(), 4);
+    QCOMPARE(t->columnCount(), 2);
+    QCOMPARE(t->horizontalHeaderItem(1)->text(), QString("INT2 PPL"));
+    QCOMPARE(t->verticalHeaderItem(3)->text(), QString("IR-QLoRA"));
+    const auto tab = irq::ablation_table(out.grid, {{"ppl", true}}, out.results);
+    int bold = 0;
+    for (int row = 0; row < 4; ++row)
+      for (int col = 0; col < 2; ++col) {
+        QCOMPARE(t->item(row, col)->text().toStdString(), tab.text(static_cast<size_t>(row), static_cast<size_t>(col)));
+        bold += t->item(row, col)->font().bold();
+        QCOMPARE(t->item(row, col)->font().bold(), tab.columns[static_cast<size_t>(col)].best == row);
+      }
+    QCOMPARE(bold, 2);
+    QCOMPARE(a->loss_plot()->graphCount(), 8);
+    QCOMPARE(a->loss_plot()->graph(0)->dataCount(), 2);
   }
 };
 

@@ -17,6 +17,7 @@ set(IRQ_BASE_SOURCES
   io/json_file.cpp
   io/safetensors.cpp
   io/safetensors_stream_writer.cpp
+  io/text_file.cpp
   jobs/inspect_model.cpp
   jobs/memory_plan.cpp
   model/llama_config.cpp

@@ -1,10 +1,9 @@
 // A small RFC 4180 CSV parser.
 #include "eval/csv.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
+#include "io/text_file.h"
 
 namespace irq {
 
@@ -61,11 +60,7 @@ std::vector<CsvRow> parse_csv(const std::string& text, const std::string& source
 }
 
 std::vector<CsvRow> read_csv(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open");
-  std::stringstream s;
-  s << in.rdbuf();
-  return parse_csv(s.str(), path.string());
+  return parse_csv(read_text_file(path, size_t{1} << 30, "the CSV"), path.string());
 }
 
 }  // namespace irq

@@ -1,14 +1,12 @@
 // Perplexity runs (see perplexity_job.h).
 #include "jobs/perplexity_job.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "jobs/job_problems.h"
 #include "eval/perplexity.h"
+#include "io/text_file.h"
 #include "jobs/eval_model.h"
 #include "runs/run_recorder.h"
 
@@ -25,12 +23,8 @@ std::vector<std::string> validate(const PerplexityRequest& r) {
 
 PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   throw_if_problems("eval ppl", validate(r));
-  std::ifstream in(r.text_file, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, r.text_file.string(), "cannot open the text");
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string body = read_text_file(r.text_file, size_t{1} << 30, "the text");
   auto m = load_eval_model(r.model, cancel);
-  const std::string body = text.str();
   const nlohmann::json config = {{"text", r.text_file.string()}, {"window", r.window}, {"stride", r.stride},
                                  {"quant", m.quant}, {"adapter", r.model.adapter_dir.string()},
                                  {"front_end", r.front_end}};

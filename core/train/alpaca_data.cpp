@@ -1,13 +1,13 @@
 // Alpaca data loading and tokenization.
 #include "train/alpaca_data.h"
 
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "io/json_file.h"
+#include "io/text_file.h"
 
 namespace irq {
 
@@ -29,11 +29,7 @@ AlpacaRecord parse_record(const nlohmann::json& j, const std::string& where) {
 }  // namespace
 
 std::vector<AlpacaRecord> load_alpaca(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open the training data");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string s = text.str();
+  const std::string s = read_text_file(path, size_t{2} << 30, "the training data");
   std::vector<AlpacaRecord> out;
   const size_t first = s.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && s[first] == '[') {

@@ -102,6 +102,10 @@ check "eval tasks missing"   4 "$tmp/piqa_validation.jsonl: no such file" -- "$i
 printf '{"goal": "g", "sol1": "a", "sol2": "b", "label": 0}\n{"goal": "g", "sol1": "a", "label": 0}\n' > "$tmp/piqa_validation.jsonl"
 check "eval tasks bad record" 3 "piqa_validation.jsonl: line 2: has no \"sol2\"" -- "$irq" eval tasks "$tmp/tasks-model" --data "$tmp" --tasks piqa
 check "bench tasks"          0 "same predictions \(acc and acc_norm\) 14/14" -- "$irq" bench tasks "$tmp/tasks-model" --data "$fixtures/tasks" --limit 2 --device cpu
+mkdir -p "$tmp/dir-as-file"
+check "eval ppl text is a dir" 3 "dir-as-file: the text is not a regular file" -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/dir-as-file" --window 16 --stride 8 --device cpu
+check "finetune data is a dir" 3 "dir-as-file: the training data is not a regular file" -- "$irq" finetune "$fixtures/tiny_llama" --data "$tmp/dir-as-file" --out "$tmp/ft-dir" --steps 1 --device cpu
+check "eval ppl text missing" 4 "nothing.txt: cannot open the text" -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/nothing.txt" --window 16 --stride 8 --device cpu
 check "eval ppl"            0 "perplexity [0-9.]+ "         -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$tmp/text.txt" --window 16 --stride 8
 check "runs list"           0 "3 +eval-ppl +finished"        -- "$irq" runs list
 check "runs show"           0 "mmlu +anatomy"                -- "$irq" runs show 2

@@ -1,10 +1,8 @@
 // Bounded JSON reading.
 #include "io/json_file.h"
 
-#include <fstream>
-#include <system_error>
-
 #include "common/error.h"
+#include "io/text_file.h"
 
 namespace irq {
 
@@ -44,21 +42,7 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& source,
 }
 
 nlohmann::json read_json_file(const fs::path& path, JsonLimits limits) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open: " + (ec ? ec.message() : "no such file"));
-  if (!fs::is_regular_file(status)) throw make_error(ErrorKind::kInvalidInput, path.string(), "is not a regular file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw make_error(ErrorKind::kInvalidInput, path.string(), "cannot read its size: " + ec.message());
-  if (size > limits.max_bytes)
-    throw make_error(ErrorKind::kInvalidInput, path.string(),
-                     "is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(limits.max_bytes));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open");
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  if (static_cast<uintmax_t>(in.gcount()) != size) throw make_error(ErrorKind::kInvalidInput, path.string(), "shorter than its size");
-  return parse_json_text(text, path.string(), limits);
+  return parse_json_text(read_text_file(path, limits.max_bytes, "the file"), path.string(), limits);
 }
 
 }  // namespace irq

@@ -1,6 +1,8 @@
 // The ablation grid, cell by cell (see ablation_job.h).
 #include "jobs/ablation_job.h"
 
+#include <numeric>
+
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -11,6 +13,7 @@
 #include "jobs/mmlu_job.h"
 #include "jobs/perplexity_job.h"
 #include "jobs/tasks_job.h"
+#include "model/llama_config.h"
 #include "runs/runs_db.h"
 
 namespace fs = std::filesystem;
@@ -61,6 +64,28 @@ std::vector<std::string> validate(const AblationRequest& r) {
     make_ablation_grid(r.bits, r.methods);
   } catch (const Error& e) {
     out.push_back(std::string("grid: ") + e.what());
+  }
+  // The +IEC cells need the rank to divide every projection's widths
+  // (lora/iec_lora.h): checked here, before any cell runs.
+  std::error_code ec;
+  if (r.rank >= 1 && !r.model_dir.empty() && fs::exists(r.model_dir / "config.json", ec)) {
+    try {
+      const auto c = LlamaConfig::from_file(r.model_dir / "config.json");
+      const int64_t widths[] = {c.hidden_size, c.q_dim(), c.num_key_value_heads * c.head_dim, c.intermediate_size};
+      int64_t g = 0;
+      bool divides = true;
+      for (int64_t w : widths) {
+        g = std::gcd(g, w);
+        divides = divides && w % r.rank == 0;
+      }
+      if (!divides)
+        out.push_back("rank: IEC needs the rank to divide every projection width (" + std::to_string(c.hidden_size) + ", " +
+                      std::to_string(c.q_dim()) + ", " + std::to_string(c.num_key_value_heads * c.head_dim) + ", " +
+                      std::to_string(c.intermediate_size) + " here); " + std::to_string(r.rank) +
+                      " does not, the largest rank that does is " + std::to_string(g));
+    } catch (const Error& e) {
+      out.push_back(std::string("model: ") + e.what());
+    }
   }
   return out;
 }

@@ -65,6 +65,12 @@ class TestAblation : public QObject {
     r.ppl_text = tmp() / "held.txt";
     r.ppl_window = 16;
     r.ppl_stride = 8;
+    {  // a rank IEC cannot use is refused before any cell runs (tiny LLaMA widths 64, 64, 32, 96)
+      auto bad = r;
+      bad.rank = 64;
+      QVERIFY(irq::test::throws_error([&] { irq::run_ablation(bad); }, ErrorKind::kUsage, {"rank: IEC needs", "largest rank that does is 32"}));
+      QVERIFY(!fs::exists(r.out_dir));
+    }
     irq::CancelToken cancel;
     int events = 0;
     QVERIFY(irq::test::throws_error(

@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "io/text_file.h"
 #include "text/hf_tokenizer.h"
 #include "text/utf8.h"
 
@@ -66,13 +65,7 @@ struct Wire {
   }
 };
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, p.string(), "cannot open tokenizer");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_file(const std::filesystem::path& p) { return read_text_file(p, size_t{256} << 20, "the tokenizer model"); }
 
 size_t code_points(const std::string& s) {
   size_t n = 0;

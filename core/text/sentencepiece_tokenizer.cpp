@@ -3,10 +3,9 @@
 
 #include <sentencepiece_processor.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
+#include "io/text_file.h"
 
 namespace irq {
 
@@ -25,11 +24,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(const
 }
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw make_error(ErrorKind::kNotFound, path.string(), "cannot open tokenizer");
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return from_bytes(bytes.str(), path.string());
+  // Llama 2's model is 500 KB, Gemma's 4 MB: 256 MiB bounds any real one.
+  return from_bytes(read_text_file(path, size_t{256} << 20, "the tokenizer model"), path.string());
 }
 
 std::vector<int64_t> SentencePieceTokenizer::encode(const std::string& text, bool add_bos) const {

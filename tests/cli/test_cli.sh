@@ -43,6 +43,8 @@ check "wrong config field" 3 "badcfg/config.json: field 'num_key_value_heads' = 
 
 mkdir -p "$tmp/notok"; cp "$fixtures/tiny_llama/model.safetensors" "$fixtures/tiny_llama/config.json" "$tmp/notok/"
 check "info without tokenizer" 0 "tokenizer +.*neither tokenizer.json nor tokenizer.model" -- "$irq" info "$tmp/notok"
+mkdir -p "$tmp/tokdir/tokenizer.model"; cp "$fixtures/tiny_llama/config.json" "$fixtures/tiny_llama/model.safetensors" "$tmp/tokdir/"
+check "tokenizer.model is a dir" 3 "tokdir/tokenizer.model: the tokenizer model is not a regular file" -- "$irq" generate "$tmp/tokdir" --prompt a --max-new-tokens 1 --device cpu
 check "generate without tokenizer" 4 "notok: no tokenizer: neither tokenizer.json nor tokenizer.model" -- "$irq" generate "$tmp/notok" --prompt hi
 # tokenizer.json folders (fixtures in the Llama 3 and Qwen2 layouts): BOS only where the tokenizer adds one.
 check "tokenize llama3"    0 "^0 43 1666 1865$"               -- "$irq" tokenize "$fixtures/tokenizers/llama3" --text "Hello world"

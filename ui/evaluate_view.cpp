@@ -89,25 +89,28 @@ EvaluateView::~EvaluateView() { wait(); }
 
 MmluRequest EvaluateView::request() const {
   MmluRequest r;
-  r.model_dir = model_dir_.toStdString();
+  r.model = model_spec();
   r.data_dir = data_->text().trimmed().toStdString();
-  r.adapter_dir = adapter_->text().trimmed().toStdString();
   r.db_path = db_path_.toStdString();
-  r.quant = quant_->currentData().toString().toStdString();
   r.shots = shots_->value();
-  r.device = device_->currentData().toString().toStdString();
   for (const QString& s : subjects_->text().split(',', Qt::SkipEmptyParts)) r.subjects.push_back(s.trimmed().toStdString());
   return r;
+}
+
+EvalModelSpec EvaluateView::model_spec() const {
+  EvalModelSpec s;
+  s.model_dir = model_dir_.toStdString();
+  s.adapter_dir = adapter_->text().trimmed().toStdString();
+  s.quant = quant_->currentData().toString().toStdString();
+  s.device = device_->currentData().toString().toStdString();
+  return s;
 }
 
 QString EvaluateView::message() const { return errors_->text().isEmpty() ? summary_->text() : errors_->text(); }
 
 TasksRequest EvaluateView::tasks_request() const {
   TasksRequest r;
-  r.model.model_dir = model_dir_.toStdString();
-  r.model.adapter_dir = adapter_->text().trimmed().toStdString();
-  r.model.quant = quant_->currentData().toString().toStdString();
-  r.model.device = device_->currentData().toString().toStdString();
+  r.model = model_spec();
   r.db_path = db_path_.toStdString();
   r.front_end = "workbench";
   tasks_form_->fill(r);

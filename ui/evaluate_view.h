@@ -53,6 +53,7 @@ class EvaluateView : public QWidget {
   void log(const QString& line);
 
  private:
+  EvalModelSpec model_spec() const;  // base, adapter and device: shared by MMLU and the tasks
   void on_done();
   void show_mmlu();
   void show_tasks();

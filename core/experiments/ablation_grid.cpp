@@ -34,7 +34,6 @@ std::string latex_escape(const std::string& s) {
 }  // namespace
 
 std::string AblationCell::key() const { return quant + (icq ? "-icq" : "-plain") + (iec ? "-iec" : "-lora"); }
-std::string AblationCell::column() const { return upper(quant); }
 
 const std::vector<std::string>& ablation_variants() {
   static const std::vector<std::string> v = {"QLoRA", "+ICQ", "+IEC", "IR-QLoRA"};

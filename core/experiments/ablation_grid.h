@@ -19,7 +19,6 @@ struct AblationCell {
   std::string quant;    // nf4, int2, int3, int4, int8
   bool icq = false, iec = false;
   std::string key() const;  // folder and tag name: "int3-icq-iec"
-  std::string column() const;  // "INT3"
 };
 
 const std::vector<std::string>& ablation_variants();  // the four rows, in the paper's order

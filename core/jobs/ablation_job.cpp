@@ -171,11 +171,10 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
     }
     if (!r.mmlu_dir.empty()) {
       MmluRequest m;
-      m.model_dir = r.model_dir;
-      m.adapter_dir = ft.adapter;
+      m.model = spec;
       m.data_dir = r.mmlu_dir;
       m.db_path = r.db_path;
-      m.device = r.device;
+      m.front_end = "experiment";
       const auto res = run_mmlu(m, nullptr, cancel);
       tag(r.db_path, res.run_id, out.id, cell);
       ev.metrics["mmlu"] = res.overall.accuracy();

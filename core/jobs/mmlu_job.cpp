@@ -13,22 +13,9 @@ namespace fs = std::filesystem;
 
 namespace irq {
 
-namespace {
-
-EvalModelSpec model_spec(const MmluRequest& r) {
-  EvalModelSpec s;
-  s.model_dir = r.model_dir;
-  s.adapter_dir = r.adapter_dir;
-  s.quant = r.quant;
-  s.device = r.device;
-  return s;
-}
-
-}  // namespace
-
 std::vector<std::string> validate(const MmluRequest& r) {
   std::vector<std::string> out;
-  validate(model_spec(r), out);
+  validate(r.model, out);
   std::error_code ec;
   if (r.data_dir.empty() || !fs::is_directory(r.data_dir / "test", ec))
     out.push_back("data: choose the MMLU data folder (with dev/ and test/ CSVs)");
@@ -39,14 +26,14 @@ std::vector<std::string> validate(const MmluRequest& r) {
 MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   if (const auto problems = validate(r); !problems.empty()) throw make_error(ErrorKind::kUsage, "eval mmlu", problems.front());
   const auto subjects = load_mmlu(r.data_dir, "test", r.subjects);
-  auto m = load_eval_model(model_spec(r), cancel);
+  auto m = load_eval_model(r.model, cancel);
   auto& loaded = m.loaded;
   const nlohmann::json& quant = m.quant;
   std::string subjects_list;
   for (const auto& s : r.subjects) subjects_list += (subjects_list.empty() ? "" : ",") + s;
   const nlohmann::json config = {{"data", r.data_dir.string()}, {"shots", r.shots}, {"split", "test"}, {"subjects", subjects_list},
-                                 {"quant", quant}, {"adapter", r.adapter_dir.string()}, {"front_end", "workbench"}};
-  RunRecorder rec(r.db_path, "eval-mmlu", r.model_dir, config, loaded.model->options().device().str());
+                                 {"quant", quant}, {"adapter", r.model.adapter_dir.string()}, {"front_end", r.front_end}};
+  RunRecorder rec(r.db_path, "eval-mmlu", r.model.model_dir, config, loaded.model->options().device().str());
   MmluOutcome out;
   out.run_id = rec.id();
   rec.record([&] {

@@ -11,15 +11,16 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "jobs/eval_model_spec.h"
 
 namespace irq {
 
 struct MmluRequest {
-  std::filesystem::path model_dir, data_dir, adapter_dir, db_path;  // adapter, db: optional
-  std::string quant;  // "" or a method (ICQ on)
+  EvalModelSpec model;
+  std::filesystem::path data_dir, db_path;  // db: optional
   int shots = 5;
   std::vector<std::string> subjects;  // empty: all
-  std::string device = "auto";
+  std::string front_end = "workbench";  // recorded in the run's config
 };
 
 struct MmluAccuracy {

@@ -59,10 +59,12 @@ AblationFromRuns ablation_from_runs(const RunsDb& db, const std::string& id) {
     AblationCell c;
     if (!parse_key(key, c)) continue;
     cells[key] = c;
-    const auto m = last_metrics(db, r.id);
-    if (r.kind == "finetune") {
+    if (r.kind == "finetune") {  // its per-step metrics are the loss curve, read by whoever draws it
       out.finetune_run[key] = r.id;
-    } else if (r.kind == "eval-ppl" && m.count("perplexity")) {
+      continue;
+    }
+    const auto m = last_metrics(db, r.id);
+    if (r.kind == "eval-ppl" && m.count("perplexity")) {
       out.results[key]["ppl"] = m.at("perplexity");
       ppl = true;
     } else if (r.kind == "eval-mmlu" && m.count("mmlu_accuracy")) {

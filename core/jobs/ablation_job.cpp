@@ -1,6 +1,7 @@
 // The ablation grid, cell by cell (see ablation_job.h).
 #include "jobs/ablation_job.h"
 
+#include <memory>
 #include <numeric>
 
 #include <nlohmann/json.hpp>
@@ -28,13 +29,6 @@ std::vector<AblationMetric> metrics_of(const AblationRequest& r) {
   if (!r.mmlu_dir.empty()) m.push_back({"mmlu", false});
   if (!r.tasks_dir.empty()) m.push_back({"tasks", false});
   return m;
-}
-
-void tag(const fs::path& db_path, int64_t run, const std::string& id, const AblationCell& c) {
-  if (db_path.empty() || run < 0) return;
-  RunsDb db(db_path);
-  db.add_tag(run, "experiment:" + id);
-  db.add_tag(run, "cell:" + c.key());
 }
 
 // A finished cell's metrics, or false when it has not finished.
@@ -121,6 +115,13 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
     write_text_atomic(r.out_dir / "report.tex", out.report.latex);
     out.report_md = r.out_dir / "report.md";
   };
+  // The experiment's tags, through one handle on the runs database.
+  std::unique_ptr<RunsDb> db = r.db_path.empty() ? nullptr : std::make_unique<RunsDb>(r.db_path);
+  auto tag = [&](int64_t run, const AblationCell& c) {
+    if (!db || run < 0) return;
+    db->add_tag(run, "experiment:" + out.id);
+    db->add_tag(run, "cell:" + c.key());
+  };
   for (size_t i = 0; i < out.grid.cells.size(); ++i) {
     const auto& cell = out.grid.cells[i];
     const fs::path dir = r.out_dir / cell.key();
@@ -150,7 +151,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
     f.seed = r.seed;
     f.device = r.device;
     const auto ft = run_finetune(f, {}, cancel);
-    tag(r.db_path, ft.run_id, out.id, cell);
+    tag(ft.run_id, cell);
     nlohmann::json runs = {{"finetune", ft.run_id}};
     EvalModelSpec spec;
     spec.model_dir = r.model_dir;
@@ -165,7 +166,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       p.db_path = r.db_path;
       p.front_end = "experiment";
       const auto res = run_perplexity(p, nullptr, cancel);
-      tag(r.db_path, res.run_id, out.id, cell);
+      tag(res.run_id, cell);
       ev.metrics["ppl"] = res.perplexity;
       runs["ppl"] = res.run_id;
     }
@@ -176,7 +177,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       m.db_path = r.db_path;
       m.front_end = "experiment";
       const auto res = run_mmlu(m, nullptr, cancel);
-      tag(r.db_path, res.run_id, out.id, cell);
+      tag(res.run_id, cell);
       ev.metrics["mmlu"] = res.overall.accuracy();
       runs["mmlu"] = res.run_id;
     }
@@ -188,7 +189,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       t.db_path = r.db_path;
       t.front_end = "experiment";
       const auto res = run_tasks(t, nullptr, cancel);
-      tag(r.db_path, res.run_id, out.id, cell);
+      tag(res.run_id, cell);
       double sum = 0;
       for (const auto& [task, s] : res.result.scores) sum += s.acc;
       ev.metrics["tasks"] = sum / static_cast<double>(res.result.scores.size());

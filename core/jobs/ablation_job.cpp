@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "jobs/job_problems.h"
 #include "io/json_file.h"
+#include "jobs/eval_model.h"
 #include "jobs/finetune_job.h"
 #include "jobs/mmlu_job.h"
 #include "jobs/perplexity_job.h"
@@ -157,6 +158,8 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
     spec.model_dir = r.model_dir;
     spec.adapter_dir = ft.adapter;  // its own quantized base is rebuilt from the adapter's settings
     spec.device = r.device;
+    // One load (the quantized base rebuilt, ICQ search included) for all of the cell's evaluations.
+    EvalModel model = load_eval_model(spec, cancel);
     if (!r.ppl_text.empty()) {
       PerplexityRequest p;
       p.model = spec;
@@ -165,7 +168,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       p.stride = r.ppl_stride;
       p.db_path = r.db_path;
       p.front_end = "experiment";
-      const auto res = run_perplexity(p, nullptr, cancel);
+      const auto res = run_perplexity(p, nullptr, cancel, &model);
       tag(res.run_id, cell);
       ev.metrics["ppl"] = res.perplexity;
       runs["ppl"] = res.run_id;
@@ -176,7 +179,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       m.data_dir = r.mmlu_dir;
       m.db_path = r.db_path;
       m.front_end = "experiment";
-      const auto res = run_mmlu(m, nullptr, cancel);
+      const auto res = run_mmlu(m, nullptr, cancel, &model);
       tag(res.run_id, cell);
       ev.metrics["mmlu"] = res.overall.accuracy();
       runs["mmlu"] = res.run_id;
@@ -188,7 +191,7 @@ AblationOutcome run_ablation(const AblationRequest& r, const std::function<void(
       t.limit = r.tasks_limit;
       t.db_path = r.db_path;
       t.front_end = "experiment";
-      const auto res = run_tasks(t, nullptr, cancel);
+      const auto res = run_tasks(t, nullptr, cancel, &model);
       tag(res.run_id, cell);
       double sum = 0;
       for (const auto& [task, s] : res.result.scores) sum += s.acc;

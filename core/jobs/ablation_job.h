@@ -2,7 +2,8 @@
 // (experiments/ablation_grid.h) run for real. Each cell finetunes LoRA or
 // IEC-LoRA on its quantized base (jobs/finetune_job.h, same seed, data and
 // schedule for every cell) and evaluates the adapter (perplexity of a
-// held-out text, MMLU and/or the zero-shot tasks, as requested). Every run is
+// held-out text, MMLU and/or the zero-shot tasks, as requested; the adapter's
+// model loaded once for all of them). Every run is
 // recorded and tagged "experiment:<id>" and "cell:<key>". Resumable: a cell
 // is finished when OUT/<key>/cell.json exists (written last, atomically);
 // a killed grid continues with the cells that have none. The report

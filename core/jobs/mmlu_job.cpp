@@ -1,6 +1,8 @@
 // MMLU runs for the workbench (see mmlu_job.h).
 #include "jobs/mmlu_job.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -23,10 +25,11 @@ std::vector<std::string> validate(const MmluRequest& r) {
   return out;
 }
 
-MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelToken* cancel, EvalModel* preloaded) {
   if (const auto problems = validate(r); !problems.empty()) throw make_error(ErrorKind::kUsage, "eval mmlu", problems.front());
   const auto subjects = load_mmlu(r.data_dir, "test", r.subjects);
-  auto m = load_eval_model(r.model, cancel);
+  std::optional<EvalModel> own;
+  EvalModel& m = preloaded ? *preloaded : own.emplace(load_eval_model(r.model, cancel));
   auto& loaded = m.loaded;
   const nlohmann::json& quant = m.quant;
   std::string subjects_list;

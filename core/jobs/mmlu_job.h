@@ -15,6 +15,8 @@
 
 namespace irq {
 
+struct EvalModel;
+
 struct MmluRequest {
   EvalModelSpec model;
   std::filesystem::path data_dir, db_path;  // db: optional
@@ -36,6 +38,9 @@ struct MmluOutcome {
 };
 
 std::vector<std::string> validate(const MmluRequest& r);
-MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+// preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
+// as it is instead of being loaded again; null: the job loads it.
+MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,
+                     EvalModel* preloaded = nullptr);
 
 }  // namespace irq

@@ -1,6 +1,8 @@
 // Perplexity runs (see perplexity_job.h).
 #include "jobs/perplexity_job.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -21,10 +23,11 @@ std::vector<std::string> validate(const PerplexityRequest& r) {
   return out;
 }
 
-PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress, const CancelToken* cancel, EvalModel* preloaded) {
   throw_if_problems("eval ppl", validate(r));
   const std::string body = read_text_file(r.text_file, size_t{1} << 30, "the text");
-  auto m = load_eval_model(r.model, cancel);
+  std::optional<EvalModel> own;
+  EvalModel& m = preloaded ? *preloaded : own.emplace(load_eval_model(r.model, cancel));
   const nlohmann::json config = {{"text", r.text_file.string()}, {"window", r.window}, {"stride", r.stride},
                                  {"quant", m.quant}, {"adapter", r.model.adapter_dir.string()},
                                  {"front_end", r.front_end}};

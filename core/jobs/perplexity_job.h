@@ -13,6 +13,8 @@
 
 namespace irq {
 
+struct EvalModel;
+
 struct PerplexityRequest {
   EvalModelSpec model;
   std::filesystem::path text_file;  // UTF-8 text
@@ -28,6 +30,9 @@ struct PerplexityOutcome {
 };
 
 std::vector<std::string> validate(const PerplexityRequest& r);
-PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+// preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
+// as it is instead of being loaded again; null: the job loads it.
+PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,
+                                 EvalModel* preloaded = nullptr);
 
 }  // namespace irq

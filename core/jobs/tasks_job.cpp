@@ -1,6 +1,8 @@
 // Zero-shot task evaluation runs (see tasks_job.h).
 #include "jobs/tasks_job.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -36,7 +38,7 @@ std::vector<std::string> validate(const TasksRequest& r) {
   return out;
 }
 
-TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress, const CancelToken* cancel, EvalModel* preloaded) {
   throw_if_problems("eval tasks", validate(r));
   const auto order = requested_tasks(r);
   std::map<std::string, std::vector<TaskDoc>> docs;  // read (and checked) before the model loads
@@ -47,7 +49,8 @@ TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress, const Canc
     for (const auto& d : docs[t]) requests += static_cast<int64_t>(d.requests());
   }
   if (progress) progress->message("tasks: " + std::to_string(documents) + " documents, " + std::to_string(requests) + " requests");
-  auto m = load_eval_model(r.model, cancel);
+  std::optional<EvalModel> own;
+  EvalModel& m = preloaded ? *preloaded : own.emplace(load_eval_model(r.model, cancel));
   std::string tasks_list;
   for (const auto& t : order) tasks_list += (tasks_list.empty() ? "" : ",") + t;
   const nlohmann::json config = {{"data", r.data_dir.string()}, {"tasks", tasks_list}, {"split", r.split}, {"limit", r.limit},

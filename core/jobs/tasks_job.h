@@ -18,6 +18,8 @@
 
 namespace irq {
 
+struct EvalModel;
+
 struct TasksRequest {
   EvalModelSpec model;
   std::filesystem::path data_dir;
@@ -38,6 +40,9 @@ struct TasksOutcome {
 
 std::vector<std::string> validate(const TasksRequest& r);
 std::vector<std::string> requested_tasks(const TasksRequest& r);  // r.tasks or all seven
-TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+// preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
+// as it is instead of being loaded again; null: the job loads it.
+TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,
+                       EvalModel* preloaded = nullptr);
 
 }  // namespace irq

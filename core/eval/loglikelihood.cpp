@@ -2,13 +2,19 @@
 #include "eval/loglikelihood.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/error.h"
 #include "eval/task_text.h"
 
 namespace irq {
 
-LoglikRequest encode_pair(const Tokenizer& tok, const std::string& context, const std::string& continuation) {
+namespace {
+
+// lm-eval's _encode_pair (loglikelihood.h), the (rstripped) context's own ids
+// cached by text.
+LoglikRequest encode_cached(const Tokenizer& tok, const std::string& context, const std::string& continuation,
+                            std::map<std::string, std::vector<int64_t>>& contexts) {
   LoglikRequest r;
   if (context.empty()) {
     r.continuation = tok.encode_text(continuation, /*add_special=*/false, /*parse_special=*/true);
@@ -20,10 +26,21 @@ LoglikRequest encode_pair(const Tokenizer& tok, const std::string& context, cons
   const std::string ctx = py_rstrip(context);
   const std::string cont = context.substr(ctx.size()) + continuation;
   const auto whole = tok.encode_text(ctx + cont, /*add_special=*/true, /*parse_special=*/true);
-  r.context = tok.encode_text(ctx, true, true);
+  auto it = contexts.find(ctx);
+  if (it == contexts.end()) it = contexts.emplace(ctx, tok.encode_text(ctx, true, true)).first;
+  r.context = it->second;
   const size_t n = std::min(r.context.size(), whole.size());
   r.continuation.assign(whole.begin() + static_cast<std::ptrdiff_t>(n), whole.end());
   return r;
+}
+
+}  // namespace
+
+std::vector<LoglikRequest> encode_pairs(const Tokenizer& tok, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::map<std::string, std::vector<int64_t>> contexts;
+  std::vector<LoglikRequest> out;
+  for (const auto& [context, continuation] : pairs) out.push_back(encode_cached(tok, context, continuation, contexts));
+  return out;
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // Log-likelihood of continuations given contexts, as lm-evaluation-harness's
 // HFLM computes it for a causal model:
-//   encode_pair  trailing whitespace of the context moves to the
+//   encode_pairs (lm-eval's _encode_pair per request) trailing whitespace of the context moves to the
 //                continuation; the pair is tokenized whole and split at the
 //                length of the context's own tokens (whole[len(ctx):]), with
 //                the tokenizer's default special tokens (BOS for LLaMA,
@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/llama.h"
@@ -37,7 +38,9 @@ struct Loglik {
   int64_t tokens = 0;  // continuation tokens scored
 };
 
-LoglikRequest encode_pair(const Tokenizer& tok, const std::string& context, const std::string& continuation);
+// The requests of one document, each as encode_pair above; a context shared
+// by several choices is tokenized once.
+std::vector<LoglikRequest> encode_pairs(const Tokenizer& tok, const std::vector<std::pair<std::string, std::string>>& pairs);
 
 struct ScoreOptions {
   bool shared = true;

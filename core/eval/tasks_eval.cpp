@@ -45,8 +45,9 @@ TasksResult evaluate_tasks(LlamaForCausalLM& model, const Tokenizer& tok, const 
     const auto& list = docs.at(task);
     for (size_t d = 0; d < list.size(); ++d) {
       const auto& doc = list[d];
-      std::vector<LoglikRequest> reqs;
-      for (size_t i = 0; i < doc.requests(); ++i) reqs.push_back(encode_pair(tok, doc.context(i), doc.continuation(i)));
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (size_t i = 0; i < doc.requests(); ++i) pairs.emplace_back(doc.context(i), doc.continuation(i));
+      const auto reqs = encode_pairs(tok, pairs);
       GroupStats stats;
       const auto lls = score_group(model, reqs, options.score, &stats);
       TaskExample e;

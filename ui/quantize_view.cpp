@@ -18,6 +18,7 @@
 #include <qcustomplot.h>
 
 #include "common/error.h"
+#include "gptq_form.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -42,6 +43,7 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
       group_(new QSpinBox),
       n_(new QSpinBox),
       icq_(new QCheckBox(tr("ICQ: maximise the code entropy of each block"))),
+      gptq_(new GptqForm),
       lambda_(new QDoubleSpinBox),
       start_(new QPushButton(tr("Quantize model"))),
       errors_(new QLabel),
@@ -49,7 +51,8 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
       table_(new QTableWidget(0, 8)),
       plot_(new QCustomPlot) {
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) method_->addItem(QString(m).toUpper(), QString(m));
-  group_->setRange(2, 4096);
+  group_->setRange(0, 4096);
+  group_->setSpecialValueText(tr("per channel"));  // 0: INT only
   group_->setValue(64);
   n_->setRange(1, 1000);
   n_->setValue(100);
@@ -67,6 +70,7 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
   form->addRow(QString(), icq_);
   form->addRow(tr("ICQ lambda (search span)"), lambda_);
   form->addRow(tr("ICQ n (2n+1 candidates)"), n_);
+  form->addRow(gptq_);
   form->addRow(start_);
   form->addRow(errors_);
   form->addRow(summary_);
@@ -114,6 +118,7 @@ QuantSettings QuantizeView::settings() const {
   s.icq = icq_->isChecked();
   s.lambda = lambda_->value();
   s.n = n_->value();
+  s.gptq = gptq_->settings();
   s.validate();
   return s;
 }
@@ -136,7 +141,11 @@ bool QuantizeView::start() {
   errors_->clear();
   r.model_dir = model_dir_.toStdString();
   r.db_path = db_path_.toStdString();
-  Q_EMIT settings_changed(r.settings);
+  // The Weights view quantizes one layer on its own: GPTQ needs the whole
+  // model's calibration pass, so it shows the same format without it.
+  QuantSettings shown = r.settings;
+  shown.gptq = GptqSettings();
+  Q_EMIT settings_changed(shown);
   start_->setEnabled(false);
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("quantize %1").arg(method_->currentText()), [token] { token->cancel(); }) : 0;

@@ -21,6 +21,7 @@ class QTableWidget;
 
 namespace irq::ui {
 
+class GptqForm;
 class JobsPanel;
 
 class QuantizeView : public QWidget {
@@ -38,6 +39,7 @@ class QuantizeView : public QWidget {
 
   QComboBox* method_box() const { return method_; }
   QSpinBox* group_box() const { return group_; }
+  GptqForm* gptq_form() const { return gptq_; }
   QTableWidget* table() const { return table_; }
   QCustomPlot* plot() const { return plot_; }
   QString message() const;
@@ -55,6 +57,7 @@ class QuantizeView : public QWidget {
   QComboBox* method_;
   QSpinBox *group_, *n_;
   QCheckBox* icq_;
+  GptqForm* gptq_;
   QDoubleSpinBox* lambda_;
   QPushButton* start_;
   QLabel *errors_, *summary_;

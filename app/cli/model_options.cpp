@@ -23,6 +23,8 @@ ModelQuantOptions quant_from_args(const ParsedArgs& args) {
   o.settings = QuantSettings::for_method(args.str("quant"));
   o.settings.block_size = args.integer("quant-group");
   o.settings.icq = !args.flag("quant-no-icq") && !args.flag("no-icq");  // finetune spells it --no-icq
+  o.settings.gptq = gptq_from_args(args);
+  o.settings.validate();
   return o;
 }
 
@@ -63,9 +65,41 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
 }
 
 std::vector<OptionSpec> quant_options() {
-  return {{"quant", "METHOD", "quantize the base in place first: nf4, int2, int3, int4, int8", ""},
-          {"quant-group", "G", "block/group size of --quant", "64"},
-          {"quant-no-icq", "", "plain quantization for --quant (default: ICQ)", ""}};
+  std::vector<OptionSpec> o = {{"quant", "METHOD", "quantize the base in place first: nf4, int2, int3, int4, int8", ""},
+                               {"quant-group", "G", "block/group size of --quant (INT: 0 = per channel)", "64"},
+                               {"quant-no-icq", "", "plain quantization for --quant (default: ICQ)", ""}};
+  for (auto& g : gptq_options()) o.push_back(g);
+  return o;
+}
+
+std::vector<OptionSpec> gptq_options() {
+  return {{"gptq", "", "INT-k by GPTQ (AutoGPTQ's algorithm; with ICQ its entropy search picks scale/zero)", ""},
+          {"calib", "FILE", "GPTQ calibration text, tokenized with the model's tokenizer", ""},
+          {"nsamples", "N", "GPTQ calibration segments", "128"},
+          {"seqlen", "T", "GPTQ tokens per calibration segment", "2048"},
+          {"calib-seed", "S", "seed of the calibration segments' starts", "0"},
+          {"sym", "", "GPTQ symmetric range (zero = 2^(k-1)); default asymmetric", ""},
+          {"act-order", "", "GPTQ columns by descending Hessian diagonal (groups stay contiguous: static groups)", ""},
+          {"damp", "D", "GPTQ dampening, a fraction of the mean Hessian diagonal", "0.01"}};
+}
+
+GptqSettings gptq_from_args(const ParsedArgs& args) {
+  GptqSettings g;
+  g.enabled = args.flag("gptq");
+  if (!g.enabled) {
+    for (const char* o : {"calib", "sym", "act-order"})
+      if (args.has(o)) throw Error(ErrorKind::kUsage, std::string("--") + o + " is a GPTQ option: add --gptq");
+    return g;
+  }
+  if (!args.has("calib")) throw Error(ErrorKind::kUsage, "--gptq needs calibration text: --calib FILE");
+  g.calib = std::filesystem::absolute(args.str("calib")).string();
+  g.nsamples = args.integer("nsamples");
+  g.seqlen = args.integer("seqlen");
+  g.seed = static_cast<uint64_t>(args.integer("calib-seed"));
+  g.sym = args.flag("sym");
+  g.act_order = args.flag("act-order");
+  g.damp = args.number("damp");
+  return g;
 }
 
 nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
@@ -92,6 +126,7 @@ EvalModelSpec eval_model_spec(const ParsedArgs& args) {
   if (args.has("quant")) s.quant = args.str("quant");
   s.quant_group = args.integer("quant-group");
   s.icq = !args.flag("quant-no-icq");
+  s.gptq = gptq_from_args(args);
   s.device = args.str("device");
   if (args.has("dtype")) s.dtype = args.str("dtype");
   return s;

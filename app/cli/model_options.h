@@ -18,6 +18,12 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer);
 // returns the settings as JSON (null when not given), quantizing in place
 // only a model that was loaded otherwise.
 std::vector<OptionSpec> quant_options();
+// GPTQ's options, the same on `quantize` and every verb with --quant:
+// --gptq --calib FILE [--nsamples N] [--seqlen T] [--calib-seed S] [--sym]
+// [--act-order] [--damp D]; gptq_from_args reads them (calib made absolute,
+// so that an adapter's recorded base can be rebuilt from another directory).
+std::vector<OptionSpec> gptq_options();
+GptqSettings gptq_from_args(const ParsedArgs& args);
 nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args);
 
 // The model an evaluation job loads, from MODEL_DIR, --adapter, --quant*,

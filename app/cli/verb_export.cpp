@@ -29,6 +29,7 @@ int run(const ParsedArgs& args) {
     r.quant = args.str("quant");
     r.quant_group = args.integer("quant-group");
     r.quant_icq = !args.flag("quant-no-icq");
+    r.quant_gptq = gptq_from_args(args);
   }
   r.gguf_type = args.str("gguf-type");
   r.out_dtype = args.str("out-dtype");

@@ -1,5 +1,6 @@
 // irqlora quantize MODEL_DIR --method nf4|int2|int3|int4|int8 [--group G]
 //   [--icq|--no-icq] [--lambda L] [--n N] [--targets q,k,v,o,gate,up,down]
+//   [--gptq --calib FILE [--nsamples N --seqlen T --calib-seed S --sym --act-order --damp D --device D]]
 //   [--stats stats.json] [--no-block-stats] [--out DIR] [--force]
 // Streams over the decoder projections with a progress bar, prints entropy
 // before/after ICQ, error and size per layer and for the model, writes the
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
@@ -33,7 +35,9 @@ int run(const ParsedArgs& args) {
   options.settings.lambda = args.number("lambda");
   if (args.flag("icq") && args.flag("no-icq")) throw Error(ErrorKind::kUsage, "--icq and --no-icq exclude each other");
   options.settings.icq = !args.flag("no-icq");
+  options.settings.gptq = gptq_from_args(args);
   options.settings.validate();
+  if (options.settings.gptq.enabled) options.use_cuda = parse_device(args.str("device")).is_cuda();
   options.targets = parse_targets(args.str("targets"));
   const bool write_out = args.has("out");
   if (write_out && std::filesystem::exists(args.str("out")) && !args.flag("force"))
@@ -41,7 +45,7 @@ int run(const ParsedArgs& args) {
 
   nlohmann::json config = options.settings.to_json();
   config["targets"] = args.str("targets");
-  RunRecorder rec(args, "quantize", dir.string(), config, "cpu");
+  RunRecorder rec(args, "quantize", dir.string(), config, options.use_cuda ? "cuda" : "cpu");
   return rec.record([&] {
     ProgressBar bar;
     options.progress = &bar;
@@ -87,7 +91,7 @@ int run(const ParsedArgs& args) {
 Verb quantize_verb() {
   VerbSpec spec{"quantize", "MODEL_DIR", "quantize the decoder projections (NF4/INT-k, with or without ICQ); stats and checkpoint", {}, 1, 1};
   spec.options = {{"method", "M", "nf4, int2, int3, int4, int8", "nf4"},
-                  {"group", "G", "block size (nf4) or group size (int)", "64"},
+                  {"group", "G", "block size (nf4) or group size (int; 0 = per channel)", "64"},
                   {"icq", "", "information calibration (the default)", ""},
                   {"no-icq", "", "plain quantization", ""},
                   {"lambda", "L", "ICQ search range", "0.1"},
@@ -96,7 +100,9 @@ Verb quantize_verb() {
                   {"stats", "FILE", "write per-layer and per-block statistics as JSON", ""},
                   {"no-block-stats", "", "leave the per-block arrays out of the JSON", ""},
                   {"out", "DIR", "write the quantized checkpoint (irqlora-quant layout)", ""},
-                  {"force", "", "overwrite --out", ""}};
+                  {"force", "", "overwrite --out", ""},
+                  {"device", "DEV", "where GPTQ runs its layers: cpu, cuda, cuda:N or auto", "auto"}};
+  for (auto& o : gptq_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
   return {spec, &run};
 }

@@ -16,11 +16,14 @@ void validate(const EvalModelSpec& s, std::vector<std::string>& problems) {
   if (s.model_dir.empty()) problems.push_back("model: open a model first");
   if (!s.quant.empty()) {
     try {
-      QuantSettings::for_method(s.quant);
+      auto q = QuantSettings::for_method(s.quant);
+      q.block_size = s.quant_group;
+      q.icq = s.icq;
+      q.gptq = s.gptq;
+      q.validate();
     } catch (const Error& e) {
       problems.push_back(std::string("quant: ") + e.what());
     }
-    if (s.quant_group < 1) problems.push_back("quant_group: must be positive");
   }
   try {
     parse_device(s.device);
@@ -49,6 +52,7 @@ EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, Pro
     q.settings = QuantSettings::for_method(s.quant);
     q.settings.block_size = s.quant_group;
     q.settings.icq = s.icq;
+    q.settings.gptq = s.gptq;
     m.quant = q.settings.to_json();
     quantize = true;
   } else if (!s.adapter_dir.empty()) {

@@ -6,14 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "quant/quant_settings.h"
+
 namespace irq {
 
 struct EvalModelSpec {
   std::filesystem::path model_dir;
   std::filesystem::path adapter_dir;  // optional: LoRA / IEC-LoRA (its quantized base is rebuilt and checked)
   std::string quant;                  // "" or a method (nf4, int2..int8), quantized on load
-  int64_t quant_group = 64;
+  int64_t quant_group = 64;           // 0: per channel (INT)
   bool icq = true;
+  GptqSettings gptq;                  // INT with GPTQ (--gptq --calib FILE ...)
   std::string device = "auto";
   std::string dtype;  // "": float32 on CPU, bfloat16 on CUDA
 };

@@ -103,6 +103,7 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     q.settings = QuantSettings::for_method(r.quant);
     q.settings.block_size = r.quant_group;
     q.settings.icq = r.quant_icq;
+    q.settings.gptq = r.quant_gptq;
     q.progress = progress;
     q.cancel = cancel;
     ModelQuantStats stats;

@@ -10,6 +10,7 @@
 
 #include "common/progress.h"
 #include "io/dtype.h"
+#include "quant/quant_settings.h"
 
 namespace irq {
 
@@ -19,6 +20,7 @@ struct ExportRequest {
   std::string quant;                  // "" or a method
   int64_t quant_group = 64;
   bool quant_icq = true;
+  GptqSettings quant_gptq;
   std::string gguf_type = "f16";      // f32, f16, q8_0, q4_1
   std::string out_dtype = "auto";     // merged / bnb-nf4: auto (the checkpoint's own), float16, bfloat16, float32
   bool force = false;

@@ -44,7 +44,11 @@ std::vector<std::string> validate(const FinetuneRequest& r) {
   if (!(r.alpha > 0)) out.push_back("alpha must be positive");
   if (!r.quant.empty()) {
     try {
-      QuantSettings::for_method(r.quant);
+      auto q = QuantSettings::for_method(r.quant);
+      q.block_size = r.quant_group;
+      q.icq = r.icq;
+      q.gptq = r.gptq;
+      q.validate();
     } catch (const Error& e) {
       out.push_back(e.what());
     }
@@ -94,7 +98,9 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
   ModelQuantOptions q;
   if (!r.quant.empty()) {
     q.settings = QuantSettings::for_method(r.quant);
+    q.settings.block_size = r.quant_group;
     q.settings.icq = r.icq;
+    q.settings.gptq = r.gptq;
     q.cancel = cancel;
     quant = q.settings.to_json();
   }

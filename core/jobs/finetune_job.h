@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "quant/quant_settings.h"
 
 namespace irq {
 
@@ -22,6 +23,8 @@ struct FinetuneRequest {
   std::filesystem::path out_dir;    // the adapter goes to out_dir/adapter
   std::filesystem::path db_path;    // runs database; empty: do not record
   std::string quant;                // "" full-precision base, else nf4, int2, int3, int4, int8
+  int64_t quant_group = 64;         // NF4 block / INT group (0: per channel)
+  GptqSettings gptq;                // INT with GPTQ
   bool icq = true, iec = true;
   int64_t rank = 8, steps = 100, batch = 4, accum = 1;
   double alpha = 16, lr = 2e-4;

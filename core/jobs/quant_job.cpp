@@ -20,11 +20,16 @@ namespace irq {
 QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   r.settings.validate();
   QuantizeOutcome out;
-  RunRecorder rec(r.db_path, "quantize", r.model_dir, {{"quant", r.settings.to_json()}, {"front_end", "workbench"}}, "cpu");
+  // GPTQ runs its calibration layers on the GPU when there is one; the other
+  // formats quantize on the CPU here (streamed from the checkpoint).
+  const bool use_cuda = r.settings.gptq.enabled && torch::cuda::is_available();
+  RunRecorder rec(r.db_path, "quantize", r.model_dir, {{"quant", r.settings.to_json()}, {"front_end", "workbench"}},
+                  use_cuda ? "cuda" : "cpu");
   out.run_id = rec.id();
   rec.record([&] {
     ModelQuantOptions o;
     o.settings = r.settings;
+    o.use_cuda = use_cuda;
     o.progress = progress;
     o.cancel = cancel;
     out.stats = quantize_checkpoint(r.model_dir, o);
@@ -78,11 +83,11 @@ LayerInspection inspect_layer(const fs::path& model_dir, const std::string& weig
 std::vector<int64_t> LayerInspection::block_indices(int64_t b) const {
   std::vector<int64_t> out;
   const int64_t numel = static_cast<int64_t>(weights.size());
-  const int64_t G = settings.block_size;
+  const int64_t cols = shape.size() == 2 ? shape[1] : numel, G = settings.group_columns(cols);
   if (settings.method == "nf4") {
     for (int64_t k = b * G; k < std::min(numel, (b + 1) * G); ++k) out.push_back(k);
   } else {
-    const int64_t cols = shape.size() == 2 ? shape[1] : numel, groups = (cols + G - 1) / G;
+    const int64_t groups = (cols + G - 1) / G;
     const int64_t row = b / groups, g = b % groups;
     for (int64_t c = g * G; c < std::min(cols, (g + 1) * G); ++c) out.push_back(row * cols + c);
   }

@@ -8,6 +8,7 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 
 #include "quant/quantized_weight.h"
@@ -39,6 +40,9 @@ struct LinearImpl : torch::nn::Module {
   torch::Tensor iec_G, iec_R;                  // fixed group-mean / repeat matrices (not parameters)
   double lora_scaling = 0;
   double lora_dropout = 0;  // on lora_A's input while training (lora_delta_dropout)
+  // Sees every input before the product when set: the calibration taps of
+  // GPTQ (AutoGPTQ's forward hooks; quant/gptq/gptq_model.cpp). Empty otherwise.
+  std::function<void(const torch::Tensor&)> input_observer;
   int64_t in_features = 0, out_features = 0;
 };
 TORCH_MODULE(Linear);

@@ -8,6 +8,8 @@
 #include "io/checkpoint.h"
 #include "io/tensor_view.h"
 #include "model/llama_config.h"
+#include "model/model_loader.h"
+#include "quant/gptq/gptq_model.h"
 #include "quant/quant_format.h"
 
 namespace irq {
@@ -64,20 +66,29 @@ ModelQuantStats quantize_weights(const std::vector<std::string>& names, const st
 ModelQuantStats quantize_checkpoint(const fs::path& dir, const ModelQuantOptions& options, const QuantSink& sink) {
   const auto config = LlamaConfig::from_file(dir / "config.json");
   const auto weights = CheckpointWeights::open(dir);
-  return quantize_weights(
-      quantizable_weights(config, options.targets), dir.string(), options,
-      [&](const std::string& name, std::vector<int64_t>* shape) {
-        const auto entry = weights.find(name);
-        if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
-        // One weight in float32 at a time, read from the mapped file.
-        const torch::Tensor w = tensor_view(*entry.file, *entry.info);
-        *shape = w.sizes().vec();
-        std::vector<float> values(static_cast<size_t>(w.numel()));
-        torch::from_blob(values.data(), w.sizes(), torch::kFloat32).copy_(w);
-        entry.file->release(*entry.info);
-        return values;
-      },
-      sink);
+  const auto names = quantizable_weights(config, options.targets);
+  const WeightFetch fetch = [&](const std::string& name, std::vector<int64_t>* shape) {
+    const auto entry = weights.find(name);
+    if (!entry.file) throw make_error(ErrorKind::kNotFound, dir.string(), "checkpoint has no tensor '" + name + "'");
+    // One weight in float32 at a time, read from the mapped file.
+    const torch::Tensor w = tensor_view(*entry.file, *entry.info);
+    *shape = w.sizes().vec();
+    std::vector<float> values(static_cast<size_t>(w.numel()));
+    torch::from_blob(values.data(), w.sizes(), torch::kFloat32).copy_(w);
+    entry.file->release(*entry.info);
+    return values;
+  };
+  if (!options.settings.gptq.enabled) return quantize_weights(names, dir.string(), options, fetch, sink);
+  // GPTQ needs the layers' activations: the model without its targeted
+  // projections (never read, so never resident), which fetch supplies layer by layer.
+  LoadOptions lo;
+  lo.device = torch::kCPU;
+  lo.dtype = torch::kFloat32;
+  lo.require_tokenizer = true;
+  lo.deferred_weights = names;
+  lo.cancel = options.cancel;
+  auto loaded = load_model(dir, lo);
+  return gptq_quantize_model(loaded, options, fetch, sink);
 }
 
 }  // namespace irq

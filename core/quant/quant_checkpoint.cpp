@@ -61,7 +61,7 @@ std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vect
             {name + ".absmax_scale", DType::kF32, {groups}},             {name + ".absmax_offset", DType::kF32, {1}},
             {name + ".tau_q", DType::kU8, {nblocks}},                    {name + ".tau_scale", DType::kF32, {groups}}};
   }
-  const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = numel / rows, ngroups = (cols + s.block_size - 1) / s.block_size;
+  const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = numel / rows, G = s.group_columns(cols), ngroups = (cols + G - 1) / G;
   return {{name + ".codes", DType::kU8, {(numel * slot_bits(s.bits) + 7) / 8}},
           {name + ".scale", DType::kF32, {rows * ngroups}},
           {name + ".zero", DType::kF32, {rows * ngroups}}};

@@ -28,7 +28,10 @@ QuantSettings QuantSettings::for_method(const std::string& method) {
 
 void QuantSettings::validate() const {
   auto bad = [](const std::string& what) { return make_error(ErrorKind::kUsage, "quantization settings", what); };
-  if (block_size < 2 || block_size > 4096) throw bad("block/group size must be in [2, 4096], got " + std::to_string(block_size));
+  const bool per_channel = block_size == 0 && method != "nf4";
+  if (!per_channel && (block_size < 2 || block_size > 4096))
+    throw bad("block/group size must be in [2, 4096]" + std::string(method == "nf4" ? "" : " or 0 (per channel)") + ", got " +
+              std::to_string(block_size));
   if (icq && (n < 1 || n > 10000)) throw bad("n must be in [1, 10000], got " + std::to_string(n));
   if (icq && !(lambda > 0 && lambda < 1)) throw bad("lambda must be in (0, 1), got " + std::to_string(lambda));
   if (stats_block < 1) throw bad("stats block must be positive");
@@ -37,11 +40,24 @@ void QuantSettings::validate() const {
     throw bad("integer bits must be 2, 3, 4 or 8, got " + std::to_string(bits));
   if (method == "nf4" && block_size % 2 != 0)
     throw bad("nf4 block size must be even (two codes per byte), got " + std::to_string(block_size));
+  if (gptq.enabled) {
+    if (method == "nf4") throw bad("GPTQ quantizes to INT-k (int2, int3, int4, int8), not nf4");
+    if (gptq.calib.empty()) throw bad("GPTQ needs calibration text (--calib FILE)");
+    if (gptq.nsamples < 1 || gptq.nsamples > 1000000) throw bad("GPTQ nsamples must be in [1, 1000000], got " + std::to_string(gptq.nsamples));
+    if (gptq.seqlen < 2 || gptq.seqlen > 1000000) throw bad("GPTQ seqlen must be in [2, 1000000], got " + std::to_string(gptq.seqlen));
+    if (!(gptq.damp > 0 && gptq.damp <= 1)) throw bad("GPTQ damp must be in (0, 1], got " + std::to_string(gptq.damp));
+  } else if (gptq.sym || gptq.act_order) {
+    throw bad("symmetric ranges and act-order are GPTQ options (add --gptq)");
+  }
 }
 
 nlohmann::json QuantSettings::to_json() const {
-  return {{"method", method}, {"bits", bits},   {"block_size", block_size}, {"icq", icq},
-          {"lambda", lambda}, {"n", n},         {"stats_block", stats_block}};
+  nlohmann::json j = {{"method", method}, {"bits", bits}, {"block_size", block_size}, {"icq", icq},
+                      {"lambda", lambda}, {"n", n},       {"stats_block", stats_block}};
+  if (gptq.enabled)
+    j["gptq"] = {{"sym", gptq.sym},        {"act_order", gptq.act_order}, {"damp", gptq.damp}, {"calib", gptq.calib},
+                 {"nsamples", gptq.nsamples}, {"seqlen", gptq.seqlen},     {"seed", gptq.seed}};
+  return j;
 }
 
 QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::string& source) {
@@ -53,6 +69,17 @@ QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::strin
     s.lambda = j.value("lambda", s.lambda);
     s.n = j.value("n", s.n);
     s.stats_block = j.value("stats_block", s.stats_block);
+    if (j.contains("gptq") && !j.at("gptq").is_null()) {
+      const auto& g = j.at("gptq");
+      s.gptq.enabled = true;
+      s.gptq.sym = g.value("sym", s.gptq.sym);
+      s.gptq.act_order = g.value("act_order", s.gptq.act_order);
+      s.gptq.damp = g.value("damp", s.gptq.damp);
+      s.gptq.calib = g.value("calib", s.gptq.calib);
+      s.gptq.nsamples = g.value("nsamples", s.gptq.nsamples);
+      s.gptq.seqlen = g.value("seqlen", s.gptq.seqlen);
+      s.gptq.seed = g.value("seed", s.gptq.seed);
+    }
     s.validate();
     return s;
   } catch (const nlohmann::json::exception& e) {
@@ -63,16 +90,24 @@ QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::strin
 }
 
 std::string QuantSettings::short_name() const {
-  return std::string(icq ? "ICQ-" : "") + (method == "nf4" ? "NF4" : "INT" + std::to_string(bits));
+  return std::string(gptq.enabled ? "GPTQ-" : "") + (icq ? "ICQ-" : "") + (method == "nf4" ? "NF4" : "INT" + std::to_string(bits));
 }
 
 std::string QuantSettings::label() const {
-  std::string name = method == "nf4" ? "NF4" : "INT" + std::to_string(bits);
-  if (!icq) return name + " (block " + std::to_string(block_size) + ")";
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "ICQ-%s (block %lld, lambda %g, n %d)", name.c_str(), static_cast<long long>(block_size),
-                lambda, n);
-  return buf;
+  std::string out = short_name() + " (" +
+                    (block_size == 0 ? std::string("per channel") : (method == "nf4" ? "block " : "group ") + std::to_string(block_size));
+  char buf[160];
+  if (icq) {
+    std::snprintf(buf, sizeof buf, ", lambda %g, n %d", lambda, n);
+    out += buf;
+  }
+  if (gptq.enabled) {
+    std::snprintf(buf, sizeof buf, "%s%s, damp %g, %lld x %lld calibration tokens", gptq.sym ? ", symmetric" : "",
+                  gptq.act_order ? ", act-order" : "", gptq.damp, static_cast<long long>(gptq.nsamples),
+                  static_cast<long long>(gptq.seqlen));
+    out += buf;
+  }
+  return out + ")";
 }
 
 // projection_names, check_projection_names and parse_targets are declared in

@@ -146,7 +146,7 @@ torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
   }
   if (settings.method.rfind("int", 0) == 0) {
     const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = n / rows;
-    const int64_t G = settings.block_size, ngroups = (cols + G - 1) / G;
+    const int64_t G = settings.group_columns(cols), ngroups = (cols + G - 1) / G;
     auto q = unpack(codes, settings.bits, n).to(torch::kFloat32).view({rows, cols});
     auto s = scale.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
     auto z = zero.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);

@@ -88,7 +88,7 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   for (int64_t d : job.shape) numel *= d;
   check_finite(job.weight, numel, job.name);
   const int64_t rows = job.shape.size() >= 2 ? job.shape[0] : 1, cols = numel / std::max<int64_t>(rows, 1);
-  const int64_t G = s.block_size, ngroups = (cols + G - 1) / G, total = rows * ngroups;
+  const int64_t G = s.group_columns(cols), ngroups = (cols + G - 1) / G, total = rows * ngroups;
   const int levels = 1 << s.bits;
   const float maxq = static_cast<float>(levels - 1);
   const auto cands = candidates(s);
@@ -167,7 +167,7 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
 
 void dequantize(const QuantizedTensor& q, float* out) {
   const int64_t numel = q.numel(), rows = q.shape.size() >= 2 ? q.shape[0] : 1, cols = numel / std::max<int64_t>(rows, 1);
-  const int64_t G = q.settings.block_size, ngroups = (cols + G - 1) / G;
+  const int64_t G = q.settings.group_columns(cols), ngroups = (cols + G - 1) / G;
   if (static_cast<int64_t>(q.scale.size()) != rows * ngroups)
     throw make_error(ErrorKind::kInvalidInput, "int tensor", "scales do not match the shape");
   std::vector<uint8_t> codes(static_cast<size_t>(numel));

@@ -79,9 +79,21 @@ check "stats json"          0 '"entropy_gain"'               -- cat "$tmp/stats.
 check "quantized generate"  0 "3 new"                        -- "$irq" generate "$tmp/q4" --prompt "the robot" --max-new-tokens 3 --device cpu
 check "quantized info"      0 "ICQ-NF4"                      -- "$irq" info "$tmp/q4"
 check "quantize no overwrite" 2 "q4: exists; pass --force"   -- "$irq" quantize "$fixtures/tiny_llama" --out "$tmp/q4"
-check "quantize int3 plain" 0 "INT3 \(block 32\)"           -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --group 32 --no-icq
+check "quantize int3 plain" 0 "INT3 \(group 32\)"           -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --group 32 --no-icq
 check "quantize bad method" 2 "unknown quantization method"  -- "$irq" quantize "$fixtures/tiny_llama" --method fp5
 check "bench icq"           0 "ratio fast / C\+\+ reference" -- "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256
+calib="$fixtures/tokenizers/sample_text.txt"
+gq=(--method int3 --group 32 --gptq --calib "$calib" --nsamples 4 --seqlen 16 --device cpu)
+check "gptq quantize"       0 "GPTQ-ICQ-INT3 \(group 32, lambda 0.1, n 50, damp 0.01, 4 x 16 calibration tokens\)" -- "$irq" quantize "$fixtures/tiny_llama" "${gq[@]}" --out "$tmp/gq3"
+check "gptq checkpoint"     0 "GPTQ-ICQ-INT3"                -- "$irq" info "$tmp/gq3"
+check "gptq sym act-order"  0 "GPTQ-INT4 \(group 32, symmetric, act-order" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --group 32 --no-icq --gptq --calib "$calib" --nsamples 4 --seqlen 16 --sym --act-order --device cpu
+check "gptq per channel"    0 "GPTQ-ICQ-INT2 \(per channel"  -- "$irq" quantize "$fixtures/tiny_llama" --method int2 --group 0 --gptq --calib "$calib" --nsamples 4 --seqlen 16 --device cpu
+check "gptq needs calib"    2 "--gptq needs calibration text" -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --gptq
+check "gptq not nf4"        2 "GPTQ quantizes to INT-k"       -- "$irq" quantize "$fixtures/tiny_llama" --method nf4 --gptq --calib "$calib"
+check "sym needs gptq"      2 "--sym is a GPTQ option"        -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --sym
+check "gptq short calib"    3 "sample_text.txt: calibration text has [0-9]+ tokens, fewer than one segment of 4096" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --gptq --calib "$calib" --seqlen 4096 --device cpu
+check "gptq missing calib"  4 "nowhere.txt"                   -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --gptq --calib "$tmp/nowhere.txt" --device cpu
+check "eval ppl gptq base"  0 "^perplexity [0-9.]+ "          -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$calib" --window 32 --stride 32 --quant int4 --quant-group 32 --gptq --calib "$calib" --nsamples 4 --seqlen 16 --device cpu --no-record
 IRQ_PLUGIN_PATH="$tmp/none" check "plugins found from the binary" 0 "ICQ-INT4" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --targets q
 
 export IRQ_RUNS_DB="$tmp/runs.sqlite"

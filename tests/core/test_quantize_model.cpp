@@ -204,7 +204,7 @@ class TestQuantizeModel : public QObject {
         {"quantized an object", [&](auto& m) { m["quantized"] = nlohmann::json::object(); }, ErrorKind::kInvalidInput, "must be a list"},
         {"method a number", [&](auto& m) { m["settings"]["method"] = 5; }, ErrorKind::kInvalidInput, "bad quantization settings"},
         {"bits 5", [&](auto& m) { m["settings"]["bits"] = 5; }, ErrorKind::kInvalidInput, "integer bits must be 2, 3, 4 or 8"},
-        {"block size 0", [&](auto& m) { m["settings"]["block_size"] = 0; }, ErrorKind::kInvalidInput, "block/group size"},
+        {"block size -1", [&](auto& m) { m["settings"]["block_size"] = -1; }, ErrorKind::kInvalidInput, "block/group size"},
     };
     for (const auto& c : cases) {
       auto meta = good;

@@ -29,6 +29,9 @@
 #include "tasks_form.h"
 #include "export_dialog.h"
 #include "plot_tools.h"
+#include <nlohmann/json.hpp>
+
+#include "gptq_form.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
@@ -207,6 +210,38 @@ class TestMainWindow : public QObject {
     QVERIFY(e->table()->findItems("lora-baseline", Qt::MatchExactly).size() == 1);
     e->delete_selected();
     QCOMPARE(e->table()->rowCount(), 1);
+  }
+
+  // The Quantize tab's GPTQ group: refused without calibration text, then a
+  // real GPTQ + ICQ INT3 pass over the model, recorded with its settings.
+  void quantize_tab_runs_gptq() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/runs_gptq.sqlite");
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* q = w.quantize();
+    q->method_box()->setCurrentIndex(q->method_box()->findData("int3"));
+    q->group_box()->setValue(32);
+    q->gptq_form()->setChecked(true);
+    QVERIFY(!q->start());
+    QVERIFY2(q->message().contains("calibration text"), qPrintable(q->message()));
+    q->gptq_form()->calib_edit()->setText(QString::fromStdString((irq::test::fixtures() / "tokenizers" / "sample_text.txt").string()));
+    q->gptq_form()->nsamples_box()->setValue(4);
+    q->gptq_form()->seqlen_box()->setValue(16);
+    QSignalSpy quantized(q, &irq::ui::QuantizeView::finished);
+    QVERIFY(q->start());
+    QVERIFY(quantized.wait(120000));
+    QVERIFY2(quantized.at(0).at(0).toBool(), qPrintable(quantized.at(0).at(1).toString()));
+    QCOMPARE(q->table()->rowCount(), 14);
+    QCOMPARE(w.experiments()->table()->rowCount(), 1);
+    irq::RunsDb db((tmp_.path() + "/runs_gptq.sqlite").toStdString());
+    const auto runs = db.list();
+    QCOMPARE(runs.size(), size_t{1});
+    const auto config = nlohmann::json::parse(runs[0].config_json);
+    QVERIFY2(config.at("quant").at("gptq").at("nsamples") == 4, runs[0].config_json.c_str());
+    QCOMPARE(config.at("quant").at("bits").get<int>(), 3);
   }
 
   // Quantize tab fills the per-layer table from a real pass; the Weights tab

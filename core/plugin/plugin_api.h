@@ -9,7 +9,10 @@
 
 namespace irq {
 
-inline constexpr int kPluginAbiVersion = 1;
+// Raise on every change to a type that crosses the boundary (QuantSettings,
+// QuantizedTensor, QuantJob, DeviceQuantTensor, QuantFormat): 2 = QuantSettings
+// gained GptqSettings; a plugin built against 1 read its fields at wrong offsets.
+inline constexpr int kPluginAbiVersion = 2;
 
 struct PluginInfo {
   std::string name;         // filled by the plugin

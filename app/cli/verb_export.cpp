@@ -34,6 +34,7 @@ int run(const ParsedArgs& args) {
   r.gguf_type = args.str("gguf-type");
   r.out_dtype = args.str("out-dtype");
   r.force = args.flag("force");
+  r.merge_adapter = args.flag("merge-adapter");
   r.db_path = record_db_path(args);
   ProgressBar bar;
   run_export(r, &bar);
@@ -49,6 +50,7 @@ Verb export_verb() {
   spec.options = {{"format", "F", "irq, peft, merged, gguf or bnb-nf4", ""},
                   {"out", "PATH", "output directory (a file for gguf)", ""},
                   {"adapter", "DIR", "adapter from irqlora finetune (peft: required; merged/gguf: merged into the weights)", ""},
+                  {"merge-adapter", "", "--format irq: fold a QA-LoRA adapter (finetune --qa-lora) into the INT base's zero points", ""},
                   {"gguf-type", "T", "gguf tensor type: f32, f16, q8_0, or q4_1 (from --quant int4 --quant-group 32)", "f16"},
                   {"out-dtype", "TYPE", "merged / bnb-nf4 tensor dtype: auto (the checkpoint's widest float type), float16, bfloat16, float32", "auto"},
                   {"force", "", "overwrite --out", ""}};

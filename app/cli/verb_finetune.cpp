@@ -106,6 +106,14 @@ int run(const ParsedArgs& given) {
   if (!(lora.dropout >= 0 && lora.dropout < 1)) throw Error(ErrorKind::kUsage, "--lora-dropout must be in [0, 1)");
   lora.targets = parse_targets(args.str("targets"));
   lora.seed = c.seed;
+  if (args.flag("qa-lora")) {
+    const std::string q = args.has("quant") ? args.str("quant") : "";
+    if (q.rfind("int", 0) != 0 || args.integer("quant-group") < 1)
+      throw Error(ErrorKind::kUsage,
+                  "--qa-lora needs an INT base with groups (--quant int2|int3|int4|int8 --quant-group G): its adapter "
+                  "merges into the groups' zero points");
+    lora.qa_group = args.integer("quant-group");
+  }
   const int64_t save_every = args.integer("save-every"), eval_every = args.integer("eval-every");
   const int64_t holdout = args.integer("holdout"), eval_rows = args.integer("eval-rows");
   if (save_every < 0 || eval_every < 0 || eval_rows < 0)
@@ -149,7 +157,7 @@ int run(const ParsedArgs& given) {
                            {"lr", c.lr},                {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
                            {"quant", quant},            {"seed", c.seed},    {"schedule", c.schedule},
                            {"warmup_ratio", c.warmup_ratio}, {"max_grad_norm", c.max_grad_norm},
-                           {"lora_dropout", lora.dropout}, {"targets", lora.targets},
+                           {"lora_dropout", lora.dropout}, {"targets", lora.targets}, {"qa_lora_group", lora.qa_group},
                            {"source_max_len", c.source_max_len}, {"target_max_len", c.target_max_len},
                            {"holdout", holdout}, {"eval_rows", static_cast<int64_t>(eval_examples.size())},
                            {"recipe", args.has("recipe") ? nlohmann::json(args.str("recipe")) : nlohmann::json(nullptr)},
@@ -209,6 +217,7 @@ Verb finetune_verb() {
                   {"no-icq", "", "plain quantization of the base", ""},
                   {"iec", "", "IEC-LoRA (the default)", ""},
                   {"no-iec", "", "plain LoRA", ""},
+                  {"qa-lora", "", "QA-LoRA: lora_A over the sums of the INT base's groups (merges exactly into its zero points)", ""},
                   {"rank", "R", "LoRA rank", "64"},
                   {"alpha", "A", "LoRA alpha (scaling alpha / rank)", "16"},
                   {"targets", "LIST", "projections: all or e.g. q,k,v,o,gate,up,down", "all"},

@@ -83,7 +83,7 @@ void export_peft(LoadedModel& model, const fs::path& out, const nlohmann::json& 
   uint64_t bytes = 0;
   for (const auto& [name, l] : layers) {
     torch::NoGradGuard no_grad;
-    const auto [A2, B2] = fold_iec(l->lora_A->weight.to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
+    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
                                    l->iec_beta_b);
     for (const auto& [key, t] : {std::pair{".lora_A.weight", A2}, std::pair{".lora_B.weight", B2}}) {
       keep.push_back(t.to(torch::kCPU).contiguous());

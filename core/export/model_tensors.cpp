@@ -16,7 +16,7 @@ torch::Tensor merged_weight(LinearImpl* l, bool merge) {
   torch::NoGradGuard no_grad;
   auto w = l->effective_weight(torch::kFloat32);
   if (merge && l->has_lora()) {
-    const auto [A2, B2] = fold_iec(l->lora_A->weight.to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
+    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
                                    l->iec_beta_b);
     w = w + l->lora_scaling * torch::mm(B2, A2);
   }

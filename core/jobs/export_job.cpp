@@ -13,6 +13,9 @@
 #include "export/export_target.h"
 #include "export/gguf_export.h"
 #include "export/hf_export.h"
+#include "export/model_tensors.h"
+#include "export/zero_point_merge.h"
+#include "lora/iec_lora.h"
 #include "model/layers.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/load_quantized.h"
@@ -58,14 +61,28 @@ GgmlType gguf_type(const std::string& s) {
   throw make_error(ErrorKind::kUsage, "--gguf-type " + s, "expected f32, f16, q8_0 or q4_1");
 }
 
-void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& options) {
+void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& options, bool merge_adapter) {
   std::map<std::string, QuantizedTensor> quantized;
   for (const auto& item : model.model->named_modules("", false)) {
     auto* l = item.value()->as<LinearImpl>();
     if (!l || !l->quantized()) continue;
-    if (l->has_lora()) throw make_error(ErrorKind::kUsage, "--format irq", "holds the quantized base only; export the adapter with --format peft");
-    quantized.emplace(item.key() + ".weight", l->quant->to_host());
+    const std::string name = item.key() + ".weight";
+    if (!l->has_lora()) {
+      quantized.emplace(name, l->quant->to_host());
+      continue;
+    }
+    if (!merge_adapter)
+      throw make_error(ErrorKind::kUsage, "--format irq",
+                       "holds the quantized base only; export the adapter with --format peft, or fold a QA-LoRA adapter into "
+                       "the INT zero points with --merge-adapter");
+    torch::NoGradGuard no_grad;
+    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat64), l->lora_B->weight.to(torch::kFloat64),
+                                   l->iec_beta_a.defined() ? l->iec_beta_a.to(torch::kFloat64) : l->iec_beta_a,
+                                   l->iec_beta_b.defined() ? l->iec_beta_b.to(torch::kFloat64) : l->iec_beta_b);
+    quantized.emplace(name, merge_into_zero_points(l->quant->to_host(), l->lora_scaling * torch::mm(B2, A2), name));
   }
+  if (merge_adapter && adapted_linears(model).empty())
+    throw make_error(ErrorKind::kUsage, "--merge-adapter", "the model has no adapter (pass --adapter DIR)");
   if (quantized.empty()) throw make_error(ErrorKind::kUsage, "--format irq", "the model is not quantized; pass --quant METHOD");
   if (fs::exists(model.dir / "irqlora_quant.json"))
     throw make_error(ErrorKind::kUsage, model.dir.string(), "is already an irqlora-quant checkpoint; copy the directory instead");
@@ -80,6 +97,8 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats))
     throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected irq, peft, merged, gguf or bnb-nf4");
   if (r.out.empty()) throw make_error(ErrorKind::kUsage, "export", "no output path");
+  if (r.merge_adapter && (r.format != "irq" || r.adapter_dir.empty()))
+    throw make_error(ErrorKind::kUsage, "--merge-adapter", "folds an adapter (--adapter DIR) into an INT base: use it with --format irq");
   const std::optional<DType> dtype_choice = parse_out_dtype(r.out_dtype);
   init_runtime();
   LoadOptions lo;
@@ -119,7 +138,7 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
   const DType dtype = dtype_choice.value_or(source_float_dtype(model));
   const nlohmann::json config = {{"format", r.format}, {"out", fs::absolute(r.out).string()}, {"quant", quant},
                                  {"adapter", r.adapter_dir.empty() ? "" : fs::absolute(r.adapter_dir).string()},
-                                 {"gguf_type", r.gguf_type}, {"out_dtype", dtype_name(dtype)}};
+                                 {"gguf_type", r.gguf_type}, {"out_dtype", dtype_name(dtype)}, {"merge_adapter", r.merge_adapter}};
   RunRecorder rec(r.db_path, "export", r.model_dir, config, "cpu");
   if (rec.db()) std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec.id()), rec.db()->path().c_str());
   rec.record([&] {
@@ -127,7 +146,7 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     o.force = r.force;
     o.progress = progress;
     o.cancel = cancel;
-    if (r.format == "irq") export_irq(model, r.out, o);
+    if (r.format == "irq") export_irq(model, r.out, o, r.merge_adapter);
     else if (r.format == "peft") export_peft(model, r.out, quant, o);
     else if (r.format == "merged") export_merged(model, r.out, dtype, o);
     else if (r.format == "gguf") export_gguf(model, r.out, gguf_type(r.gguf_type), o);

@@ -24,6 +24,9 @@ struct ExportRequest {
   std::string gguf_type = "f16";      // f32, f16, q8_0, q4_1
   std::string out_dtype = "auto";     // merged / bnb-nf4: auto (the checkpoint's own), float16, bfloat16, float32
   bool force = false;
+  // --format irq with an adapter: fold a QA-LoRA adapter into the INT base's
+  // zero points (export/zero_point_merge.h) instead of refusing the adapter.
+  bool merge_adapter = false;
 };
 
 // Throws irq::Error naming the file and the problem; returns the run id (-1 when not recorded).

@@ -57,9 +57,16 @@ torch::Tensor lora_delta(const torch::Tensor& x, const torch::Tensor& A, const t
 
 torch::Tensor lora_delta_dropout(const torch::Tensor& x, double p, const torch::Tensor& A, const torch::Tensor& B,
                                  const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
-                                 const torch::Tensor& R, double scaling) {
+                                 const torch::Tensor& R, double scaling, int64_t qa_group) {
   const auto xa = x.to(A.scalar_type());
-  auto u = torch::matmul(torch::dropout(xa, p, /*train=*/true), A.t());
+  auto a_in = xa;
+  if (qa_group > 0) {  // group sums: the mean of each group of qa_group columns times qa_group
+    auto sizes = xa.sizes().vec();
+    sizes.back() /= qa_group;
+    sizes.push_back(qa_group);
+    a_in = xa.reshape(sizes).mean(-1) * static_cast<double>(qa_group);
+  }
+  auto u = torch::matmul(torch::dropout(a_in, p, /*train=*/true), A.t());
   if (beta_a.defined()) u = u + beta_a * torch::matmul(xa, G.t());
   const auto b = beta_b.defined() ? B + beta_b * R : B;
   return (torch::matmul(u, b.t()) * scaling).to(x.scalar_type());

@@ -26,8 +26,10 @@ torch::Tensor lora_delta(const torch::Tensor& x, const torch::Tensor& A, const t
 // IEC group-mean path reads the undropped x, so the fold A + beta_a G does
 // not hold and this is built from autograd ops:
 //   u = drop(x) A^T + beta_a x G^T,  y = scaling u (B + beta_b R)^T
+// qa_group > 0 (QA-LoRA, peft_utils_iec.py): A is (r, d_in / qa_group) and
+// reads drop(group sums of x) (AvgPool1d(qa_group)(x) * qa_group).
 torch::Tensor lora_delta_dropout(const torch::Tensor& x, double p, const torch::Tensor& A, const torch::Tensor& B,
                                  const torch::Tensor& beta_a, const torch::Tensor& beta_b, const torch::Tensor& G,
-                                 const torch::Tensor& R, double scaling);
+                                 const torch::Tensor& R, double scaling, int64_t qa_group = 0);
 
 }  // namespace irq

@@ -31,22 +31,34 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
   if (!lora_A) return out;
   if (lora_dropout > 0 && is_training())
     return out + lora_delta_dropout(x, lora_dropout, lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R,
-                                    lora_scaling);
-  return out + lora_delta(x, lora_A->weight, lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R, lora_scaling);
+                                    lora_scaling, qa_group);
+  return out + lora_delta(x, lora_A_weight(), lora_B->weight, iec_beta_a, iec_beta_b, iec_G, iec_R, lora_scaling);
 }
 
-void LinearImpl::enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed) {
+torch::Tensor LinearImpl::lora_A_weight() const {
+  // Autograd through repeat_interleave sums each group's gradient back into A.
+  return qa_group > 0 ? lora_A->weight.repeat_interleave(qa_group, /*dim=*/1) : lora_A->weight;
+}
+
+void LinearImpl::enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed,
+                             int64_t qa) {
   if (lora_A) throw make_error(ErrorKind::kUsage, "LoRA", "this layer already has an adapter");
   if (rank < 1) throw make_error(ErrorKind::kUsage, "LoRA", "rank must be positive");
+  if (qa < 0 || (qa > 0 && in_features % qa != 0))
+    throw make_error(ErrorKind::kUsage, "QA-LoRA", "group " + std::to_string(qa) + " does not divide the layer's " +
+                                                       std::to_string(in_features) + " input features");
   if (iec) check_iec_rank(rank, in_features, out_features, "IEC-LoRA on a [" + std::to_string(out_features) + ", " +
                                                                std::to_string(in_features) + "] layer");
   torch::NoGradGuard no_grad;
-  lora_A = register_module("lora_A", std::make_shared<LinearImpl>(in_features, rank, /*bias=*/false, options));
+  qa_group = qa;
+  const int64_t a_in = qa > 0 ? in_features / qa : in_features;
+  lora_A = register_module("lora_A", std::make_shared<LinearImpl>(a_in, rank, /*bias=*/false, options));
   lora_B = register_module("lora_B", std::make_shared<LinearImpl>(rank, out_features, /*bias=*/false, options));
   // peft: kaiming_uniform_(a=sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)); B = 0.
+  // QA-LoRA (peft_utils_iec.py reset_lora_parameters): xavier_uniform_ -> U(-b, b), b = sqrt(6 / (fan_in + fan_out)).
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
-  lora_A->weight.copy_(torch::empty({rank, in_features}, torch::kFloat64).uniform_(-bound, bound, gen));
+  const double bound = qa > 0 ? std::sqrt(6.0 / static_cast<double>(a_in + rank)) : 1.0 / std::sqrt(static_cast<double>(in_features));
+  lora_A->weight.copy_(torch::empty({rank, a_in}, torch::kFloat64).uniform_(-bound, bound, gen));
   lora_B->weight.zero_();
   if (iec) {
     iec_beta_a = register_parameter("iec_beta_a", torch::zeros({}, options));

@@ -30,8 +30,16 @@ struct LinearImpl : torch::nn::Module {
   // scaling alpha / rank, IEC scalars 0. Parameter names follow PEFT
   // ("lora_A.weight", "lora_B.weight"; IEC: "iec_beta_a", "iec_beta_b").
   // Throws Error(kUsage) when IEC is on and the rank does not divide in/out.
-  void enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed);
+  // qa_group > 0: QA-LoRA (Xu et al. 2023, as the authors' peft_utils_iec.py):
+  // lora_A (r, in / qa_group) reads the sums of each group of qa_group input
+  // columns (the INT base's quantization groups), xavier-uniform init; IEC's
+  // paths stay on the full input. Throws when qa_group does not divide in.
+  void enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed,
+                   int64_t qa_group = 0);
   bool has_lora() const { return lora_A != nullptr; }
+  // lora_A as a (r, in) matrix: QA-LoRA's A with each column repeated over its
+  // group's qa_group input columns (x . that == group sums . A), else A itself.
+  torch::Tensor lora_A_weight() const;
   torch::Tensor weight;  // (out, in); empty when quantized
   torch::Tensor bias;    // (out) or undefined
   std::shared_ptr<QuantizedWeight> quant;
@@ -40,6 +48,7 @@ struct LinearImpl : torch::nn::Module {
   torch::Tensor iec_G, iec_R;                  // fixed group-mean / repeat matrices (not parameters)
   double lora_scaling = 0;
   double lora_dropout = 0;  // on lora_A's input while training (lora_delta_dropout)
+  int64_t qa_group = 0;     // QA-LoRA group (0: plain LoRA)
   // Sees every input before the product when set: the calibration taps of
   // GPTQ (AutoGPTQ's forward hooks; quant/gptq/gptq_model.cpp). Empty otherwise.
   std::function<void(const torch::Tensor&)> input_observer;

@@ -64,7 +64,7 @@ void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
   for (const auto& name : quantizable_weights(model->config, config.targets)) {
     const std::string module = name.substr(0, name.size() - std::string(".weight").size());
     auto* linear = modules[module]->as<LinearImpl>();
-    linear->enable_lora(config.rank, config.alpha, config.iec, opts, seed++);
+    linear->enable_lora(config.rank, config.alpha, config.iec, opts, seed++, config.qa_group);
     linear->lora_dropout = config.dropout;
     if (config.iec) {
       share(linear->iec_G);
@@ -354,7 +354,7 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
                                  {"fan_in_fan_out", false},
                                  {"inference_mode", true},
                                  {"target_modules", lora.targets},
-                                 {"irqlora", {{"iec", lora.iec}, {"quantization", quant}}}};
+                                 {"irqlora", {{"iec", lora.iec}, {"quantization", quant}, {"qa_lora_group", lora.qa_group}}}};
   write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
 }
 
@@ -370,6 +370,7 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
     lora.alpha = json_field<double>(cfg, "lora_alpha", cfg_path.string());
     if (cfg.contains("lora_dropout") && cfg["lora_dropout"].is_number()) lora.dropout = cfg["lora_dropout"].get<double>();
     lora.iec = cfg.contains("irqlora") && cfg["irqlora"].value("iec", false);
+    lora.qa_group = cfg.contains("irqlora") ? cfg["irqlora"].value("qa_lora_group", int64_t{0}) : 0;
   } catch (const nlohmann::json::exception& e) {
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
   }
@@ -379,6 +380,8 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
                                                                       std::to_string(kMaxAdapterRank) + ")");
   if (!std::isfinite(lora.alpha))
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_alpha must be a finite number");
+  if (lora.qa_group < 0 || lora.qa_group > 4096)
+    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "irqlora.qa_lora_group must be in [0, 4096]");
   if (!(lora.dropout >= 0 && lora.dropout < 1))
     throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_dropout must be in [0, 1)");
   if (requantize_n > 0) {

@@ -136,6 +136,16 @@ check "finetune nf4 iec"    0 "finetuned 6 steps: loss"      -- "$irq" finetune 
 check "finetune says its size" 0 "finetune: 2 steps x batch 2 x accum [0-9]+ = [0-9]+ examples \([0-9.]+ epochs of 16 rows, [0-9]+ tokens per epoch\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --rank 8 --steps 2 --batch 2 --out "$tmp/ftsize" --device cpu
 check "finetune files"      0 "adapter_model.safetensors"    -- ls "$tmp/ft/adapter" "$tmp/ft/checkpoint-3" "$tmp/ft/checkpoint-6"
 check "finetune resume"     0 "resumed from .*checkpoint-6 \(step 6\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ft" --resume --device cpu
+qa=(finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant int4 --quant-group 32 --qa-lora --rank 1 --steps 3 --lr 5e-3 --device cpu)
+check "finetune qa-lora"    0 "finetuned 3 steps: loss"      -- "$irq" "${qa[@]}" --out "$tmp/qa"
+check "qa-lora adapter"     0 '"qa_lora_group": 32'          -- cat "$tmp/qa/adapter/adapter_config.json"
+check "qa-lora needs int"   2 "--qa-lora needs an INT base with groups" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --qa-lora --rank 1 --steps 1 --out "$tmp/qa-nf4" --device cpu
+check "qa-lora merge"       0 "exported irq"                 -- "$irq" export "$fixtures/tiny_llama" --adapter "$tmp/qa/adapter" --format irq --merge-adapter --out "$tmp/qa-merged"
+check "qa-lora merged q4_1" 0 "exported gguf"                -- "$irq" export "$tmp/qa-merged" --format gguf --gguf-type q4_1 --out "$tmp/qa-merged.gguf"
+check "qa-lora as peft"     0 "exported peft"                -- "$irq" export "$fixtures/tiny_llama" --adapter "$tmp/qa/adapter" --format peft --out "$tmp/qa-peft-plain"
+check "qa-lora peft A full" 0 '"r": 1'                       -- cat "$tmp/qa-peft-plain/adapter_config.json"
+check "irq refuses adapter" 2 "fold a QA-LoRA adapter into the INT zero points with --merge-adapter" -- "$irq" export "$fixtures/tiny_llama" --adapter "$tmp/qa/adapter" --format irq --out "$tmp/qa-nomerge"
+check "merge needs irq"     2 "--merge-adapter: folds an adapter" -- "$irq" export "$fixtures/tiny_llama" --adapter "$tmp/qa/adapter" --format peft --merge-adapter --out "$tmp/qa-peft"
 check "finetune bad rank"   2 "rank 64 does not divide d_out = 32" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --steps 1 --out "$tmp/ft2" --device cpu
 check "runs show finetune"  0 "metric +loss"                 -- "$irq" runs show 4
 check "eval with adapter"   0 "overall \(micro\)"          -- "$irq" eval mmlu "$fixtures/tiny_llama" --data "$mmlu" --subjects anatomy --adapter "$tmp/ft/adapter" --device cpu

@@ -17,6 +17,7 @@
 
 #include "form_helpers.h"
 #include "jobs_panel.h"
+#include "perplexity_form.h"
 #include "plot_tools.h"
 #include "tasks_form.h"
 
@@ -36,7 +37,8 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
       summary_(new QLabel),
       plot_(new QCustomPlot),
       title_(nullptr),
-      tasks_form_(new TasksForm) {
+      tasks_form_(new TasksForm),
+      ppl_form_(new PerplexityForm) {
   data_->setPlaceholderText(tr("folder with dev/ and test/ CSVs (hendrycks layout)"));
   subjects_->setPlaceholderText(tr("all subjects; or e.g. anatomy,astronomy"));
   adapter_->setPlaceholderText(tr("optional: adapter folder from a finetune"));
@@ -62,6 +64,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   form->addLayout(shared);
   form->addWidget(mmlu);
   form->addWidget(tasks_form_);
+  form->addWidget(ppl_form_);
   form->addWidget(errors_);
   form->addWidget(summary_);
   form->addStretch(1);
@@ -82,6 +85,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   outer->addWidget(split);
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
   connect(tasks_form_->start_button(), &QPushButton::clicked, this, [this] { start_tasks(); });
+  connect(ppl_form_->start_button(), &QPushButton::clicked, this, [this] { start_perplexity(); });
   connect(&watcher_, &QFutureWatcher<QString>::finished, this, &EvaluateView::on_done);
 }
 
@@ -117,10 +121,24 @@ TasksRequest EvaluateView::tasks_request() const {
   return r;
 }
 
+PerplexityRequest EvaluateView::perplexity_request() const {
+  PerplexityRequest r;
+  r.model = model_spec();
+  r.db_path = db_path_.toStdString();
+  r.front_end = "workbench";
+  ppl_form_->fill(r);
+  return r;
+}
+
+void EvaluateView::set_buttons_enabled(bool on) {
+  start_->setEnabled(on);
+  tasks_form_->start_button()->setEnabled(on);
+  ppl_form_->start_button()->setEnabled(on);
+}
+
 bool EvaluateView::launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body) {
   errors_->clear();
-  start_->setEnabled(false);
-  tasks_form_->start_button()->setEnabled(false);
+  set_buttons_enabled(false);
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
@@ -135,7 +153,7 @@ bool EvaluateView::start() {
     errors_->setText(problems_text(problems));
     return false;
   }
-  tasks_running_ = false;
+  running_ = Running::kMmlu;
   return launch(tr("MMLU %1-shot").arg(r.shots),
                 [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
 }
@@ -150,15 +168,26 @@ bool EvaluateView::start_tasks() {
     errors_->setText(problems_text(problems));
     return false;
   }
-  tasks_running_ = true;
+  running_ = Running::kTasks;
   return launch(tr("zero-shot tasks (%1)").arg(r.tasks.size()),
                 [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
 }
 
+bool EvaluateView::start_perplexity() {
+  if (running()) return false;
+  const auto r = perplexity_request();
+  if (const auto problems = validate(r); !problems.empty()) {
+    errors_->setText(problems_text(problems));
+    return false;
+  }
+  running_ = Running::kPerplexity;
+  return launch(tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
+                [this, r](ProgressSink* p, const CancelToken* c) { ppl_outcome_ = run_perplexity(r, p, c); });
+}
+
 void EvaluateView::on_done() {
   QCoreApplication::sendPostedEvents(this);
-  start_->setEnabled(true);
-  tasks_form_->start_button()->setEnabled(true);
+  set_buttons_enabled(true);
   const QString error = watcher_.result();
   if (!error.isEmpty()) {
     errors_->setText(error);
@@ -166,15 +195,32 @@ void EvaluateView::on_done() {
     Q_EMIT finished(false, error);
     return;
   }
-  if (tasks_running_)
-    show_tasks();
-  else
-    show_mmlu();
+  if (running_ == Running::kTasks) show_tasks();
+  else if (running_ == Running::kPerplexity) show_perplexity();
+  else show_mmlu();
+}
+
+void EvaluateView::show_perplexity() {
+  const auto& r = ppl_outcome_;
+  title_->setText(tr("perplexity along the text (%1 windows)").arg(r.windows));
+  PerplexityForm::plot(plot_, r);
+  const QString text = tr("perplexity %1 (%2 nats/token) over %3 tokens, %4 windows, %5 s%6")
+                           .arg(r.perplexity, 0, 'f', 4)
+                           .arg(r.nll, 0, 'f', 4)
+                           .arg(r.tokens)
+                           .arg(r.windows)
+                           .arg(r.seconds, 0, 'f', 1)
+                           .arg(r.run_id >= 0 ? tr(" (run %1)").arg(r.run_id) : QString());
+  summary_->setText(text);
+  if (jobs_) jobs_->finish(job_, text);
+  Q_EMIT log(tr("perplexity: %1").arg(text));
+  Q_EMIT finished(true, text);
 }
 
 void EvaluateView::show_mmlu() {
   plot_->clearPlottables();
   plot_->clearItems();
+  plot_->xAxis->setLabel(QString());
   title_->setText(tr("MMLU accuracy per category"));
   plot_->yAxis->setLabel(tr("accuracy %"));
   auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
@@ -212,6 +258,7 @@ void EvaluateView::show_mmlu() {
 void EvaluateView::show_tasks() {
   const auto& r = tasks_outcome_.result;
   title_->setText(tr("zero-shot accuracy per task (lm-eval prompts)"));
+  plot_->xAxis->setLabel(QString());
   TasksForm::plot(plot_, r);
   QStringList parts;
   for (const auto& task : r.order) parts << tr("%1 %2%").arg(QString::fromStdString(task)).arg(100 * r.scores.at(task).acc, 0, 'f', 1);

@@ -1,8 +1,9 @@
 // Evaluate tab: the base (as stored or quantized), adapter and device
-// (showing whether CUDA is there), then MMLU (data folder, shots, subjects)
-// or the zero-shot tasks (tasks_form.h), validated; the evaluation in a
-// worker thread with live progress in the jobs area; then accuracy per MMLU
-// category, or acc / acc_norm per task, as bars. Recorded in the runs database.
+// (showing whether CUDA is there), then MMLU (data folder, shots, subjects),
+// the zero-shot tasks (tasks_form.h) or perplexity (perplexity_form.h),
+// validated; the evaluation in a worker thread with live progress in the jobs
+// area; then accuracy per MMLU category, acc / acc_norm per task as bars, or
+// the perplexity of each window along the text. Recorded in the runs database.
 #pragma once
 
 #include <QFutureWatcher>
@@ -11,6 +12,7 @@
 #include <functional>
 
 #include "jobs/mmlu_job.h"
+#include "jobs/perplexity_job.h"
 #include "jobs/tasks_job.h"
 
 class QComboBox;
@@ -24,6 +26,7 @@ class QSpinBox;
 namespace irq::ui {
 
 class JobsPanel;
+class PerplexityForm;
 class TasksForm;
 
 class EvaluateView : public QWidget {
@@ -47,6 +50,10 @@ class EvaluateView : public QWidget {
   const MmluOutcome& outcome() const { return outcome_; }
   TasksForm* tasks_form() const { return tasks_form_; }
   const TasksOutcome& tasks_outcome() const { return tasks_outcome_; }
+  PerplexityRequest perplexity_request() const;
+  bool start_perplexity();
+  PerplexityForm* perplexity_form() const { return ppl_form_; }
+  const PerplexityOutcome& perplexity_outcome() const { return ppl_outcome_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
@@ -57,6 +64,8 @@ class EvaluateView : public QWidget {
   void on_done();
   void show_mmlu();
   void show_tasks();
+  void show_perplexity();
+  void set_buttons_enabled(bool on);
   bool launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body);
   JobsPanel* jobs_;
   QString model_dir_, db_path_;
@@ -69,7 +78,9 @@ class EvaluateView : public QWidget {
   QCPTextElement* title_;
   TasksForm* tasks_form_;
   TasksOutcome tasks_outcome_;
-  bool tasks_running_ = false;
+  PerplexityForm* ppl_form_;
+  PerplexityOutcome ppl_outcome_;
+  enum class Running { kMmlu, kTasks, kPerplexity } running_ = Running::kMmlu;
   QFutureWatcher<QString> watcher_;
   MmluOutcome outcome_;
   int job_ = 0;

@@ -31,12 +31,16 @@ PerplexityResult perplexity(LlamaForCausalLM& model, const Tokenizer& tok, const
     auto logp = torch::log_softmax(model->forward(x.to(device))[0].to(torch::kFloat64), -1);  // (len, V)
     // Token at position p (p >= 1 in the window) is predicted by logits at p - 1; score the last `trg`.
     const int64_t first = std::max<int64_t>(1, len - trg);
+    double window_nll = 0;
     if (first < len) {
       auto rows = torch::arange(first - 1, len - 1, torch::TensorOptions().dtype(torch::kInt64).device(logp.device()));
       auto targets = x[0].narrow(0, first, len - first).to(logp.device());
-      nll -= logp.index({rows, targets}).sum().item<double>();
+      window_nll = -logp.index({rows, targets}).sum().item<double>();
+      nll += window_nll;
       r.tokens += len - first;
     }
+    r.window_tokens.push_back(std::max<int64_t>(0, len - first));
+    r.window_nll.push_back(window_nll);
     prev_end = end;
     ++r.windows;
     if (progress) progress->progress("perplexity", r.windows, nwindows);

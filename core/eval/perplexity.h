@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/progress.h"
 #include "model/llama.h"
@@ -18,6 +19,10 @@ struct PerplexityResult {
   int64_t tokens = 0;    // scored tokens
   int64_t windows = 0;
   double seconds = 0;
+  // Per window: the tokens it scored (the ones no earlier window scored) and
+  // their summed negative log-likelihood; sum(window_nll) / tokens == nll.
+  std::vector<int64_t> window_tokens;
+  std::vector<double> window_nll;
 };
 
 PerplexityResult perplexity(LlamaForCausalLM& model, const Tokenizer& tokenizer, const std::string& text, int64_t window,

@@ -41,6 +41,8 @@ PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progr
     out.tokens = p.tokens;
     out.windows = p.windows;
     out.seconds = p.seconds;
+    out.window_tokens = p.window_tokens;
+    out.window_nll = p.window_nll;
     rec.metrics(0, {{"perplexity", p.perplexity}, {"nll", p.nll}});
   });
   return out;

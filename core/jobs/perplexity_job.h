@@ -26,6 +26,8 @@ struct PerplexityRequest {
 struct PerplexityOutcome {
   double perplexity = 0, nll = 0, seconds = 0;
   int64_t tokens = 0, windows = 0;
+  std::vector<int64_t> window_tokens;  // per window (eval/perplexity.h)
+  std::vector<double> window_nll;
   int64_t run_id = -1;
 };
 

@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gptq_form.h"
+#include "perplexity_form.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
@@ -384,6 +385,37 @@ class TestMainWindow : public QObject {
     QCOMPARE(norm->data()->at(1)->value, 100 * r.scores.at("openbookqa").acc_norm);
     irq::RunsDb db((tmp_.path() + "/runs4.sqlite").toStdString());
     QCOMPARE(db.get(e->tasks_outcome().run_id).kind, std::string("eval-tasks"));
+
+    // Perplexity in the same tab: refused without a text, then one point per
+    // window whose token-weighted mean is the text's perplexity.
+    auto* ppl = e->perplexity_form();
+    QVERIFY(!e->start_perplexity());
+    QVERIFY2(e->message().contains("text: choose"), qPrintable(e->message()));
+    ppl->text_edit()->setText(QString::fromStdString((irq::test::fixtures() / "tokenizers" / "sample_text.txt").string()));
+    ppl->window_box()->setValue(32);
+    ppl->stride_box()->setValue(16);
+    QSignalSpy ppl_done(e, &irq::ui::EvaluateView::finished);
+    QVERIFY(e->start_perplexity());
+    QVERIFY(ppl_done.wait(60000));
+    QVERIFY2(ppl_done.at(0).at(0).toBool(), qPrintable(ppl_done.at(0).at(1).toString()));
+    const auto& p = e->perplexity_outcome();
+    QVERIFY(p.windows > 3);
+    QCOMPARE(e->plot()->graph(0)->dataCount(), static_cast<int>(p.windows));
+    double nll = 0;
+    int64_t tokens = 0;
+    for (size_t i = 0; i < p.window_nll.size(); ++i) nll += p.window_nll[i], tokens += p.window_tokens[i];
+    QCOMPARE(tokens, p.tokens);
+    QVERIFY(std::abs(std::exp(nll / static_cast<double>(tokens)) - p.perplexity) <= 1e-9 * p.perplexity);
+    QCOMPARE(e->plot()->graph(1)->data()->at(0)->value, p.perplexity);
+    for (int i = 0; i < e->plot()->graph(0)->dataCount(); ++i)  // auto-range keeps every point
+      QVERIFY(e->plot()->yAxis->range().contains(e->plot()->graph(0)->data()->at(i)->value));
+    QCOMPARE(db.get(p.run_id).kind, std::string("eval-ppl"));
+    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {  // for looking at the view: IRQ_SCREENSHOT_DIR=/tmp ...
+      w.resize(1280, 800);
+      w.tabs()->setCurrentWidget(e);
+      QCoreApplication::processEvents();
+      w.grab().save(QString(dir) + "/evaluate_perplexity.png");
+    }
   }
 
   // Experiments > Ablation experiments: an experiment's tagged runs become

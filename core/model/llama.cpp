@@ -43,14 +43,13 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const StepCont
     k = ck.narrow(2, 0, step.start + T);  // (B, KV, S, D)
     v = cv.narrow(2, 0, step.start + T);
   }
-  const int64_t groups = num_heads / num_kv_heads;
-  if (groups > 1) {  // HF repeat_kv: kv head i serves query heads i*groups .. i*groups+groups-1
-    k = k.repeat_interleave(groups, /*dim=*/1);
-    v = v.repeat_interleave(groups, /*dim=*/1);
-  }
+  // Grouped-query attention inside SDPA (enable_gqa: kv head i serves query
+  // heads i*groups .. i*groups+groups-1, HF's repeat_kv order), so the K/V
+  // cache is never expanded to H heads per layer and step.
+  const bool gqa = num_heads != num_kv_heads;
   const auto mask = step.mask.defined() ? std::optional<torch::Tensor>(step.mask) : std::nullopt;
-  auto out = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/mask, /*dropout_p=*/0.0,
-                                              /*is_causal=*/step.is_causal);  // (B, H, T, D)
+  auto out = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/mask, /*dropout_p=*/0.0, /*is_causal=*/step.is_causal,
+                                              /*scale=*/std::nullopt, /*enable_gqa=*/gqa);  // (B, H, T, D)
   out = out.transpose(1, 2).reshape({B, T, num_heads * head_dim});
   return o_proj(out);
 }

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 
@@ -68,9 +69,16 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   form->addWidget(errors_);
   form->addWidget(summary_);
   form->addStretch(1);
-  auto* left = new QWidget;
-  left->setLayout(form);
-  left->setMaximumWidth(440);
+  auto* column = new QWidget;
+  column->setLayout(form);
+  // The three forms are taller than a 1280x800 window leaves: they scroll.
+  auto* left = new QScrollArea;
+  left->setWidget(column);
+  left->setWidgetResizable(true);
+  left->setFrameShape(QFrame::NoFrame);
+  left->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  left->setMinimumWidth(column->sizeHint().width() + 20);
+  left->setMaximumWidth(460);
   plot_->plotLayout()->insertRow(0);
   title_ = new QCPTextElement(plot_, tr("accuracy"), QFont("sans", 10, QFont::Bold));
   plot_->plotLayout()->addElement(0, 0, title_);

@@ -5,12 +5,14 @@
 #include <cmath>
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -24,13 +26,25 @@ namespace {
 
 const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180);
 
+// A plot with its title above and its legend below the axes (one row), so
+// that neither the title is cut nor the legend covers data at small sizes.
 QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y) {
   auto* p = new QCustomPlot;
   p->plotLayout()->insertRow(0);
   p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 9, QFont::Bold)));
   p->xAxis->setLabel(x);
   p->yAxis->setLabel(y);
-  p->setMinimumSize(300, 220);
+  p->setMinimumSize(200, 150);
+  p->legend->setVisible(true);
+  p->legend->setFont(QFont("sans", 8));
+  p->legend->setFillOrder(QCPLegend::foRowsFirst);  // one entry per line: never cut at narrow widths
+  p->legend->setBorderPen(Qt::NoPen);
+  p->legend->setRowSpacing(0);
+  auto* below = new QCPLayoutGrid;
+  p->plotLayout()->addElement(2, 0, below);
+  below->setMargins(QMargins(4, 0, 4, 2));
+  below->addElement(0, 0, p->legend);
+  p->plotLayout()->setRowStretchFactor(2, 0.001);
   make_interactive(p);
   return p;
 }
@@ -87,12 +101,18 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       block_box_(new QSpinBox),
       block_slider_(new QSlider(Qt::Horizontal)),
       info_(new QLabel),
-      weights_(make_plot(tr("Layer weights, with the chosen block's levels"), tr("weight"), tr("count"))),
-      block_(make_plot(tr("Block weights vs reconstruction levels"), tr("index in block"), tr("weight"))),
-      codes_(make_plot(tr("Block code histogram"), tr("code"), tr("count"))),
-      entropy_(make_plot(tr("Code entropy over blocks"), tr("entropy (bits)"), tr("blocks"))),
-      tau_(make_plot(tr("ICQ offset tau (NF4) / range multiplier (INT) over blocks"), tr("value"), tr("blocks"))),
-      error_(make_plot(tr("Block error (MSE) over blocks"), tr("log10 MSE"), tr("blocks"))) {
+      weights_(make_plot(tr("Layer weights, block levels"), tr("weight"), tr("count"))),
+      block_(make_plot(tr("Block weights and levels"), tr("index in block"), tr("weight"))),
+      codes_(make_plot(tr("Block codes"), tr("code"), tr("count"))),
+      search_(make_plot(tr("ICQ search on the block"), tr("candidate offset"), tr("code entropy (bits)"))),
+      entropy_(make_plot(tr("Entropy per block"), tr("entropy (bits)"), tr("blocks"))),
+      tau_(make_plot(tr("Offset per block"), tr("tau (NF4) / p (INT)"), tr("blocks"))),
+      error_(make_plot(tr("Error per block"), tr("log10 MSE"), tr("blocks"))),
+      method_(new QComboBox),
+      group_(new QSpinBox),
+      n_(new QSpinBox),
+      lambda_(new QDoubleSpinBox),
+      debounce_(new QTimer(this)) {
   layer_->setMinimumContentsLength(40);
   auto* gain = new QPushButton(tr("Largest entropy gain"));
   auto* worst = new QPushButton(tr("Largest error"));
@@ -109,19 +129,54 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   blocks->addWidget(gain);
   blocks->addWidget(worst);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  info_->setWordWrap(true);
+  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) method_->addItem(QString(m).toUpper(), QString(m));
+  group_->setRange(2, 4096);
+  n_->setRange(1, 1000);
+  lambda_->setRange(0.001, 0.999);
+  lambda_->setDecimals(3);
+  lambda_->setSingleStep(0.01);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Method")));
+  controls->addWidget(method_);
+  controls->addWidget(new QLabel(tr("Block / group")));
+  controls->addWidget(group_);
+  controls->addWidget(new QLabel(tr("ICQ lambda")));
+  controls->addWidget(lambda_);
+  controls->addWidget(new QLabel(tr("n")));
+  controls->addWidget(n_);
+  controls->addStretch(1);
+  set_settings(settings_);
+  debounce_->setSingleShot(true);
+  debounce_->setInterval(300);
+  // Block-level plots on top, the layer's distributions below (12 columns: 3 x 4, then 4 x 3).
   auto* grid = new QGridLayout;
-  grid->addWidget(weights_, 0, 0);
-  grid->addWidget(block_, 0, 1);
-  grid->addWidget(codes_, 0, 2);
-  grid->addWidget(entropy_, 1, 0);
-  grid->addWidget(tau_, 1, 1);
-  grid->addWidget(error_, 1, 2);
+  grid->addWidget(block_, 0, 0, 1, 4);
+  grid->addWidget(codes_, 0, 4, 1, 4);
+  grid->addWidget(search_, 0, 8, 1, 4);
+  grid->addWidget(weights_, 1, 0, 1, 3);
+  grid->addWidget(entropy_, 1, 3, 1, 3);
+  grid->addWidget(tau_, 1, 6, 1, 3);
+  grid->addWidget(error_, 1, 9, 1, 3);
+  for (int c = 0; c < 12; ++c) grid->setColumnStretch(c, 1);
   auto* outer = new QVBoxLayout(this);
   outer->addLayout(top);
+  outer->addLayout(controls);
   outer->addLayout(blocks);
   outer->addWidget(info_);
   outer->addLayout(grid, 1);
-  for (auto* p : {weights_, block_, codes_, entropy_, tau_, error_}) p->legend->setVisible(true);
+  connect(method_, &QComboBox::currentIndexChanged, this, [this] {
+    const bool nf4 = method_->currentData().toString() == "nf4";
+    const QSignalBlocker b1(n_), b2(group_);
+    n_->setValue(nf4 ? 100 : 50);  // the method's default search width
+    if (nf4 && group_->value() % 2 != 0) group_->setValue(64);
+    controls_changed();
+  });
+  for (auto* s : {group_, n_}) connect(s, &QSpinBox::valueChanged, this, [this] { controls_changed(); });
+  connect(lambda_, &QDoubleSpinBox::valueChanged, this, [this] { controls_changed(); });
+  connect(debounce_, &QTimer::timeout, this, [this] {
+    if (data_ || running()) inspect(layer_->currentText());
+  });
 
   connect(inspect_, &QPushButton::clicked, this, [this] { inspect(layer_->currentText()); });
   connect(block_box_, &QSpinBox::valueChanged, this, [this](int b) { show_block(b); });
@@ -143,12 +198,42 @@ void WeightsView::set_model_dir(const QString& dir) {
   }
 }
 
+void WeightsView::set_settings(const QuantSettings& s) {
+  settings_ = s;
+  const QSignalBlocker b1(method_), b2(group_), b3(n_), b4(lambda_);
+  method_->setCurrentIndex(std::max(0, method_->findData(QString::fromStdString(s.method))));
+  group_->setValue(static_cast<int>(s.block_size > 0 ? s.block_size : 64));
+  n_->setValue(s.n);
+  lambda_->setValue(s.lambda);
+}
+
+void WeightsView::controls_changed() {
+  QuantSettings s = QuantSettings::for_method(method_->currentData().toString().toStdString());
+  s.block_size = group_->value();
+  s.lambda = lambda_->value();
+  s.n = n_->value();
+  try {
+    s.validate();
+  } catch (const std::exception& e) {
+    info_->setText(tr("settings: %1").arg(e.what()));
+    return;
+  }
+  settings_ = s;
+  debounce_->start();  // restarted by every change: one run after the user pauses
+}
+
 void WeightsView::inspect(const QString& weight_name) {
-  if (running() || model_dir_.isEmpty() || weight_name.isEmpty()) return;
+  if (model_dir_.isEmpty() || weight_name.isEmpty()) return;
+  if (running()) {  // superseded: cancel, and run again when it has ended
+    if (token_) token_->cancel();
+    rerun_ = weight_name;
+    return;
+  }
   const int i = layer_->findText(weight_name);
   if (i >= 0) layer_->setCurrentIndex(i);
   inspect_->setEnabled(false);
   auto token = std::make_shared<CancelToken>();
+  token_ = token;
   job_ = jobs_ ? jobs_->add(tr("inspect %1").arg(weight_name), [token] { token->cancel(); }) : 0;
   const std::string dir = model_dir_.toStdString(), name = weight_name.toStdString();
   const QuantSettings s = settings_;
@@ -160,6 +245,14 @@ void WeightsView::inspect(const QString& weight_name) {
 void WeightsView::on_done() {
   inspect_->setEnabled(true);
   const QString error = watcher_.result();
+  if (!rerun_.isEmpty()) {  // superseded while it ran: drop its result, start the newest request
+    if (jobs_) jobs_->finish(job_, tr("superseded"));
+    pending_.reset();
+    const QString next = rerun_;
+    rerun_.clear();
+    inspect(next);
+    return;
+  }
   if (!error.isEmpty()) {
     if (jobs_) jobs_->finish(job_, error);
     Q_EMIT log(tr("inspect failed: %1").arg(error));
@@ -269,7 +362,46 @@ void WeightsView::show_block(int64_t b) {
   codes_->rescaleAxes();
   codes_->xAxis->setRange(-0.7, n - 0.3);
   codes_->replot();
+  draw_search(b);
   info_->setText(block_text());
+}
+
+void WeightsView::draw_search(int64_t b) {
+  const auto& d = *data_;
+  search_->clearPlottables();
+  search_->clearItems();
+  const auto curve = d.search_curve(b);  // 2n+1 small evaluations of one block: plain floats, no tensors
+  if (curve.empty()) {
+    search_->replot();
+    return;
+  }
+  auto* g = search_->addGraph();
+  g->setName(tr("%1 candidates").arg(curve.size()));
+  g->setPen(QPen(kWeights, 1.2));
+  // x sorted: NF4's tau and INT's p (1 first, then up, then down) as offsets.
+  std::vector<size_t> order(curve.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t c) { return curve[a].offset < curve[c].offset; });
+  for (size_t i : order) g->addData(curve[i].offset, curve[i].entropy);
+  const size_t chosen = static_cast<size_t>(std::max(0, d.icq.candidate[static_cast<size_t>(b)]));
+  auto* pick = search_->addGraph();
+  pick->setName(tr("chosen: %1").arg(curve[chosen].offset, 0, 'g', 4));
+  pick->setLineStyle(QCPGraph::lsNone);
+  pick->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kIcq, 8));
+  pick->addData(curve[chosen].offset, curve[chosen].entropy);
+  auto* plain = search_->addGraph();
+  plain->setName(tr("plain, H = %1").arg(d.plain.entropy[static_cast<size_t>(b)], 0, 'f', 3));
+  plain->setPen(QPen(kPlain, 1, Qt::DashLine));
+  double lo = curve[order.front()].offset, hi = curve[order.back()].offset;
+  if (hi <= lo) hi = lo + 1e-6;
+  plain->addData(lo, d.plain.entropy[static_cast<size_t>(b)]);
+  plain->addData(hi, d.plain.entropy[static_cast<size_t>(b)]);
+  search_->rescaleAxes();
+  const auto yr = search_->yAxis->range();
+  const double pad = 0.08 * std::max(yr.size(), 1e-3);
+  search_->yAxis->setRange(yr.lower - pad, yr.upper + pad);
+  search_->xAxis->setRange(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo));
+  search_->replot();
 }
 
 QString WeightsView::block_text() const {

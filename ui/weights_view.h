@@ -1,10 +1,12 @@
 // Weights tab: for one linear layer, its full-precision weight histogram with
 // the reconstruction levels of a chosen block overlaid (plain and ICQ); a
 // block selector (spinbox/slider, jump to the largest entropy gain or error)
-// showing the block's weights against both level sets and its code histogram
-// plain vs ICQ, with entropy, tau and error; and the distributions over all
-// blocks of code entropy (plain vs ICQ), tau and error. The layer is
-// quantized both ways in a worker thread (jobs/quant_job.h).
+// showing the block's weights against both level sets, its code histogram
+// plain vs ICQ, and ICQ's search on it (code entropy over the 2n+1 candidate
+// offsets, the chosen one marked); and the distributions over all blocks of
+// code entropy (plain vs ICQ), offset and error. Method, group, lambda and n
+// sit above the plots: changing one re-quantizes the layer in a worker thread
+// (debounced; a run still going is cancelled and its result dropped).
 #pragma once
 
 #include <memory>
@@ -16,6 +18,8 @@
 
 class QComboBox;
 class QCustomPlot;
+class QDoubleSpinBox;
+class QTimer;
 class QLabel;
 class QPushButton;
 class QSlider;
@@ -31,7 +35,8 @@ class WeightsView : public QWidget {
   explicit WeightsView(JobsPanel* jobs, QWidget* parent = nullptr);
   ~WeightsView() override;
   void set_model_dir(const QString& dir);  // fills the layer list
-  void set_settings(const QuantSettings& s) { settings_ = s; }
+  void set_settings(const QuantSettings& s);  // shows them in the controls (no re-quantization)
+  const QuantSettings& settings() const { return settings_; }
   // Quantizes `weight_name` plain and with ICQ in the background.
   void inspect(const QString& weight_name);
   bool running() const { return watcher_.isRunning(); }
@@ -49,6 +54,11 @@ class WeightsView : public QWidget {
   QCustomPlot* entropy_plot() const { return entropy_; }
   QCustomPlot* tau_plot() const { return tau_; }
   QCustomPlot* error_plot() const { return error_; }
+  QCustomPlot* search_plot() const { return search_; }
+  QComboBox* method_box() const { return method_; }
+  QDoubleSpinBox* lambda_box() const { return lambda_; }
+  QSpinBox* n_box() const { return n_; }
+  QSpinBox* group_box() const { return group_; }
   QString block_text() const;
 
  Q_SIGNALS:
@@ -58,6 +68,8 @@ class WeightsView : public QWidget {
  private:
   void on_done();
   void draw_layer();
+  void draw_search(int64_t block);
+  void controls_changed();  // debounced: re-quantize the shown layer with the controls' settings
   JobsPanel* jobs_;
   QString model_dir_;
   QuantSettings settings_;
@@ -66,9 +78,15 @@ class WeightsView : public QWidget {
   QSpinBox* block_box_;
   QSlider* block_slider_;
   QLabel* info_;
-  QCustomPlot *weights_, *block_, *codes_, *entropy_, *tau_, *error_;
+  QCustomPlot *weights_, *block_, *codes_, *search_, *entropy_, *tau_, *error_;
+  QComboBox* method_;
+  QSpinBox *group_, *n_;
+  QDoubleSpinBox* lambda_;
+  QTimer* debounce_;
   std::shared_ptr<LayerInspection> data_, pending_;  // pending_: written by the worker, taken in on_done
   QFutureWatcher<QString> watcher_;                  // "" on success, else the error
+  std::shared_ptr<CancelToken> token_;               // of the running inspection
+  QString rerun_;                                    // a layer to inspect once the superseded run ends
   int job_ = 0;
 };
 

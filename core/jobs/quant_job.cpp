@@ -94,6 +94,16 @@ std::vector<int64_t> LayerInspection::block_indices(int64_t b) const {
   return out;
 }
 
+std::vector<SearchPoint> LayerInspection::search_curve(int64_t b) const {
+  const QuantFormat& format = require_quant_format(settings.method);
+  if (!format.search_curve) return {};
+  std::vector<float> block;
+  for (int64_t i : block_indices(b)) block.push_back(weights[static_cast<size_t>(i)]);
+  // NF4 quantizes the last partial block zero-padded to the block size.
+  if (settings.method == "nf4") block.resize(static_cast<size_t>(settings.block_size), 0.0f);
+  return format.search_curve(block.data(), static_cast<int64_t>(block.size()), settings);
+}
+
 std::vector<float> LayerInspection::block_levels(bool icq_side, int64_t b) const {
   const QuantizedTensor& q = icq_side ? q_icq : q_plain;
   std::vector<float> out;

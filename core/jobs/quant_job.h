@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "quant/quant_format.h"
 #include "quant/quant_settings.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
@@ -45,6 +46,10 @@ struct LayerInspection {
   std::vector<int64_t> block_indices(int64_t b) const;
   // The values block b's codes reconstruct to (2^bits entries, ascending code).
   std::vector<float> block_levels(bool icq_side, int64_t b) const;
+  // ICQ's search on block b: every candidate's offset and code entropy, in
+  // candidate order (icq.candidate[b] is the first highest). Empty when the
+  // format's plugin has no search_curve.
+  std::vector<SearchPoint> search_curve(int64_t b) const;
 };
 
 // The weight names that can be inspected (the decoder projections, in order).

@@ -12,7 +12,8 @@ namespace irq {
 // Raise on every change to a type that crosses the boundary (QuantSettings,
 // QuantizedTensor, QuantJob, DeviceQuantTensor, QuantFormat): 2 = QuantSettings
 // gained GptqSettings; a plugin built against 1 read its fields at wrong offsets.
-inline constexpr int kPluginAbiVersion = 2;
+// 3 = QuantFormat::search_curve.
+inline constexpr int kPluginAbiVersion = 3;
 
 struct PluginInfo {
   std::string name;         // filled by the plugin

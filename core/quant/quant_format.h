@@ -45,6 +45,13 @@ struct DeviceQuantTensor {
   int64_t rows = 0, cols = 0;    // the weight as (out, in)
 };
 
+// One candidate of ICQ's search on a block: its offset (NF4: tau; INT: the
+// range multiplier p) and the entropy of the codes it gives, in bits.
+struct SearchPoint {
+  float offset = 0;
+  float entropy = 0;
+};
+
 struct QuantFormat {
   std::string name;         // "nf4", "int"
   std::string description;
@@ -67,6 +74,11 @@ struct QuantFormat {
   // (shape, CPU features); the caller then uses dequantize_rows.
   std::function<bool(const DeviceQuantTensor&, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy)>
       rows_dot;
+  // ICQ's search on one block (NF4: B weights, the last block zero-padded;
+  // INT: one group of a row), candidate by candidate as quantize_ref computes
+  // it with the built-in entropy table: the first highest entropy is the
+  // candidate quantize() keeps. The Weights view plots it.
+  std::function<std::vector<SearchPoint>(const float* block, int64_t length, const QuantSettings&)> search_curve;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_cuda;
   // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), on t.stream.

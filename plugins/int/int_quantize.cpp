@@ -50,17 +50,20 @@ float encode(const float* x, int64_t L, float scale, float zero, float maxq, uin
   return table.entropy(counts, levels);
 }
 
-GroupResult search_group(const float* x, int64_t L, const std::vector<float>& cands, float maxq, int levels,
-                         const EntropyTable& table, uint8_t* codes, int32_t* counts) {
+// The group's range [min(x, 0), max(x, 0)]; [-1, 1] for a group of zeros.
+std::pair<float, float> range_of(const float* x, int64_t L) {
   float xmin = 0.0f, xmax = 0.0f;
   for (int64_t j = 0; j < L; ++j) {
     xmin = std::min(xmin, x[j]);
     xmax = std::max(xmax, x[j]);
   }
-  if (xmin == 0.0f && xmax == 0.0f) {
-    xmin = -1.0f;
-    xmax = 1.0f;
-  }
+  if (xmin == 0.0f && xmax == 0.0f) return {-1.0f, 1.0f};
+  return {xmin, xmax};
+}
+
+GroupResult search_group(const float* x, int64_t L, const std::vector<float>& cands, float maxq, int levels,
+                         const EntropyTable& table, uint8_t* codes, int32_t* counts) {
+  const auto [xmin, xmax] = range_of(x, L);
   GroupResult best{0, 0, 1, 0, 0, -1};
   float best_err = INFINITY;
   for (size_t i = 0; i < cands.size(); ++i) {
@@ -76,6 +79,25 @@ GroupResult search_group(const float* x, int64_t L, const std::vector<float>& ca
     }
   }
   return best;
+}
+
+std::vector<SearchPoint> search_curve(const float* x, int64_t L, const QuantSettings& settings) {
+  QuantSettings s = settings;
+  s.icq = true;
+  const int levels = 1 << s.bits;
+  const float maxq = static_cast<float>(levels - 1);
+  const EntropyTable table = EntropyTable::for_block(L, nullptr);
+  const auto [xmin, xmax] = range_of(x, L);
+  std::vector<uint8_t> codes(static_cast<size_t>(L));
+  std::vector<int32_t> counts(static_cast<size_t>(levels));
+  std::vector<SearchPoint> out;
+  for (float p : candidates(s)) {
+    const float lo = p * xmin, hi = p * xmax;
+    const float scale = (hi - lo) / maxq;
+    const float zero = std::nearbyint(-lo / scale);
+    out.push_back({p, encode(x, L, scale, zero, maxq, codes.data(), counts.data(), levels, table)});
+  }
+  return out;
 }
 
 void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQuantStats* stats) {
@@ -197,6 +219,7 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   f.quantize = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, false, o, s); };
   f.quantize_ref = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, true, o, s); };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::intq::dequantize(q, out); };
+  f.search_curve = [](const float* x, int64_t L, const irq::QuantSettings& s) { return irq::intq::search_curve(x, L, s); };
   f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
     irq::intq::dequantize_rows(t, row0, count, out);
   };

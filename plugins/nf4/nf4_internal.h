@@ -46,6 +46,10 @@ void search_ref(const BlockSource& blocks, int64_t begin, int64_t end, const std
 void search_fast(const BlockSource& blocks, int64_t begin, int64_t end, const std::vector<float>& factors,
                  const EntropyTable& table, BlockChoice* out);
 
+// ICQ's candidates on one block of B weights (QuantFormat::search_curve): tau_i
+// and the code entropy, as search_ref evaluates them.
+std::vector<SearchPoint> search_curve(const float* w, int64_t B, const QuantSettings& s);
+
 // NF4 codes of w - tau (B values); returns absmax of w - tau.
 float encode_block(const float* w, int64_t B, float tau, uint8_t* codes);
 

@@ -25,6 +25,7 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   };
   f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
                   int64_t ldy) { return irq::nf4::rows_dot(t, row0, count, x, M, y, ldy); };
+  f.search_curve = [](const float* w, int64_t B, const irq::QuantSettings& s) { return irq::nf4::search_curve(w, B, s); };
   if (irq::nf4::cuda::available()) {
     f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),

@@ -97,6 +97,21 @@ void search_ref(const BlockSource& blocks, int64_t begin, int64_t end, const std
   }
 }
 
+std::vector<SearchPoint> search_curve(const float* w, int64_t B, const QuantSettings& s) {
+  const EntropyTable table = EntropyTable::for_block(B, nullptr);
+  std::vector<uint8_t> codes(static_cast<size_t>(B));
+  std::vector<float> scratch(static_cast<size_t>(B));
+  const float tau0 = lower_median(w, B, scratch.data());
+  float span = 0.0f;
+  for (int64_t j = 0; j < B; ++j) span = std::max(span, std::fabs(w[j] - tau0));
+  std::vector<SearchPoint> out;
+  for (float f : icq_factors(s.lambda, s.n)) {
+    const float tau = f * span + tau0;
+    out.push_back({tau, block_entropy(w, B, tau, table, codes.data())});
+  }
+  return out;
+}
+
 namespace {
 
 // Boundary crossings in a sorted block. With tau_i increasing over candidates,

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "io/safetensors.h"
+#include "jobs/quant_job.h"
 #include "io/tensor_view.h"
 #include "plugin/plugin_loader.h"
 #include "quant/dynamic_map.h"
@@ -242,6 +243,36 @@ class TestQuantParity : public QObject {
     QVERIFY(std::find(m.begin(), m.end(), 0.0f) != m.end());
     QCOMPARE(irq::nearest_dynamic_index(1.0f), uint8_t(255));
     QCOMPARE(m[irq::nearest_dynamic_index(0.0f)], 0.0f);
+  }
+
+  // The Weights view's search curve (QuantFormat::search_curve): every
+  // candidate's entropy as the quantizer evaluates it, so its first maximum is
+  // the candidate and the entropy the quantizer kept, on every block.
+  void search_curve_agrees_with_the_quantizer() {
+    for (const char* method : {"nf4", "int3"}) {
+      auto s = irq::QuantSettings::for_method(method);
+      if (s.method != "nf4") s.block_size = 32;
+      const auto li = irq::inspect_layer(irq::test::fixtures() / "tiny_llama", "model.layers.0.mlp.up_proj.weight", s);
+      int64_t moved = 0;
+      for (int64_t b = 0; b < li.blocks(); ++b) {
+        const auto curve = li.search_curve(b);
+        QCOMPARE(curve.size(), static_cast<size_t>(2 * s.n + 1));
+        size_t best = 0;
+        for (size_t i = 1; i < curve.size(); ++i)
+          if (curve[i].entropy > curve[best].entropy) best = i;
+        QCOMPARE(static_cast<int32_t>(best), li.icq.candidate[static_cast<size_t>(b)]);
+        QCOMPARE(curve[best].entropy, li.icq.entropy[static_cast<size_t>(b)]);
+        if (s.method != "nf4") {  // INT: candidate 0 is p = 1, the plain quantizer
+          QCOMPARE(curve[0].offset, 1.0f);
+          QCOMPARE(curve[0].entropy, li.icq.entropy_plain[static_cast<size_t>(b)]);
+          QCOMPARE(curve[best].offset, li.icq.offset[static_cast<size_t>(b)]);
+        }
+        moved += best != 0;
+      }
+      qInfo("%s: search curves of %lld blocks agree; %lld chose a candidate other than the first", method,
+            static_cast<long long>(li.blocks()), static_cast<long long>(moved));
+      QVERIFY(moved > 0);
+    }
   }
 };
 

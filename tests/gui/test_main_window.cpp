@@ -301,6 +301,44 @@ class TestMainWindow : public QObject {
     v->jump_to_largest_error();
     QCOMPARE(d->icq.mse[v->block()], *std::max_element(d->icq.mse.begin(), d->icq.mse.end()));
 
+    // ICQ's search on the chosen block: all 2n+1 candidates, the chosen one
+    // drawn at the curve's first maximum (the quantizer's own choice).
+    const int64_t blk = v->block();
+    QCOMPARE(v->search_plot()->graph(0)->dataCount(), 2 * d->settings.n + 1);
+    const auto curve = d->search_curve(blk);
+    float top = curve[0].entropy;
+    for (const auto& pt : curve) top = std::max(top, pt.entropy);
+    QCOMPARE(v->search_plot()->graph(1)->data()->at(0)->value, static_cast<double>(top));
+    QCOMPARE(v->search_plot()->graph(1)->data()->at(0)->key,
+             static_cast<double>(curve[static_cast<size_t>(d->icq.candidate[static_cast<size_t>(blk)])].offset));
+
+    // Live settings: a new lambda re-quantizes the layer in the background;
+    // two quick changes give one run, with the last value.
+    QSignalSpy again(v, &irq::ui::WeightsView::inspected);
+    v->lambda_box()->setValue(0.2);
+    QVERIFY(again.wait(20000));
+    QCOMPARE(v->inspection()->settings.lambda, 0.2);
+    again.clear();
+    v->n_box()->setValue(40);
+    v->n_box()->setValue(30);
+    QVERIFY(again.wait(20000));
+    QCOMPARE(v->inspection()->settings.n, 30);
+    QCOMPARE(v->search_plot()->graph(0)->dataCount(), 61);
+    QTest::qWait(500);
+    QCOMPARE(again.count(), 1);
+    v->method_box()->setCurrentIndex(v->method_box()->findData("int3"));
+    v->group_box()->setValue(32);
+    QVERIFY(again.wait(20000));
+    QCOMPARE(v->inspection()->settings.bits, 3);
+    QCOMPARE(v->inspection()->settings.block_size, int64_t{32});
+    QCOMPARE(v->inspection()->blocks(), int64_t{96 * 2});  // 96 rows x 2 groups of 32 columns
+    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
+      w.resize(1280, 800);
+      w.tabs()->setCurrentWidget(v);
+      QCoreApplication::processEvents();
+      w.grab().save(QString(dir) + "/weights_live.png");
+    }
+
     auto* e = w.evaluate();
     QVERIFY(!e->start());  // no data folder
     QVERIFY(e->message().contains("MMLU data folder"));

@@ -22,6 +22,7 @@ set(IRQ_BASE_SOURCES
   jobs/memory_plan.cpp
   model/llama_config.cpp
   model/summary_format.cpp
+  quant/layer_grid.cpp
   quant/quant_checkpoint.cpp
   quant/quant_settings.cpp
   quant/quant_stats.cpp

@@ -29,6 +29,7 @@
 #include "io/hub_cache.h"
 #include "model_browser.h"
 #include "model_overview.h"
+#include "heatmap_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "runs/runs_db.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(QWidget* parent)
       jobs_(new JobsPanel),
       weights_(new WeightsView(jobs_)),
       quantize_(new QuantizeView(jobs_)),
+      heatmap_(new HeatmapView),
       finetune_(new FinetuneView(jobs_)),
       evaluate_(new EvaluateView(jobs_)),
       experiments_(new ExperimentsView),
@@ -62,6 +64,7 @@ MainWindow::MainWindow(QWidget* parent)
   tabs_->addTab(overview_, tr("Model"));
   tabs_->addTab(weights_, tr("Weights"));
   tabs_->addTab(quantize_, tr("Quantize"));
+  tabs_->addTab(heatmap_, tr("Heatmap"));
   tabs_->addTab(finetune_, tr("Finetune"));
   tabs_->addTab(evaluate_, tr("Evaluate"));
   tabs_->addTab(experiments_, tr("Experiments"));
@@ -93,13 +96,21 @@ MainWindow::MainWindow(QWidget* parent)
   connect(weights_, &WeightsView::log, this, &MainWindow::log);
   connect(quantize_, &QuantizeView::log, this, &MainWindow::log);
   connect(evaluate_, &EvaluateView::log, this, &MainWindow::log);
-  connect(quantize_, &QuantizeView::finished, this, [this] { experiments_->refresh(); });
+  connect(quantize_, &QuantizeView::finished, this, [this](bool ok) {
+    experiments_->refresh();
+    if (ok) {
+      heatmap_->refresh_runs();
+      heatmap_->set_live(quantize_->outcome().stats);
+    }
+  });
   connect(evaluate_, &EvaluateView::finished, this, [this] { experiments_->refresh(); });
   connect(quantize_, &QuantizeView::settings_changed, this, [this](const QuantSettings& s) { weights_->set_settings(s); });
-  connect(quantize_, &QuantizeView::layer_chosen, this, [this](const QString& name) {
+  const auto open_in_weights = [this](const QString& name) {
     tabs_->setCurrentWidget(weights_);
     weights_->inspect(name);
-  });
+  };
+  connect(quantize_, &QuantizeView::layer_chosen, this, open_in_weights);
+  connect(heatmap_, &HeatmapView::layer_chosen, this, open_in_weights);
 
   busy_->setRange(0, 0);
   busy_->setMaximumWidth(160);
@@ -143,6 +154,7 @@ void MainWindow::set_db_path(const QString& path) {
   db_path_ = path;
   finetune_->set_db_path(path);
   quantize_->set_db_path(path);
+  heatmap_->set_db_path(path);
   evaluate_->set_db_path(path);
   experiments_->set_db_path(path);
 }

@@ -24,6 +24,7 @@ class FinetuneView;
 class JobsPanel;
 class ModelBrowser;
 class ModelOverview;
+class HeatmapView;
 class QuantizeView;
 class WeightsView;
 
@@ -44,6 +45,7 @@ class MainWindow : public QMainWindow {
   FinetuneView* finetune() const { return finetune_; }
   WeightsView* weights() const { return weights_; }
   QuantizeView* quantize() const { return quantize_; }
+  HeatmapView* heatmap() const { return heatmap_; }
   EvaluateView* evaluate() const { return evaluate_; }
   ExperimentsView* experiments() const { return experiments_; }
   JobsPanel* jobs() const { return jobs_; }
@@ -76,6 +78,7 @@ class MainWindow : public QMainWindow {
   JobsPanel* jobs_;
   WeightsView* weights_;
   QuantizeView* quantize_;
+  HeatmapView* heatmap_;
   FinetuneView* finetune_;
   EvaluateView* evaluate_;
   ExperimentsView* experiments_;

@@ -43,6 +43,7 @@ class QuantizeView : public QWidget {
   QTableWidget* table() const { return table_; }
   QCustomPlot* plot() const { return plot_; }
   QString message() const;
+  const QuantizeOutcome& outcome() const { return outcome_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   cli.addPositionalArgument("model", "Hugging Face model folder to open (default: the most recent, else the demo model).");
   QCommandLineOption model_opt("model", "Model folder to open.", "DIR");
   QCommandLineOption shot_opt("screenshot", "Render the window to a PNG once the model is loaded, then exit.", "FILE");
-  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, weights, quantize, finetune, evaluate, experiments).", "NAME", "model");
+  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, weights, quantize, heatmap, finetune, evaluate, experiments).", "NAME", "model");
   QCommandLineOption demo_opt("demo", "Open the built-in demo model.");
   QCommandLineOption finetune_opt("finetune", "Start a finetune of the opened model on this Alpaca file (Finetune tab).", "DATA");
   QCommandLineOption steps_opt("steps", "Steps of --finetune.", "N", "30");
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
         QObject::connect(object, signal, &loop, &QEventLoop::quit);
         if (start()) loop.exec();
       };
-      if (view == "quantize") {
+      if (view == "quantize" || view == "heatmap") {  // the heatmap shows the pass it makes
         auto* q = window.quantize();
         run_until(q, &irq::ui::QuantizeView::finished, [q] { return q->start(); });
       }

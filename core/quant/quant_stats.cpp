@@ -25,6 +25,10 @@ void LayerQuantStats::finish(double sum_w2, double sum_err2, uint64_t storage_by
   mse_total = numel > 0 ? sum_err2 / static_cast<double>(numel) : 0;
   sqnr_db = sqnr(sum_w2, sum_err2);
   bits_per_weight = numel > 0 ? 8.0 * static_cast<double>(storage_bytes) / static_cast<double>(numel) : 0;
+  double s = 0, s2 = 0;
+  for (float o : offset) s += o, s2 += static_cast<double>(o) * o;
+  const double k = static_cast<double>(offset.size());
+  offset_spread = k > 1 ? std::sqrt(std::max(0.0, (s2 - s * s / k) / (k - 1))) : 0;
 }
 
 void ModelQuantStats::finish() {
@@ -59,7 +63,7 @@ nlohmann::json to_json(const LayerQuantStats& s, bool per_block) {
                       {"entropy_gain", s.entropy_gain()},
                       {"mse", s.mse_total},
                       {"sqnr_db", std::isfinite(s.sqnr_db) ? nlohmann::json(s.sqnr_db) : nlohmann::json("inf")},
-                      {"bits_per_weight", s.bits_per_weight},
+                      {"bits_per_weight", s.bits_per_weight}, {"offset_spread", s.offset_spread},
                       {"seconds", s.seconds},
                       {"code_histogram", s.code_histogram}};
   if (per_block) {

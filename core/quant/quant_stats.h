@@ -35,6 +35,7 @@ struct LayerQuantStats {
   double mse_total = 0;    // mean over all weights
   double sqnr_db = 0;      // 10 log10(sum w^2 / sum (w - dq)^2)
   double bits_per_weight = 0;  // stored bytes * 8 / numel, scales included
+  double offset_spread = 0;    // standard deviation of `offset` over the blocks (0 without ICQ)
   double seconds = 0;
 
   double entropy_gain() const { return mean_entropy - mean_entropy_plain; }

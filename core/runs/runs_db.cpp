@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <limits>
 
 #include "common/error.h"
 #include "quant/quant_stats.h"
@@ -51,6 +52,10 @@ const char* const kMigrations[] = {
     ALTER TABLE runs ADD COLUMN boot_id TEXT;
     ALTER TABLE runs ADD COLUMN pid_start INTEGER;
     )sql",
+    // 3: the spread of ICQ's offsets over a layer's blocks (the model heatmap)
+    R"sql(
+    ALTER TABLE quant_layers ADD COLUMN offset_spread REAL;
+    )sql",
 };
 constexpr int kVersions = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -85,6 +90,9 @@ class Stmt {
   }
   int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
   double f64(int c) const { return sqlite3_column_double(s_, c); }
+  double f64_or_nan(int c) const {
+    return sqlite3_column_type(s_, c) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN() : f64(c);
+  }
   std::string str(int c) const {
     const auto* p = sqlite3_column_text(s_, c);
     return p ? reinterpret_cast<const char*>(p) : "";
@@ -263,8 +271,8 @@ void RunsDb::add_quant_layers(int64_t id, const ModelQuantStats& stats) {
   transaction(db_, path_, [&] {
     for (const auto& l : stats.layers)
       Stmt(db_,
-           "INSERT OR REPLACE INTO quant_layers (run_id, name, numel, entropy_plain, entropy, mse, sqnr_db, bits_per_weight) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+           "INSERT OR REPLACE INTO quant_layers (run_id, name, numel, entropy_plain, entropy, mse, sqnr_db, bits_per_weight, "
+           "offset_spread) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
            path_)
           .bind(1, id)
           .bind(2, l.name)
@@ -274,6 +282,7 @@ void RunsDb::add_quant_layers(int64_t id, const ModelQuantStats& stats) {
           .bind(6, l.mse_total)
           .bind(7, l.sqnr_db)
           .bind(8, l.bits_per_weight)
+          .bind(9, l.offset_spread)
           .run();
   });
 }
@@ -373,9 +382,12 @@ std::vector<SubjectScore> RunsDb::mmlu(int64_t id) const {
 
 std::vector<LayerRow> RunsDb::quant_layers(int64_t id) const {
   std::vector<LayerRow> out;
-  Stmt s(db_, "SELECT name, numel, entropy_plain, entropy, mse, sqnr_db, bits_per_weight FROM quant_layers WHERE run_id = ?1 ORDER BY rowid", path_);
+  Stmt s(db_,
+         "SELECT name, numel, entropy_plain, entropy, mse, sqnr_db, bits_per_weight, offset_spread FROM quant_layers "
+         "WHERE run_id = ?1 ORDER BY rowid",
+         path_);
   s.bind(1, id);
-  while (s.step()) out.push_back({s.str(0), s.i64(1), s.f64(2), s.f64(3), s.f64(4), s.f64(5), s.f64(6)});
+  while (s.step()) out.push_back({s.str(0), s.i64(1), s.f64(2), s.f64(3), s.f64(4), s.f64(5), s.f64(6), s.f64_or_nan(7)});
   return out;
 }
 

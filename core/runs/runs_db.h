@@ -48,6 +48,7 @@ struct LayerRow {
   std::string name;
   int64_t numel;
   double entropy_plain, entropy, mse, sqnr_db, bits_per_weight;
+  double offset_spread;  // NaN for runs recorded before schema 3
 };
 
 class RunsDb {

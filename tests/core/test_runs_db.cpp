@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "quant/layer_grid.h"
 #include "quant/quant_stats.h"
 #include "runs/process_identity.h"
 #include "runs/runs_db.h"
@@ -55,6 +56,12 @@ class TestRunsDb : public QObject {
     l.mean_entropy_plain = 3.6;
     l.mean_entropy = 3.7;
     l.sqnr_db = 20.5;
+    l.offset = {0.1f, 0.3f};
+    l.finish(1.0, 0.01, 2048);
+    const double spread = std::abs(static_cast<double>(0.3f) - static_cast<double>(0.1f)) / std::sqrt(2.0);  // sample std of two
+    QVERIFY(std::abs(l.offset_spread - spread) <= 1e-12 * spread);
+    l.mean_entropy_plain = 3.6;  // finish() takes the means of the (empty) block vectors
+    l.mean_entropy = 3.7;
     qs.layers.push_back(l);
     db.add_quant_layers(id, qs);
     db.add_artifact(id, "quantized-checkpoint", "/out/q");
@@ -72,6 +79,7 @@ class TestRunsDb : public QObject {
     QCOMPARE(db.metrics(id).size(), size_t(3));
     QCOMPARE(db.mmlu(id).size(), size_t(2));
     QCOMPARE(db.quant_layers(id).at(0).entropy, 3.7);
+    QCOMPARE(db.quant_layers(id).at(0).offset_spread, l.offset_spread);
     QCOMPARE(db.artifacts(id).at(0).second, std::string("/out/q"));
     const int64_t other = db.start_run("eval-mmlu", "/models/x", "", "{}", "cpu");
     db.remove(id);  // cascades
@@ -232,6 +240,32 @@ class TestRunsDb : public QObject {
     QCOMPARE(db.metrics(1).size(), size_t(1));
     const int64_t id = db.start_run("eval-ppl", "/m", "", "{}", "cpu");
     QCOMPARE(db.get(id).status, std::string("running"));
+    // A layer recorded before schema 3 has no offset spread: NaN, not 0.
+    raw = nullptr;
+    QCOMPARE(sqlite3_open(p.c_str(), &raw), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(raw, "INSERT INTO quant_layers (run_id, name, numel, entropy) VALUES (1, 'w', 1, 2.0)", nullptr, nullptr, nullptr),
+             SQLITE_OK);
+    sqlite3_close(raw);
+    QVERIFY(std::isnan(db.quant_layers(1).at(0).offset_spread));
+  }
+
+  // The heatmap's grid: layer and projection from the weight name, NaN where
+  // a projection was not quantized, other names ignored.
+  void layer_grid_places_each_weight() {
+    std::vector<irq::LayerFigures> rows = {
+        {"model.layers.1.mlp.down_proj.weight", 3.0, 3.5, 1e-4, 20, 4.5, 0.01},
+        {"model.layers.0.self_attn.q_proj.weight", 3.2, 3.3, 2e-4, 18, 4.5, 0.02},
+        {"model.layers.1.self_attn.q_proj.weight", 3.1, 3.0, 3e-4, 17, 4.5, 0.03},
+        {"lm_head.weight", 1, 2, 3, 4, 5, 6}};
+    const auto g = irq::layer_grid(rows, irq::LayerStatistic::kEntropyGain);
+    QCOMPARE(g.layers, int64_t{2});
+    QCOMPARE(g.projections, (std::vector<std::string>{"q_proj", "down_proj"}));
+    QCOMPARE(g.at(1, 1), 0.5);
+    QVERIFY(std::abs(g.at(1, 0) - (-0.1)) < 1e-12);
+    QVERIFY(std::isnan(g.at(0, 1)));
+    QCOMPARE(g.name(0, 0), std::string("model.layers.0.self_attn.q_proj.weight"));
+    QVERIFY(g.name(0, 1).empty());
+    QCOMPARE(irq::layer_grid(rows, irq::LayerStatistic::kOffsetSpread).at(0, 0), 0.02);
   }
 
   void bad_files_are_named() {

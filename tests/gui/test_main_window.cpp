@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gptq_form.h"
+#include "heatmap_view.h"
 #include "perplexity_form.h"
 #include "quantize_view.h"
 #include "weights_view.h"
@@ -268,6 +269,38 @@ class TestMainWindow : public QObject {
     QCOMPARE(q->table()->rowCount(), 14);  // 2 layers x 7 projections
     QCOMPARE(q->plot()->graph(1)->dataCount(), 14);
     QCOMPARE(w.experiments()->table()->rowCount(), 1);  // recorded
+
+    // Heatmap: the pass just made, layers x projections, each cell the layer's own figure.
+    auto* h = w.heatmap();
+    QCOMPARE(h->grid().layers, int64_t{2});
+    QCOMPARE(h->grid().projections.size(), size_t{7});
+    const auto& layers = q->outcome().stats.layers;
+    const auto& down1 = layers.back();  // model.layers.1.mlp.down_proj.weight
+    QCOMPARE(h->grid().name(1, 6), down1.name);
+    QCOMPARE(h->grid().at(1, 6), down1.mean_entropy - down1.mean_entropy_plain);
+    QVERIFY(h->cell_text(1, 6).contains("down_proj"));
+    h->statistic_box()->setCurrentIndex(h->statistic_box()->findData(static_cast<int>(irq::LayerStatistic::kSqnr)));
+    QCOMPARE(h->grid().at(1, 6), down1.sqnr_db);
+    // The same run read back from the database: the same numbers.
+    const int recorded = h->source_box()->count() - 1;
+    QVERIFY(h->source_box()->itemText(recorded).startsWith("run "));
+    h->source_box()->setCurrentIndex(recorded);
+    QCOMPARE(h->grid().at(1, 6), down1.sqnr_db);
+    h->statistic_box()->setCurrentIndex(h->statistic_box()->findData(static_cast<int>(irq::LayerStatistic::kOffsetSpread)));
+    QCOMPARE(h->grid().at(0, 0), layers.front().offset_spread);
+    QVERIFY(layers.front().offset_spread > 0);
+    {  // clicking a cell opens that projection in Weights
+      QSignalSpy opened(w.weights(), &irq::ui::WeightsView::inspected);
+      h->choose_cell(0, 0);
+      QVERIFY(opened.wait(60000));
+      QCOMPARE(opened.at(0).at(0).toString(), QString("model.layers.0.self_attn.q_proj.weight"));
+    }
+    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
+      w.resize(1280, 800);
+      w.tabs()->setCurrentWidget(h);
+      QCoreApplication::processEvents();
+      w.grab().save(QString(dir) + "/heatmap.png");
+    }
 
     auto* v = w.weights();
     QCOMPARE(v->layer_box()->count(), 14);

@@ -1,6 +1,7 @@
 // Runs table and run comparison.
 #include "experiments_view.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -14,6 +15,10 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QSettings>
+#include <QMenu>
+#include <QSlider>
+#include <QComboBox>
 #include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +27,7 @@
 #include "eval/mmlu_data.h"
 #include "ablation_panel.h"
 #include "plot_tools.h"
+#include "runs/run_summary.h"
 #include "runs/runs_db.h"
 
 namespace irq::ui {
@@ -38,7 +44,7 @@ QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y)
   p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 10, QFont::Bold)));
   p->xAxis->setLabel(x);
   p->yAxis->setLabel(y);
-  p->legend->setVisible(true);
+  legend_below(p, /*columns=*/4);
   make_interactive(p);
   return p;
 }
@@ -59,13 +65,15 @@ std::map<std::string, std::string> flat_config(const RunRecord& r) {
 ExperimentsView::ExperimentsView(QWidget* parent)
     : QWidget(parent),
       filter_(new QLineEdit),
-      table_(new QTableWidget(0, 8)),
+      table_(new QTableWidget(0, 8 + static_cast<int>(run_summary_columns().size()))),
       tabs_(new QTabWidget),
       loss_(make_plot(tr("Training loss"), tr("step"), tr("loss"))),
       mmlu_(make_plot(tr("MMLU accuracy per category"), tr("category"), tr("accuracy %"))),
       entropy_(make_plot(tr("Code entropy per layer"), tr("layer (in model order)"), tr("entropy (bits)"))),
       diff_(new QTableWidget),
-      ablation_(new AblationPanel) {
+      ablation_(new AblationPanel),
+      smoothing_(new QSlider(Qt::Horizontal)),
+      loss_x_(new QComboBox) {
   filter_->setPlaceholderText(tr("filter: kind, status, model, tag, note ..."));
   auto* refresh_b = new QPushButton(tr("Refresh"));
   auto* tag_b = new QPushButton(tr("Tag..."));
@@ -76,14 +84,41 @@ ExperimentsView::ExperimentsView(QWidget* parent)
   bar->addWidget(filter_, 1);
   for (auto* b : {refresh_b, tag_b, note_b, delete_b, compare_b}) bar->addWidget(b);
 
-  table_->setHorizontalHeaderLabels({tr("ID"), tr("Kind"), tr("Status"), tr("Model"), tr("Device"), tr("Started"), tr("Tags"), tr("Note")});
+  QStringList headers = {tr("ID"), tr("Kind"), tr("Status"), tr("Model"), tr("Device"), tr("Started"), tr("Tags"), tr("Note")};
+  for (const auto& c : run_summary_columns()) headers << tr(c.header);
+  table_->setHorizontalHeaderLabels(headers);
+  table_->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(table_->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint& p) { column_menu(p); });
+  {  // summary columns shown: remembered; by default what most distinguishes runs
+    QSettings settings;
+    const QStringList shown =
+        settings.value("experiments/columns", QStringList{"method", "rank", "steps", "final_loss", "ppl", "mmlu"}).toStringList();
+    for (const auto& c : run_summary_columns()) table_->setColumnHidden(column_of(c.key), !shown.contains(c.key));
+  }
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->hide();
   table_->setSortingEnabled(true);
 
-  tabs_->addTab(loss_, tr("Loss curves"));
+  smoothing_->setRange(0, 99);
+  smoothing_->setValue(60);
+  smoothing_->setToolTip(tr("EMA weight of the smoothed curve (0: raw)"));
+  loss_x_->addItem(tr("step"), "step");
+  loss_x_->addItem(tr("tokens"), "tokens");
+  auto* loss_page = new QWidget;
+  auto* loss_controls = new QHBoxLayout;
+  loss_controls->addWidget(new QLabel(tr("Smoothing")));
+  loss_controls->addWidget(smoothing_, 1);
+  loss_controls->addWidget(new QLabel(tr("x axis")));
+  loss_controls->addWidget(loss_x_);
+  auto* loss_layout = new QVBoxLayout(loss_page);
+  loss_layout->setContentsMargins(0, 0, 0, 0);
+  loss_layout->addLayout(loss_controls);
+  loss_layout->addWidget(loss_, 1);
+  connect(smoothing_, &QSlider::valueChanged, this, [this] { draw_losses(); });
+  connect(loss_x_, &QComboBox::currentIndexChanged, this, [this] { draw_losses(); });
+  tabs_->addTab(loss_page, tr("Loss curves"));
   tabs_->addTab(mmlu_, tr("MMLU by category"));
   tabs_->addTab(entropy_, tr("Per-layer entropy"));
   tabs_->addTab(diff_, tr("Config diff"));
@@ -134,9 +169,11 @@ void ExperimentsView::set_db_path(const QString& path) {
 void ExperimentsView::refresh() {
   error_.clear();
   std::vector<RunRecord> runs;
+  std::vector<std::vector<MetricPoint>> metrics;
   try {
     RunsDb db(db_path_.toStdString());
     runs = db.list();
+    for (const auto& r : runs) metrics.push_back(db.metrics(r.id));
   } catch (const std::exception& e) {
     error_ = QString::fromStdString(e.what());
     Q_EMIT log(tr("runs database: %1").arg(error_));
@@ -154,6 +191,16 @@ void ExperimentsView::refresh() {
                                QString::fromStdString(r.device), QString::fromStdString(r.started_at), tags.join(", "),
                                QString::fromStdString(r.notes)};
     for (int c = 0; c < cells.size(); ++c) table_->setItem(row, c + 1, new QTableWidgetItem(cells[c]));
+    const RunSummary summary = summarize_run(r, metrics[static_cast<size_t>(row)]);
+    for (const auto& col : run_summary_columns()) {
+      const QString text = QString::fromStdString(summary_cell(summary, col.key));
+      auto* item = new QTableWidgetItem;
+      bool numeric = false;
+      const double v = text.toDouble(&numeric);
+      if (numeric) item->setData(Qt::DisplayRole, v);  // sorts as a number
+      else item->setText(text);
+      table_->setItem(row, column_of(col.key), item);
+    }
   }
   table_->setSortingEnabled(true);
   table_->resizeColumnsToContents();
@@ -214,27 +261,106 @@ void ExperimentsView::delete_selected() {
   refresh();
 }
 
+int ExperimentsView::column_of(const QString& key) const {
+  const auto& cols = run_summary_columns();
+  for (size_t i = 0; i < cols.size(); ++i)
+    if (key == cols[i].key) return 8 + static_cast<int>(i);
+  return -1;
+}
+
+void ExperimentsView::set_column_visible(const QString& key, bool on) {
+  const int c = column_of(key);
+  if (c < 0) return;
+  table_->setColumnHidden(c, !on);
+  QStringList shown;
+  for (const auto& col : run_summary_columns())
+    if (!table_->isColumnHidden(column_of(col.key))) shown << col.key;
+  QSettings().setValue("experiments/columns", shown);
+  if (on) table_->resizeColumnToContents(c);
+}
+
+void ExperimentsView::column_menu(const QPoint& pos) {
+  QMenu menu(this);
+  for (const auto& col : run_summary_columns()) {
+    auto* a = menu.addAction(tr(col.header));
+    a->setCheckable(true);
+    a->setChecked(!table_->isColumnHidden(column_of(col.key)));
+    const QString key = col.key;
+    connect(a, &QAction::toggled, this, [this, key](bool on) { set_column_visible(key, on); });
+  }
+  menu.exec(table_->horizontalHeader()->mapToGlobal(pos));
+}
+
+// Raw curves faint, EMA-smoothed ones solid (TensorBoard's debiased EMA:
+// s_t = a s_(t-1) + (1 - a) x_t, shown as s_t / (1 - a^t)); the axes keep
+// every raw point.
+void ExperimentsView::draw_losses() {
+  loss_->clearPlottables();
+  const double a = smoothing_->value() / 100.0;
+  const bool by_tokens = loss_x_->currentData().toString() == "tokens";
+  loss_->xAxis->setLabel(by_tokens ? tr("tokens") : tr("step"));
+  double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+  for (size_t i = 0; i < loss_runs_.size(); ++i) {
+    const auto& c = loss_runs_[i];
+    const auto& xs = by_tokens && !c.tokens.empty() ? c.tokens : c.step;
+    auto* raw = loss_->addGraph();
+    auto* smooth = loss_->addGraph();
+    QColor faint = color(i);
+    faint.setAlpha(70);
+    raw->setPen(QPen(faint, 1));
+    raw->setName(c.label + tr(" (raw)"));
+    raw->removeFromLegend();  // the faint raw curve shares its run's colour
+    smooth->setPen(QPen(color(i), 2));
+    smooth->setName(by_tokens && c.tokens.empty() ? c.label + tr(" (no token counts: by step)") : c.label);
+    double s = 0, weight = 1;
+    for (size_t k = 0; k < c.loss.size(); ++k) {
+      s = a * s + (1 - a) * c.loss[k];
+      weight *= a;
+      raw->addData(xs[k], c.loss[k]);
+      smooth->addData(xs[k], s / (1 - weight));
+      xlo = std::min(xlo, xs[k]), xhi = std::max(xhi, xs[k]);
+      ylo = std::min(ylo, c.loss[k]), yhi = std::max(yhi, c.loss[k]);
+    }
+  }
+  if (std::isfinite(ylo)) {
+    const double dx = std::max(xhi - xlo, 1.0), dy = std::max(yhi - ylo, 1e-6);
+    loss_->xAxis->setRange(xlo - 0.02 * dx, xhi + 0.02 * dx);
+    loss_->yAxis->setRange(ylo - 0.05 * dy, yhi + 0.05 * dy);
+  }
+  loss_->replot();
+}
+
 void ExperimentsView::compare(const std::vector<int64_t>& ids) {
   loss_->clearPlottables();
   mmlu_->clearPlottables();
   entropy_->clearPlottables();
   diff_->clear();
+  loss_runs_.clear();
   if (ids.empty()) return;
   std::vector<RunRecord> runs;
   RunsDb db(db_path_.toStdString());
   for (auto id : ids) runs.push_back(db.get(id));
 
   // Loss curves.
-  for (size_t i = 0; i < runs.size(); ++i) {
-    auto* g = loss_->addGraph();
-    g->setName(label(runs[i]));
-    g->setPen(QPen(color(i), 2));
-    for (const auto& m : db.metrics(runs[i].id))
-      if (m.name == "loss") g->addData(static_cast<double>(m.step), m.value);
-    if (g->data()->isEmpty()) loss_->removeGraph(g);
+  loss_runs_.clear();
+  for (const auto& run : runs) {
+    LossCurve c;
+    c.label = label(run);
+    std::map<int64_t, double> loss, tokens;
+    for (const auto& m : db.metrics(run.id)) {
+      if (m.name == "loss") loss[m.step] = m.value;
+      if (m.name == "tokens") tokens[m.step] = m.value;
+    }
+    double seen = 0;
+    for (const auto& [step, value] : loss) {
+      c.step.push_back(static_cast<double>(step));
+      c.loss.push_back(value);
+      if (const auto t = tokens.find(step); t != tokens.end()) c.tokens.push_back(seen += t->second);
+    }
+    if (c.tokens.size() != c.loss.size()) c.tokens.clear();  // runs recorded before "tokens" existed
+    if (!c.loss.empty()) loss_runs_.push_back(std::move(c));
   }
-  loss_->rescaleAxes();
-  loss_->replot();
+  draw_losses();
 
   // MMLU per category, grouped bars.
   const auto cats = MmluCategories::builtin();

@@ -65,6 +65,23 @@ bool save_plot_csv(QCustomPlot* plot, const QString& file) {
   return f.error() == QFile::NoError;
 }
 
+void legend_below(QCustomPlot* plot, int columns) {
+  plot->legend->setVisible(true);
+  plot->legend->setFont(QFont("sans", 8));
+  // QCustomPlot: "columns first" fills a line left to right and wraps to the
+  // next line after `wrap` entries.
+  plot->legend->setWrap(columns);
+  plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+  plot->legend->setBorderPen(Qt::NoPen);
+  plot->legend->setRowSpacing(0);
+  auto* below = new QCPLayoutGrid;
+  const int row = plot->plotLayout()->rowCount();
+  plot->plotLayout()->addElement(row, 0, below);
+  below->setMargins(QMargins(4, 0, 4, 2));
+  below->addElement(0, 0, plot->legend);
+  plot->plotLayout()->setRowStretchFactor(row, 0.001);
+}
+
 void make_interactive(QCustomPlot* plot) {
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setContextMenuPolicy(Qt::CustomContextMenu);

@@ -9,6 +9,9 @@ class QString;
 namespace irq::ui {
 
 void make_interactive(QCustomPlot* plot);
+// Moves the legend out of the axes into a row below them (up to `columns`
+// entries per line), so that it never covers data; shows it.
+void legend_below(QCustomPlot* plot, int columns);
 // The plotted numbers as CSV (graphs: "graph,x,y"; bar charts: "bars,key,value").
 QString plot_csv(QCustomPlot* plot);
 bool save_plot_csv(QCustomPlot* plot, const QString& file);

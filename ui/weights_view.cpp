@@ -35,16 +35,7 @@ QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y)
   p->xAxis->setLabel(x);
   p->yAxis->setLabel(y);
   p->setMinimumSize(200, 150);
-  p->legend->setVisible(true);
-  p->legend->setFont(QFont("sans", 8));
-  p->legend->setFillOrder(QCPLegend::foRowsFirst);  // one entry per line: never cut at narrow widths
-  p->legend->setBorderPen(Qt::NoPen);
-  p->legend->setRowSpacing(0);
-  auto* below = new QCPLayoutGrid;
-  p->plotLayout()->addElement(2, 0, below);
-  below->setMargins(QMargins(4, 0, 4, 2));
-  below->addElement(0, 0, p->legend);
-  p->plotLayout()->setRowStretchFactor(2, 0.001);
+  legend_below(p, /*columns=*/1);  // one entry per line: never cut at narrow widths
   make_interactive(p);
   return p;
 }
@@ -104,7 +95,7 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       weights_(make_plot(tr("Layer weights, block levels"), tr("weight"), tr("count"))),
       block_(make_plot(tr("Block weights and levels"), tr("index in block"), tr("weight"))),
       codes_(make_plot(tr("Block codes"), tr("code"), tr("count"))),
-      search_(make_plot(tr("ICQ search on the block"), tr("candidate offset"), tr("code entropy (bits)"))),
+      search_(make_plot(tr("ICQ search on the block"), tr("candidate offset"), tr("entropy (bits)"))),
       entropy_(make_plot(tr("Entropy per block"), tr("entropy (bits)"), tr("blocks"))),
       tau_(make_plot(tr("Offset per block"), tr("tau (NF4) / p (INT)"), tr("blocks"))),
       error_(make_plot(tr("Error per block"), tr("log10 MSE"), tr("blocks"))),

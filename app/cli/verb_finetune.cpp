@@ -50,7 +50,8 @@ class PrintAndRecord final : public MetricsSink {
                  (long long)steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb, eta);
     if (m.step == steps_) std::fprintf(stderr, "\n");
     rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
+                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
+                          {"tokens", static_cast<double>(m.tokens)}});
   }
 
  private:

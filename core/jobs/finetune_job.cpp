@@ -71,7 +71,8 @@ class Forward final : public MetricsSink {
     const FinetunePoint p{m.step, steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb};
     points_->push_back(p);
     rec_->metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                           {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb}});
+                           {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
+                           {"tokens", static_cast<double>(m.tokens)}});
     if (fn_) fn_(p);
   }
 

@@ -307,6 +307,7 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     m.loss = loss_sum.item<double>() / static_cast<double>(config_.accum);
     m.lr = lr;
     m.grad_norm = grad_norm;
+    m.tokens = tokens;
     m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : rss_mb();
     losses_.push_back(m.loss);

@@ -49,6 +49,7 @@ struct TrainConfig {
 struct TrainMetrics {
   int64_t step = 0;  // 1-based optimizer step
   double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;
+  int64_t tokens = 0;  // tokens (padding excluded) this step trained on
 };
 
 class MetricsSink {

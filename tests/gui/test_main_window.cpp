@@ -190,14 +190,52 @@ class TestMainWindow : public QObject {
     QCOMPARE(e->table()->rowCount(), 2);
     QCOMPARE(e->table()->item(0, 1)->text(), QString("finetune"));
     e->compare({1, 2});
-    QCOMPARE(e->loss_plot()->graphCount(), 2);
+    QCOMPARE(e->loss_plot()->graphCount(), 4);  // per run: raw (faint) and smoothed
     QCOMPARE(e->loss_plot()->graph(0)->dataCount(), 6);
     {
       irq::RunsDb check(db.toStdString());
       double first = 0;
-      for (const auto& m : check.metrics(1))
+      std::vector<double> losses, tokens;
+      for (const auto& m : check.metrics(1)) {
         if (m.name == "loss" && m.step == 1) first = m.value;
+        if (m.name == "loss") losses.push_back(m.value);
+        if (m.name == "tokens") tokens.push_back(m.value);
+      }
       QCOMPARE(e->loss_plot()->graph(0)->data()->at(0)->value, first);
+      // The smoothed curve: the debiased EMA of the raw losses with the slider's weight.
+      e->smoothing_slider()->setValue(90);
+      double ema = 0, decay = 1;
+      for (size_t k = 0; k < 3; ++k) ema = 0.9 * ema + 0.1 * losses[k], decay *= 0.9;
+      QVERIFY(std::abs(e->loss_plot()->graph(1)->data()->at(2)->value - ema / (1 - decay)) < 1e-12);
+      e->smoothing_slider()->setValue(0);  // no smoothing: the raw values
+      QCOMPARE(e->loss_plot()->graph(1)->data()->at(4)->value, losses[4]);
+      // Every point inside the axes.
+      for (int g = 0; g < e->loss_plot()->graphCount(); ++g)
+        for (int k = 0; k < e->loss_plot()->graph(g)->dataCount(); ++k)
+          QVERIFY(e->loss_plot()->yAxis->range().contains(e->loss_plot()->graph(g)->data()->at(k)->value));
+      // x by tokens: the cumulative token count of the steps.
+      QCOMPARE(tokens.size(), losses.size());
+      e->loss_x_box()->setCurrentIndex(1);
+      QCOMPARE(e->loss_plot()->graph(0)->data()->at(1)->key, tokens[0] + tokens[1]);
+      // Summary columns: the run's final loss and steps, shown by default; IEC hidden until chosen.
+      const int final_col = e->column_of("final_loss"), iec_col = e->column_of("iec");
+      QVERIFY(!e->table()->isColumnHidden(final_col));
+      QVERIFY(e->table()->isColumnHidden(iec_col));
+      int row = 0;
+      while (e->table()->item(row, 0)->data(Qt::DisplayRole).toLongLong() != 1) ++row;
+      QCOMPARE(e->table()->item(row, final_col)->data(Qt::DisplayRole).toDouble(), QString::number(losses.back(), 'f', 4).toDouble());
+      e->set_column_visible("iec", true);
+      QVERIFY(!e->table()->isColumnHidden(iec_col));
+      QCOMPARE(QSettings().value("experiments/columns").toStringList().contains("iec"), true);
+      e->set_column_visible("iec", false);
+      if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
+        e->loss_x_box()->setCurrentIndex(0);
+        e->smoothing_slider()->setValue(60);
+        w.resize(1280, 800);
+        w.tabs()->setCurrentWidget(e);
+        QCoreApplication::processEvents();
+        w.grab().save(QString(dir) + "/experiments_loss.png");
+      }
     }
     QStringList diff;
     for (int r = 0; r < e->diff_table()->rowCount(); ++r) diff << e->diff_table()->item(r, 0)->text();

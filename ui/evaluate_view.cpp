@@ -144,7 +144,13 @@ void EvaluateView::set_buttons_enabled(bool on) {
   ppl_form_->start_button()->setEnabled(on);
 }
 
-bool EvaluateView::launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body) {
+bool EvaluateView::launch(Running kind, const std::vector<std::string>& problems, const QString& title,
+                          std::function<void(ProgressSink*, const CancelToken*)> body) {
+  if (!problems.empty()) {  // refused, with every reason
+    errors_->setText(problems_text(problems));
+    return false;
+  }
+  running_ = kind;
   errors_->clear();
   set_buttons_enabled(false);
   auto token = std::make_shared<CancelToken>();
@@ -157,12 +163,7 @@ bool EvaluateView::launch(const QString& title, std::function<void(ProgressSink*
 bool EvaluateView::start() {
   if (running()) return false;
   const auto r = request();
-  if (const auto problems = validate(r); !problems.empty()) {
-    errors_->setText(problems_text(problems));
-    return false;
-  }
-  running_ = Running::kMmlu;
-  return launch(tr("MMLU %1-shot").arg(r.shots),
+  return launch(Running::kMmlu, validate(r), tr("MMLU %1-shot").arg(r.shots),
                 [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
 }
 
@@ -172,24 +173,14 @@ bool EvaluateView::start_tasks() {
   std::vector<std::string> problems;
   if (!tasks_form_->fill(r)) problems.push_back("tasks: check at least one task");
   for (const auto& p : validate(r)) problems.push_back(p);
-  if (!problems.empty()) {
-    errors_->setText(problems_text(problems));
-    return false;
-  }
-  running_ = Running::kTasks;
-  return launch(tr("zero-shot tasks (%1)").arg(r.tasks.size()),
+  return launch(Running::kTasks, problems, tr("zero-shot tasks (%1)").arg(r.tasks.size()),
                 [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
 }
 
 bool EvaluateView::start_perplexity() {
   if (running()) return false;
   const auto r = perplexity_request();
-  if (const auto problems = validate(r); !problems.empty()) {
-    errors_->setText(problems_text(problems));
-    return false;
-  }
-  running_ = Running::kPerplexity;
-  return launch(tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
+  return launch(Running::kPerplexity, validate(r), tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
                 [this, r](ProgressSink* p, const CancelToken* c) { ppl_outcome_ = run_perplexity(r, p, c); });
 }
 

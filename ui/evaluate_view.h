@@ -66,7 +66,7 @@ class EvaluateView : public QWidget {
   void show_tasks();
   void show_perplexity();
   void set_buttons_enabled(bool on);
-  bool launch(const QString& title, std::function<void(ProgressSink*, const CancelToken*)> body);
+
   JobsPanel* jobs_;
   QString model_dir_, db_path_;
   QLineEdit *data_, *subjects_, *adapter_;
@@ -81,6 +81,9 @@ class EvaluateView : public QWidget {
   PerplexityForm* ppl_form_;
   PerplexityOutcome ppl_outcome_;
   enum class Running { kMmlu, kTasks, kPerplexity } running_ = Running::kMmlu;
+  // Shows the problems and returns false, or starts body in a worker as job `title`.
+  bool launch(Running kind, const std::vector<std::string>& problems, const QString& title,
+              std::function<void(ProgressSink*, const CancelToken*)> body);
   QFutureWatcher<QString> watcher_;
   MmluOutcome outcome_;
   int job_ = 0;

@@ -52,6 +52,8 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       device_(new QComboBox),
       icq_(new QCheckBox(tr("ICQ (information calibration of the base)"))),
       iec_(new QCheckBox(tr("IEC (information elastic connection)"))),
+      qa_lora_(new QCheckBox(tr("QA-LoRA: adapter over the INT groups (merges into the zero points)"))),
+      group_(new QSpinBox),
       rank_(new QSpinBox),
       steps_(new QSpinBox),
       batch_(new QSpinBox),
@@ -68,6 +70,10 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   quant_->setCurrentIndex(1);
   icq_->setChecked(true);
   iec_->setChecked(true);
+  group_->setRange(0, 4096);
+  group_->setValue(64);
+  group_->setSpecialValueText(tr("per channel"));
+  qa_lora_->setEnabled(false);
   rank_->setRange(1, 1024);
   rank_->setValue(8);
   alpha_->setRange(0.01, 4096);
@@ -93,8 +99,10 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   form->addRow(tr("Alpaca data"), with_browse(data_, this, false));
   form->addRow(tr("Output folder"), with_browse(out_, this, true));
   form->addRow(tr("Base"), quant_);
+  form->addRow(tr("Block / group"), group_);
   form->addRow(QString(), icq_);
   form->addRow(QString(), iec_);
+  form->addRow(QString(), qa_lora_);
   form->addRow(tr("LoRA rank"), rank_);
   form->addRow(tr("LoRA alpha"), alpha_);
   form->addRow(tr("Steps"), steps_);
@@ -135,7 +143,13 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   outer->addWidget(split);
 
   connect(icq_, &QCheckBox::toggled, this, [] {});
-  connect(quant_, &QComboBox::currentIndexChanged, this, [this] { icq_->setEnabled(!quant_->currentData().toString().isEmpty()); });
+  connect(quant_, &QComboBox::currentIndexChanged, this, [this] {
+    const QString q = quant_->currentData().toString();
+    icq_->setEnabled(!q.isEmpty());
+    group_->setEnabled(!q.isEmpty());
+    qa_lora_->setEnabled(q.startsWith("int"));
+    if (!q.startsWith("int")) qa_lora_->setChecked(false);
+  });
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
   connect(cancel_, &QPushButton::clicked, this, [this] { cancel(); });
   connect(&watcher_, &QFutureWatcher<QString>::finished, this, &FinetuneView::on_done);
@@ -160,6 +174,8 @@ FinetuneRequest FinetuneView::request() const {
   r.quant = quant_->currentData().toString().toStdString();
   r.icq = icq_->isChecked();
   r.iec = iec_->isChecked();
+  r.quant_group = group_->value();
+  r.qa_lora = qa_lora_->isChecked();
   r.rank = rank_->value();
   r.alpha = alpha_->value();
   r.steps = steps_->value();

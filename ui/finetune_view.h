@@ -54,6 +54,8 @@ class FinetuneView : public QWidget {
   QDoubleSpinBox* lr_box() const { return lr_; }
   QComboBox* device_box() const { return device_; }
   QCheckBox* iec_box() const { return iec_; }
+  QCheckBox* qa_lora_box() const { return qa_lora_; }
+  QSpinBox* group_box() const { return group_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
@@ -68,8 +70,8 @@ class FinetuneView : public QWidget {
   QLabel* model_label_;
   QLineEdit *data_, *out_;
   QComboBox *quant_, *device_;
-  QCheckBox *icq_, *iec_;
-  QSpinBox *rank_, *steps_, *batch_, *accum_;
+  QCheckBox *icq_, *iec_, *qa_lora_;
+  QSpinBox *rank_, *steps_, *batch_, *accum_, *group_;
   QDoubleSpinBox *alpha_, *lr_;
   QPushButton *start_, *cancel_;
   QLabel *errors_, *stats_;

@@ -53,6 +53,8 @@ std::vector<std::string> validate(const FinetuneRequest& r) {
       out.push_back(e.what());
     }
   }
+  if (r.qa_lora && (r.quant.rfind("int", 0) != 0 || r.quant_group < 1))
+    out.push_back("QA-LoRA needs an INT base with groups (its adapter merges into the groups' zero points)");
   try {
     parse_device(r.device);
   } catch (const Error& e) {
@@ -112,6 +114,7 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
   lora.alpha = r.alpha;
   lora.iec = r.iec;
   lora.seed = r.seed;
+  lora.qa_group = r.qa_lora ? r.quant_group : 0;
   add_lora(loaded.model, lora);
   TrainConfig c;
   c.steps = r.steps;
@@ -125,7 +128,8 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
 
   const nlohmann::json config = {{"data", r.data_file.string()}, {"steps", c.steps}, {"batch", c.batch}, {"accum", c.accum},
                                  {"lr", c.lr}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"iec", lora.iec},
-                                 {"quant", quant}, {"seed", c.seed}, {"schedule", c.schedule}, {"front_end", "workbench"}};
+                                 {"quant", quant}, {"seed", c.seed}, {"schedule", c.schedule}, {"front_end", "workbench"},
+                                 {"qa_lora_group", lora.qa_group}};
   RunRecorder rec(r.db_path, "finetune", r.model_dir, config, outcome.device);
   outcome.run_id = rec.id();
   rec.record([&] {

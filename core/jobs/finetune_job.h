@@ -25,6 +25,7 @@ struct FinetuneRequest {
   std::string quant;                // "" full-precision base, else nf4, int2, int3, int4, int8
   int64_t quant_group = 64;         // NF4 block / INT group (0: per channel)
   GptqSettings gptq;                // INT with GPTQ
+  bool qa_lora = false;             // QA-LoRA over the INT base's groups (trainer.h LoraConfig::qa_group)
   bool icq = true, iec = true;
   int64_t rank = 8, steps = 100, batch = 4, accum = 1;
   double alpha = 16, lr = 2e-4;

@@ -250,6 +250,27 @@ class TestMainWindow : public QObject {
     QVERIFY(e->table()->findItems("lora-baseline", Qt::MatchExactly).size() == 1);
     e->delete_selected();
     QCOMPARE(e->table()->rowCount(), 1);
+    {  // QA-LoRA on an INT4 g32 base: offered for INT only, and its adapter records the group
+      QVERIFY(!f->qa_lora_box()->isEnabled());  // NF4
+      f->quant_box()->setCurrentIndex(f->quant_box()->findData("int4"));
+      QVERIFY(f->qa_lora_box()->isEnabled());
+      f->group_box()->setValue(32);
+      f->qa_lora_box()->setChecked(true);
+      f->steps_box()->setValue(2);
+      f->rank_box()->setValue(1);
+      f->out_edit()->setText(tmp_.path() + "/ft-qa");
+      QSignalSpy done(f, &irq::ui::FinetuneView::finished);
+      QVERIFY(f->start());
+      QVERIFY(done.wait(120000));
+      QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+      QFile cfg(tmp_.path() + "/ft-qa/adapter/adapter_config.json");
+      QVERIFY(cfg.open(QIODevice::ReadOnly));
+      QCOMPARE(nlohmann::json::parse(cfg.readAll().toStdString()).at("irqlora").at("qa_lora_group").get<int>(), 32);
+      f->quant_box()->setCurrentIndex(f->quant_box()->findData("nf4"));
+      QVERIFY(!f->qa_lora_box()->isChecked());
+      f->steps_box()->setValue(6);
+      f->rank_box()->setValue(8);
+    }
   }
 
   // The Quantize tab's GPTQ group: refused without calibration text, then a

@@ -30,6 +30,7 @@
 #include "model_browser.h"
 #include "model_overview.h"
 #include "heatmap_view.h"
+#include "playground_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "runs/runs_db.h"
@@ -51,6 +52,7 @@ MainWindow::MainWindow(QWidget* parent)
       weights_(new WeightsView(jobs_)),
       quantize_(new QuantizeView(jobs_)),
       heatmap_(new HeatmapView),
+      playground_(new PlaygroundView(jobs_)),
       finetune_(new FinetuneView(jobs_)),
       evaluate_(new EvaluateView(jobs_)),
       experiments_(new ExperimentsView),
@@ -68,6 +70,7 @@ MainWindow::MainWindow(QWidget* parent)
   tabs_->addTab(finetune_, tr("Finetune"));
   tabs_->addTab(evaluate_, tr("Evaluate"));
   tabs_->addTab(experiments_, tr("Experiments"));
+  tabs_->addTab(playground_, tr("Playground"));
   setCentralWidget(tabs_);
   set_db_path(QString::fromStdString(RunsDb::default_path().string()));
 
@@ -228,6 +231,7 @@ void MainWindow::on_loaded(const LoadResult& r) {
   quantize_->set_model_dir(current_dir_);
   evaluate_->set_model_dir(current_dir_);
   weights_->set_model_dir(current_dir_);
+  playground_->set_model_dir(current_dir_);
   browser_->show_summary(summary_);
   overview_->show_summary(summary_);
   setWindowTitle(tr("IR-QLoRA Workbench - %1").arg(QFileInfo(current_dir_).fileName()));

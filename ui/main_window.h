@@ -25,6 +25,7 @@ class JobsPanel;
 class ModelBrowser;
 class ModelOverview;
 class HeatmapView;
+class PlaygroundView;
 class QuantizeView;
 class WeightsView;
 
@@ -46,6 +47,7 @@ class MainWindow : public QMainWindow {
   WeightsView* weights() const { return weights_; }
   QuantizeView* quantize() const { return quantize_; }
   HeatmapView* heatmap() const { return heatmap_; }
+  PlaygroundView* playground() const { return playground_; }
   EvaluateView* evaluate() const { return evaluate_; }
   ExperimentsView* experiments() const { return experiments_; }
   JobsPanel* jobs() const { return jobs_; }
@@ -79,6 +81,7 @@ class MainWindow : public QMainWindow {
   WeightsView* weights_;
   QuantizeView* quantize_;
   HeatmapView* heatmap_;
+  PlaygroundView* playground_;
   FinetuneView* finetune_;
   EvaluateView* evaluate_;
   ExperimentsView* experiments_;

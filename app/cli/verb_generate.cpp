@@ -1,49 +1,37 @@
-// irqlora generate MODEL_DIR --prompt "..." [--max-new-tokens N] [--temperature T]:
-// streams the continuation to stdout, statistics to stderr.
+// irqlora generate MODEL_DIR --prompt "..." [--max-new-tokens N] [--temperature T]
+//   [--adapter DIR] [--quant M ...]: the generate job (jobs/generate_job.h),
+// streaming the prompt and its continuation to stdout, statistics to stderr.
 #include <cstdio>
 
 #include "cli/model_options.h"
 #include "cli/verbs.h"
-#include "model/generate.h"
+#include "jobs/generate_job.h"
+#include "jobs/job_problems.h"
+#include "runtime/runtime.h"
 
 namespace irq::cli {
 
 namespace {
 
 int run(const ParsedArgs& args) {
-  GenerateOptions g;
-  g.max_new_tokens = args.integer("max-new-tokens");
-  g.temperature = args.number("temperature");
-  g.top_k = args.integer("top-k");
-  g.top_p = args.number("top-p");
-  g.seed = static_cast<uint64_t>(args.integer("seed"));
-  if (g.max_new_tokens < 0) throw Error(ErrorKind::kUsage, "--max-new-tokens must be >= 0");
-  if (g.temperature < 0) throw Error(ErrorKind::kUsage, "--temperature must be >= 0");
-  if (!(g.top_p > 0 && g.top_p <= 1)) throw Error(ErrorKind::kUsage, "--top-p must be in (0, 1]");
-  if (g.top_k < 0) throw Error(ErrorKind::kUsage, "--top-k must be >= 0");
-
-  auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
-  const Tokenizer& tok = loaded.require_tokenizer();
-  const auto prompt = tok.encode(args.str("prompt"), /*add_bos=*/true);
-  // Decode without the BOS the tokenizer adds (GPT-2 / Qwen2 tokenizers add none).
-  const bool bos_first = !prompt.empty() && prompt.front() == tok.bos_id();
-  std::vector<int64_t> all(prompt.begin() + (bos_first ? 1 : 0), prompt.end());
-  std::string shown = tok.decode(all);
-  std::printf("%s", shown.c_str());
-  std::fflush(stdout);
-  GenerateStats stats;
-  generate(loaded.model, prompt, g, [&](int64_t token) {
-        all.push_back(token);
-        const std::string text = tok.decode(all);  // decode the whole text: pieces merge across tokens
-        if (text.size() > shown.size() && text.compare(0, shown.size(), shown) == 0) std::printf("%s", text.c_str() + shown.size());
-        shown = text;
-        std::fflush(stdout);
-        return true;
-      }, &stats);
+  init_runtime();
+  GenerateRequest r;
+  r.model = eval_model_spec(args);
+  r.prompt = args.str("prompt");
+  r.max_new_tokens = args.integer("max-new-tokens");
+  r.temperature = args.number("temperature");
+  r.top_k = args.integer("top-k");
+  r.top_p = args.number("top-p");
+  r.seed = static_cast<uint64_t>(args.integer("seed"));
+  if (const auto problems = validate(r); !problems.empty()) throw_if_problems("generate", problems);
+  r.echo_prompt = true;
+  const auto out = run_generate(r, [&](const std::string& piece) {
+    std::printf("%s", piece.c_str());
+    std::fflush(stdout);
+  });
   std::printf("\n");
-  std::fprintf(stderr, "[%lld prompt tokens, %lld new; prefill %.1f ms, decode %.1f tokens/s]\n",
-               (long long)stats.prompt_tokens, (long long)stats.new_tokens, 1e3 * stats.prefill_seconds,
-               stats.decode_seconds > 0 ? stats.new_tokens / stats.decode_seconds : 0.0);
+  std::fprintf(stderr, "[%lld prompt tokens, %lld new; prefill %.1f ms, decode %.1f tokens/s]\n", (long long)out.prompt_tokens,
+               (long long)out.new_tokens, 1e3 * out.prefill_seconds, out.tokens_per_second());
   return 0;
 }
 
@@ -57,6 +45,8 @@ Verb generate_verb() {
                   {"top-k", "K", "sample among the K most likely tokens (0 = all)", "0"},
                   {"top-p", "P", "nucleus sampling mass", "1"},
                   {"seed", "S", "sampling seed", "0"}};
+  spec.options.push_back({"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""});
+  for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   return {spec, &run};
 }

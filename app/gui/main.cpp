@@ -5,6 +5,8 @@
 // --screenshot renders the window (after the model has loaded, and after the
 // --finetune run when given) to a PNG and exits; --view experiments compares
 // every run in the database first.
+#include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -24,6 +26,7 @@
 #include "experiments_view.h"
 #include "finetune_view.h"
 #include "main_window.h"
+#include "playground_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
@@ -45,7 +48,7 @@ int main(int argc, char** argv) {
   cli.addPositionalArgument("model", "Hugging Face model folder to open (default: the most recent, else the demo model).");
   QCommandLineOption model_opt("model", "Model folder to open.", "DIR");
   QCommandLineOption shot_opt("screenshot", "Render the window to a PNG once the model is loaded, then exit.", "FILE");
-  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, weights, quantize, heatmap, finetune, evaluate, experiments).", "NAME", "model");
+  QCommandLineOption view_opt("view", "Tab to show for --screenshot (model, weights, quantize, heatmap, finetune, evaluate, experiments, playground).", "NAME", "model");
   QCommandLineOption demo_opt("demo", "Open the built-in demo model.");
   QCommandLineOption finetune_opt("finetune", "Start a finetune of the opened model on this Alpaca file (Finetune tab).", "DATA");
   QCommandLineOption steps_opt("steps", "Steps of --finetune.", "N", "30");
@@ -115,6 +118,12 @@ int main(int argc, char** argv) {
         e->data_edit()->setText(cli.value(mmlu_opt));
         e->subjects_edit()->setText(cli.value(subjects_opt));
         run_until(e, &irq::ui::EvaluateView::finished, [e] { return e->start(); });
+      }
+      if (view == "playground") {  // both panes continue a short prompt
+        auto* p = window.playground();
+        p->prompt_edit()->setPlainText("Once upon a time");
+        p->max_tokens_box()->setValue(48);
+        run_until(p, &irq::ui::PlaygroundView::finished, [p] { return p->start(); });
       }
       if (view == "experiments") {
         auto* e = window.experiments();

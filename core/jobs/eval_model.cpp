@@ -28,7 +28,9 @@ void validate(const EvalModelSpec& s, std::vector<std::string>& problems) {
   try {
     parse_device(s.device);
   } catch (const Error& e) {
-    problems.push_back(std::string("device: ") + e.what());
+    // A well-formed name of a device this machine lacks is not a mistake in
+    // the request: loading reports it (Error kUnsupported, exit 5).
+    if (e.kind() != ErrorKind::kUnsupported) problems.push_back(std::string("device: ") + e.what());
   }
   if (!s.dtype.empty()) try {
       parse_dtype(s.dtype);

@@ -34,6 +34,7 @@
 #include "gptq_form.h"
 #include "heatmap_view.h"
 #include "perplexity_form.h"
+#include "playground_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
@@ -270,6 +271,38 @@ class TestMainWindow : public QObject {
       QVERIFY(!f->qa_lora_box()->isChecked());
       f->steps_box()->setValue(6);
       f->rank_box()->setValue(8);
+    }
+  }
+
+  // Playground: both panes stream a continuation; pane A's text is the
+  // generate job's own (greedy, as stored), pane B's comes from the NF4 base.
+  void playground_streams_two_panes() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/runs_pg.sqlite");
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* p = w.playground();
+    p->prompt_edit()->setPlainText("the robot");
+    p->max_tokens_box()->setValue(12);
+    QSignalSpy done(p, &irq::ui::PlaygroundView::finished);
+    QVERIFY(p->start());
+    QVERIFY(!p->start());  // one run at a time
+    QVERIFY(done.wait(60000));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    const auto direct = irq::run_generate(p->request(0));
+    QCOMPARE(p->outcome(0).text, direct.text);
+    QCOMPARE(p->output(0), QString::fromStdString(p->request(0).prompt + direct.text));
+    QVERIFY(p->outcome(0).new_tokens > 0 && p->outcome(0).new_tokens <= 12);
+    QVERIFY(p->outcome(1).new_tokens > 0);
+    QCOMPARE(p->request(1).model.quant, std::string("nf4"));
+    QCOMPARE(p->output(1), QString::fromStdString(p->request(1).prompt + p->outcome(1).text));
+    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
+      w.resize(1280, 800);
+      w.tabs()->setCurrentWidget(p);
+      QCoreApplication::processEvents();
+      w.grab().save(QString(dir) + "/playground.png");
     }
   }
 

@@ -1,0 +1,73 @@
+// Streaming generation job (generate_job.h).
+#include "jobs/generate_job.h"
+
+#include "common/error.h"
+#include "jobs/eval_model.h"
+#include "jobs/job_problems.h"
+#include "model/generate.h"
+
+namespace irq {
+
+std::vector<std::string> validate(const GenerateRequest& r) {
+  std::vector<std::string> out;
+  validate(r.model, out);
+  if (r.max_new_tokens < 0) out.push_back("max_new_tokens: must be >= 0");
+  if (r.temperature < 0) out.push_back("temperature: must be >= 0");
+  if (r.top_k < 0) out.push_back("top_k: must be >= 0 (0 = off)");
+  if (!(r.top_p > 0 && r.top_p <= 1)) out.push_back("top_p: must be in (0, 1]");
+  return out;
+}
+
+GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(const std::string&)>& on_text,
+                             const CancelToken* cancel, EvalModel* preloaded) {
+  throw_if_problems("generate", validate(r));
+  EvalModel own;
+  if (!preloaded) own = load_eval_model(r.model, cancel);
+  EvalModel& m = preloaded ? *preloaded : own;
+  const Tokenizer& tok = m.loaded.require_tokenizer();
+  GenerateOptions g;
+  g.max_new_tokens = r.max_new_tokens;
+  g.temperature = r.temperature;
+  g.top_k = r.top_k;
+  g.top_p = r.top_p;
+  g.seed = r.seed;
+  const auto prompt = tok.encode(r.prompt, /*add_bos=*/true);
+  // Decoded without the BOS the tokenizer adds (GPT-2 / Qwen2 tokenizers add none).
+  const bool bos_first = !prompt.empty() && prompt.front() == tok.bos_id();
+  std::vector<int64_t> all(prompt.begin() + (bos_first ? 1 : 0), prompt.end());
+  GenerateOutcome out;
+  out.prompt_text = tok.decode(all);
+  std::string shown = out.prompt_text;
+  if (r.echo_prompt && on_text && !shown.empty()) on_text(shown);
+  // What has been passed on is always a prefix of the final text: a decode
+  // that ends in U+FFFD (a byte sequence a later token may complete) is held
+  // back, as transformers' TextStreamer does, and a decode that rewrites
+  // earlier text is not streamed (the outcome's text is the final decode).
+  auto pass_on = [&](const std::string& text, bool last) {
+    static const std::string kReplacement = "\xEF\xBF\xBD";
+    const bool incomplete = text.size() >= 3 && text.compare(text.size() - 3, 3, kReplacement) == 0;
+    if ((incomplete && !last) || text.size() <= shown.size() || text.compare(0, shown.size(), shown) != 0) return;
+    if (on_text) on_text(text.substr(shown.size()));
+    shown = text;
+  };
+  GenerateStats stats;
+  generate(m.loaded.model, prompt, g,
+           [&](int64_t token) {
+             all.push_back(token);
+             pass_on(tok.decode(all), /*last=*/false);  // decode the whole text: pieces merge across tokens
+             return !(cancel && cancel->cancelled());
+           },
+           &stats);
+  if (cancel) cancel->throw_if_cancelled("generate");
+  const std::string final_text = tok.decode(all);
+  pass_on(final_text, /*last=*/true);
+  out.text = final_text.compare(0, out.prompt_text.size(), out.prompt_text) == 0 ? final_text.substr(out.prompt_text.size())
+                                                                                 : final_text;
+  out.prompt_tokens = stats.prompt_tokens;
+  out.new_tokens = stats.new_tokens;
+  out.prefill_seconds = stats.prefill_seconds;
+  out.decode_seconds = stats.decode_seconds;
+  return out;
+}
+
+}  // namespace irq

@@ -1,0 +1,45 @@
+// Text generation as a job, for `irqlora generate` and the workbench's
+// Playground: the model as EvalModelSpec describes it (quantized base and
+// adapter optional), the prompt encoded with BOS, greedy or sampled decoding
+// (model/generate.h), and the continuation streamed as text: the whole new
+// text is decoded after every token and only what it adds is passed on, so
+// pieces that merge across tokens (sentencepiece spaces, UTF-8) come out right.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "jobs/eval_model_spec.h"
+
+namespace irq {
+
+struct EvalModel;
+
+struct GenerateRequest {
+  EvalModelSpec model;
+  std::string prompt;
+  int64_t max_new_tokens = 64;
+  double temperature = 0;  // 0: greedy
+  int64_t top_k = 0;       // 0: off
+  double top_p = 1;        // 1: off
+  uint64_t seed = 0;
+  bool echo_prompt = false;  // pass the decoded prompt to on_text first (the CLI prints it)
+};
+
+struct GenerateOutcome {
+  std::string prompt_text;  // the prompt as the tokenizer decodes it (BOS left out)
+  std::string text;         // the continuation
+  int64_t prompt_tokens = 0, new_tokens = 0;
+  double prefill_seconds = 0, decode_seconds = 0;
+  double tokens_per_second() const { return decode_seconds > 0 ? static_cast<double>(new_tokens) / decode_seconds : 0; }
+};
+
+std::vector<std::string> validate(const GenerateRequest& r);  // each problem starts with its field's name
+// on_text receives each new piece of the continuation (may be empty: not called).
+// preloaded: the model r.model describes, already loaded; null: the job loads it.
+GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(const std::string&)>& on_text = {},
+                             const CancelToken* cancel = nullptr, EvalModel* preloaded = nullptr);
+
+}  // namespace irq

@@ -1,0 +1,210 @@
+// Playground: prompt, sampling, two panes streaming continuations (playground_view.h).
+#include "playground_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "form_helpers.h"
+#include "jobs_panel.h"
+
+namespace irq::ui {
+
+PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
+    : QWidget(parent),
+      jobs_(jobs),
+      prompt_(new QPlainTextEdit),
+      max_tokens_(new QSpinBox),
+      top_k_(new QSpinBox),
+      seed_(new QSpinBox),
+      temperature_(new QDoubleSpinBox),
+      top_p_(new QDoubleSpinBox),
+      device_(new QComboBox),
+      compare_(new QCheckBox(tr("Compare with pane B"))),
+      start_(new QPushButton(tr("Generate"))),
+      errors_(new QLabel),
+      timer_(new QTimer(this)) {
+  const GenerateRequest d;
+  prompt_->setPlaceholderText(tr("Prompt (BOS is prepended)"));
+  prompt_->setMaximumHeight(90);
+  max_tokens_->setRange(0, 100000);
+  max_tokens_->setValue(static_cast<int>(d.max_new_tokens));
+  temperature_->setRange(0, 10);
+  temperature_->setSingleStep(0.1);
+  temperature_->setValue(d.temperature);
+  temperature_->setToolTip(tr("0 = greedy"));
+  top_k_->setRange(0, 1000000);
+  top_k_->setValue(static_cast<int>(d.top_k));
+  top_k_->setSpecialValueText(tr("off"));
+  top_p_->setRange(0.01, 1.0);
+  top_p_->setSingleStep(0.05);
+  top_p_->setValue(d.top_p);
+  seed_->setRange(0, 1 << 30);
+  seed_->setValue(static_cast<int>(d.seed));
+  seed_->setMinimumWidth(80);
+  add_device_choices(device_);
+  compare_->setChecked(true);
+  errors_->setStyleSheet("color: #b00020;");
+  errors_->setWordWrap(true);
+  auto* sampling = new QHBoxLayout;
+  for (auto [label, w] : std::initializer_list<std::pair<QString, QWidget*>>{{tr("New tokens"), max_tokens_},
+                                                                             {tr("Temperature"), temperature_},
+                                                                             {tr("Top-k"), top_k_},
+                                                                             {tr("Top-p"), top_p_},
+                                                                             {tr("Seed"), seed_},
+                                                                             {tr("Device"), device_}}) {
+    sampling->addWidget(new QLabel(label));
+    sampling->addWidget(w);
+  }
+  sampling->addStretch(1);
+  sampling->addWidget(compare_);
+  sampling->addWidget(start_);
+  auto* panes = new QHBoxLayout;
+  panes->addWidget(make_pane(tr("Pane A"), &panes_[0]), 1);
+  panes->addWidget(make_pane(tr("Pane B"), &panes_[1]), 1);
+  auto* outer = new QVBoxLayout(this);
+  outer->addWidget(prompt_);
+  outer->addLayout(sampling);
+  outer->addWidget(errors_);
+  outer->addLayout(panes, 1);
+  panes_[1].base->setCurrentIndex(panes_[1].base->findData("nf4"));  // as stored vs ICQ-NF4, to start with
+  timer_->setInterval(50);  // at most 20 updates a second
+  connect(timer_, &QTimer::timeout, this, [this] { flush(); });
+  connect(start_, &QPushButton::clicked, this, [this] { start(); });
+  connect(compare_, &QCheckBox::toggled, this, [this](bool on) {
+    for (QWidget* w : {static_cast<QWidget*>(panes_[1].base), static_cast<QWidget*>(panes_[1].adapter)}) w->setEnabled(on);
+  });
+  connect(&watcher_, &QFutureWatcher<QString>::finished, this, &PlaygroundView::on_done);
+}
+
+PlaygroundView::~PlaygroundView() { wait(); }
+
+QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
+  auto* box = new QGroupBox(title);
+  pane->base = new QComboBox;
+  pane->base->addItem(tr("as stored"), QString());
+  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) pane->base->addItem(tr("ICQ-%1").arg(QString(m).toUpper()), QString(m));
+  pane->adapter = new QLineEdit;
+  pane->adapter->setPlaceholderText(tr("optional: adapter folder from a finetune"));
+  pane->output = new QPlainTextEdit;
+  pane->output->setReadOnly(true);
+  pane->stats = new QLabel;
+  auto* form = new QFormLayout;
+  form->addRow(tr("Base"), pane->base);
+  form->addRow(tr("Adapter"), pane->adapter);
+  auto* v = new QVBoxLayout(box);
+  v->addLayout(form);
+  v->addWidget(pane->output, 1);
+  v->addWidget(pane->stats);
+  return box;
+}
+
+GenerateRequest PlaygroundView::request(int pane) const {
+  GenerateRequest r;
+  r.model.model_dir = model_dir_.toStdString();
+  r.model.quant = panes_[pane].base->currentData().toString().toStdString();
+  r.model.adapter_dir = panes_[pane].adapter->text().trimmed().toStdString();
+  r.model.device = device_->currentData().toString().toStdString();
+  r.prompt = prompt_->toPlainText().toStdString();
+  r.max_new_tokens = max_tokens_->value();
+  r.temperature = temperature_->value();
+  r.top_k = top_k_->value();
+  r.top_p = top_p_->value();
+  r.seed = static_cast<uint64_t>(seed_->value());
+  return r;
+}
+
+QString PlaygroundView::output(int pane) const { return panes_[pane].output->toPlainText(); }
+
+QString PlaygroundView::message() const { return errors_->text(); }
+
+bool PlaygroundView::start() {
+  if (running()) return false;
+  const int panes = compare_->isChecked() ? 2 : 1;
+  std::vector<GenerateRequest> requests;
+  std::vector<std::string> problems;
+  for (int p = 0; p < panes; ++p) {
+    requests.push_back(request(p));
+    for (const auto& e : validate(requests.back())) problems.push_back((p == 0 ? "pane A: " : "pane B: ") + e);
+  }
+  if (!problems.empty()) {
+    errors_->setText(problems_text(problems));
+    return false;
+  }
+  errors_->clear();
+  for (int p = 0; p < 2; ++p) {
+    panes_[p].output->setPlainText(p < panes ? QString::fromStdString(requests[static_cast<size_t>(p)].prompt) : QString());
+    panes_[p].stats->clear();
+    outcomes_[p] = GenerateOutcome();
+    streamed_[p].clear();
+  }
+  start_->setEnabled(false);
+  auto token = std::make_shared<CancelToken>();
+  job_ = jobs_ ? jobs_->add(tr("playground (%1 pane%2)").arg(panes).arg(panes > 1 ? "s" : ""), [token] { token->cancel(); }) : 0;
+  timer_->start();
+  watcher_.setFuture(run_in_worker([this, requests, token] {
+    for (size_t p = 0; p < requests.size(); ++p)
+      outcomes_[p] = run_generate(
+          requests[p],
+          [this, p](const std::string& piece) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            streamed_[p] += QString::fromStdString(piece);
+          },
+          token.get());
+  }));
+  return true;
+}
+
+void PlaygroundView::flush() {
+  QString add[2];
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (int p = 0; p < 2; ++p) add[p].swap(streamed_[p]);
+  }
+  for (int p = 0; p < 2; ++p)
+    if (!add[p].isEmpty()) {
+      panes_[p].output->moveCursor(QTextCursor::End);
+      panes_[p].output->insertPlainText(add[p]);
+    }
+}
+
+void PlaygroundView::on_done() {
+  timer_->stop();
+  flush();
+  start_->setEnabled(true);
+  const QString error = watcher_.result();
+  if (!error.isEmpty()) {
+    errors_->setText(error);
+    if (jobs_) jobs_->finish(job_, error);
+    Q_EMIT finished(false, error);
+    return;
+  }
+  QStringList parts;
+  for (int p = 0; p < 2; ++p) {
+    const auto& o = outcomes_[p];
+    if (o.prompt_tokens == 0) continue;
+    // The stream was a preview: the pane ends with the final decode.
+    panes_[p].output->setPlainText(QString::fromStdString(request(p).prompt + o.text));
+    const QString s = tr("%1 prompt tokens, %2 new; prefill %3 ms, %4 tokens/s")
+                          .arg(o.prompt_tokens)
+                          .arg(o.new_tokens)
+                          .arg(1e3 * o.prefill_seconds, 0, 'f', 1)
+                          .arg(o.tokens_per_second(), 0, 'f', 1);
+    panes_[p].stats->setText(s);
+    parts << (p == 0 ? tr("A: ") : tr("B: ")) + s;
+  }
+  if (jobs_) jobs_->finish(job_, parts.join("; "));
+  Q_EMIT finished(true, parts.join("; "));
+}
+
+}  // namespace irq::ui

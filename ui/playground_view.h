@@ -1,0 +1,81 @@
+// Playground tab: try the model. A prompt, sampling settings (max new
+// tokens, temperature, top-k, top-p, seed), and two panes that each pick a
+// base (as stored, or quantized on load with ICQ) and an optional adapter;
+// Generate runs pane A, then pane B when it is on, in a worker thread
+// (jobs/generate_job.h), streaming the continuations into the panes at most
+// 20 times a second, with tokens/s per pane. No chat template yet: the
+// tokenizers read here carry none (README).
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include "jobs/generate_job.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace irq::ui {
+
+class JobsPanel;
+
+class PlaygroundView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlaygroundView(JobsPanel* jobs, QWidget* parent = nullptr);
+  ~PlaygroundView() override;
+  void set_model_dir(const QString& dir) { model_dir_ = dir; }
+  GenerateRequest request(int pane) const;  // 0: A, 1: B
+  bool start();                             // false (message shown) when invalid or running
+  bool running() const { return watcher_.isRunning(); }
+  void wait() { watcher_.waitForFinished(); }
+  QPlainTextEdit* prompt_edit() const { return prompt_; }
+  QSpinBox* max_tokens_box() const { return max_tokens_; }
+  QComboBox* base_box(int pane) const { return panes_[pane].base; }
+  QCheckBox* compare_box() const { return compare_; }
+  QString output(int pane) const;
+  const GenerateOutcome& outcome(int pane) const { return outcomes_[pane]; }
+  QString message() const;
+
+ Q_SIGNALS:
+  void finished(bool ok, const QString& message);
+
+ private:
+  struct Pane {
+    QComboBox* base = nullptr;
+    QLineEdit* adapter = nullptr;
+    QPlainTextEdit* output = nullptr;
+    QLabel* stats = nullptr;
+  };
+  QWidget* make_pane(const QString& title, Pane* pane);
+  void flush();  // moves streamed text into the panes (GUI thread, timer)
+  void on_done();
+  JobsPanel* jobs_;
+  QString model_dir_;
+  QPlainTextEdit* prompt_;
+  QSpinBox *max_tokens_, *top_k_, *seed_;
+  QDoubleSpinBox *temperature_, *top_p_;
+  QComboBox* device_;
+  QCheckBox* compare_;
+  QPushButton* start_;
+  QLabel* errors_;
+  Pane panes_[2];
+  QTimer* timer_;
+  std::mutex mutex_;            // guards streamed_
+  QString streamed_[2];         // text produced by the worker, not yet shown
+  GenerateOutcome outcomes_[2];
+  QFutureWatcher<QString> watcher_;
+  int job_ = 0;
+};
+
+}  // namespace irq::ui

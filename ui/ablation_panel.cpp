@@ -2,6 +2,10 @@
 #include "ablation_panel.h"
 
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -12,6 +16,8 @@
 #include <qcustomplot.h>
 
 #include "experiments/ablation_runs.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 #include "plot_tools.h"
 
 namespace irq::ui {
@@ -25,9 +31,22 @@ AblationPanel::AblationPanel(QWidget* parent)
   loss_->legend->setVisible(true);
   loss_->legend->setFont(QFont("sans", 7));
   make_interactive(loss_);
+  auto* export_b = new QPushButton(tr("Export table..."));
   auto* bar = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("Experiment")));
   bar->addWidget(box_, 1);
+  bar->addWidget(export_b);
+  connect(export_b, &QPushButton::clicked, this, [this] {
+    if (markdown_.isEmpty()) return;
+    const QString f = QFileDialog::getSaveFileName(this, tr("Export the ablation table"), box_->currentText() + ".md",
+                                                   tr("Markdown (*.md);;CSV (*.csv);;LaTeX (*.tex)"));
+    if (f.isEmpty()) return;
+    try {
+      export_report(f);
+    } catch (const std::exception& e) {
+      QMessageBox::warning(this, tr("Export"), QString::fromStdString(e.what()));
+    }
+  });
   auto* split = new QSplitter;
   split->addWidget(table_);
   split->addWidget(loss_);
@@ -55,7 +74,24 @@ void AblationPanel::set_db_path(const QString& path) {
   show_experiment(box_->currentText());
 }
 
+QString AblationPanel::report(const QString& format) const {
+  if (format == "markdown") return markdown_;
+  if (format == "csv") return csv_;
+  if (format == "latex") return latex_;
+  return {};
+}
+
+void AblationPanel::export_report(const QString& file) const {
+  const QString ext = QFileInfo(file).suffix().toLower();
+  const QString text = ext == "csv" ? csv_ : (ext == "tex" ? latex_ : markdown_);
+  if (text.isEmpty()) throw make_error(ErrorKind::kUsage, file.toStdString(), "no experiment is shown");
+  write_text_atomic(file.toStdString(), text.toStdString());
+}
+
 void AblationPanel::show_experiment(const QString& id) {
+  markdown_.clear();
+  csv_.clear();
+  latex_.clear();
   table_->clear();
   table_->setRowCount(0);
   table_->setColumnCount(0);
@@ -77,6 +113,10 @@ void AblationPanel::fill(const QString& id) {
   RunsDb db(db_path_.toStdString());
   const auto e = ablation_from_runs(db, id.toStdString());
   const auto t = ablation_table(e.grid, e.metrics, e.results);
+  const auto report = ablation_report(e.grid, e.metrics, e.results, "Ablation " + id.toStdString());
+  markdown_ = QString::fromStdString(report.markdown);
+  csv_ = QString::fromStdString(report.csv);
+  latex_ = QString::fromStdString(report.latex);
   table_->setColumnCount(static_cast<int>(t.columns.size()));
   table_->setRowCount(static_cast<int>(t.rows.size()));
   QStringList headers, rows;

@@ -22,6 +22,12 @@ class AblationPanel : public QWidget {
   QComboBox* experiment_box() const { return box_; }
   QTableWidget* table() const { return table_; }
   QCustomPlot* loss_plot() const { return loss_; }
+  // The shown experiment's report (experiments/ablation_grid.h) as "markdown",
+  // "csv" or "latex"; "" when none is shown.
+  QString report(const QString& format) const;
+  // Writes the report to `file`, the format from its extension (.md, .csv,
+  // .tex); throws irq::Error naming the file.
+  void export_report(const QString& file) const;
 
  private:
   void fill(const QString& id);
@@ -29,6 +35,7 @@ class AblationPanel : public QWidget {
   QComboBox* box_;
   QTableWidget* table_;
   QCustomPlot* loss_;
+  QString markdown_, csv_, latex_;
 };
 
 }  // namespace irq::ui

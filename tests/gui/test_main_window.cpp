@@ -622,6 +622,13 @@ class TestMainWindow : public QObject {
     QCOMPARE(bold, 2);
     QCOMPARE(a->loss_plot()->graphCount(), 8);
     QCOMPARE(a->loss_plot()->graph(0)->dataCount(), 2);
+    // The pivot's exports: the job's own report, written atomically by extension.
+    const auto rep = irq::ablation_report(out.grid, {{"ppl", true}}, out.results, "Ablation abl");
+    QCOMPARE(a->report("markdown").toStdString(), rep.markdown);
+    QCOMPARE(a->report("latex").toStdString(), rep.latex);
+    const QString csv = tmp_.path() + "/abl.csv";
+    a->export_report(csv);
+    QCOMPARE(irq::test::read_file(csv.toStdString()), rep.csv);
   }
 };
 

@@ -188,9 +188,7 @@ void EvaluateView::on_done() {
   QCoreApplication::sendPostedEvents(this);
   set_buttons_enabled(true);
   const QString error = watcher_.result();
-  if (!error.isEmpty()) {
-    errors_->setText(error);
-    if (jobs_) jobs_->finish(job_, error);
+  if (show_job_error(error, errors_, jobs_, job_)) {
     Q_EMIT finished(false, error);
     return;
   }

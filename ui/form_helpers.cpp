@@ -2,10 +2,12 @@
 #include "form_helpers.h"
 
 #include <QComboBox>
+#include <QLabel>
 #include <QStandardItemModel>
 #include <QStringList>
 
 #include "jobs/finetune_job.h"
+#include "jobs_panel.h"
 
 namespace irq::ui {
 
@@ -23,6 +25,13 @@ QString problems_text(const std::vector<std::string>& problems) {
   QStringList lines;
   for (const auto& p : problems) lines << QString::fromStdString(p);
   return lines.join("\n");
+}
+
+bool show_job_error(const QString& error, QLabel* label, JobsPanel* jobs, int job) {
+  if (error.isEmpty()) return false;
+  label->setText(error);
+  if (jobs) jobs->finish(job, error);
+  return true;
 }
 
 }  // namespace irq::ui

@@ -183,9 +183,7 @@ void PlaygroundView::on_done() {
   flush();
   start_->setEnabled(true);
   const QString error = watcher_.result();
-  if (!error.isEmpty()) {
-    errors_->setText(error);
-    if (jobs_) jobs_->finish(job_, error);
+  if (show_job_error(error, errors_, jobs_, job_)) {
     Q_EMIT finished(false, error);
     return;
   }

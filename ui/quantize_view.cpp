@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 #include "gptq_form.h"
+#include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -158,9 +159,7 @@ void QuantizeView::on_done() {
   QCoreApplication::sendPostedEvents(this);
   start_->setEnabled(true);
   const QString error = watcher_.result();
-  if (!error.isEmpty()) {
-    errors_->setText(error);
-    if (jobs_) jobs_->finish(job_, error);
+  if (show_job_error(error, errors_, jobs_, job_)) {
     Q_EMIT finished(false, error);
     return;
   }

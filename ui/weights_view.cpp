@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
@@ -24,7 +26,7 @@ namespace irq::ui {
 
 namespace {
 
-const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180);
+const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180), kCompare(44, 160, 44);
 
 // A plot with its title above and its legend below the axes (one row), so
 // that neither the title is cut nor the legend covers data at small sizes.
@@ -103,6 +105,9 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       group_(new QSpinBox),
       n_(new QSpinBox),
       lambda_(new QDoubleSpinBox),
+      compare_(new QCheckBox(tr("vs lambda"))),
+      lambda_b_(new QDoubleSpinBox),
+      n_b_(new QSpinBox),
       debounce_(new QTimer(this)) {
   layer_->setMinimumContentsLength(40);
   auto* gain = new QPushButton(tr("Largest entropy gain"));
@@ -136,8 +141,25 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   controls->addWidget(lambda_);
   controls->addWidget(new QLabel(tr("n")));
   controls->addWidget(n_);
+  lambda_b_->setRange(0.001, 0.999);
+  lambda_b_->setDecimals(3);
+  lambda_b_->setSingleStep(0.01);
+  lambda_b_->setValue(0.2);
+  n_b_->setRange(1, 1000);
+  n_b_->setValue(100);
+  compare_->setToolTip(tr("Compare: a second lambda and n for the same method and blocks"));
+  controls->addSpacing(12);
+  controls->addWidget(compare_);
+  controls->addWidget(lambda_b_);
+  controls->addWidget(new QLabel(tr("n")));
+  controls->addWidget(n_b_);
   controls->addStretch(1);
   set_settings(settings_);
+  // With a comparison: five entries in the search plot, three in the codes plot; two lines each.
+  search_->legend->setWrap(2);
+  search_->legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
+  codes_->legend->setWrap(2);
+  codes_->legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
   debounce_->setSingleShot(true);
   debounce_->setInterval(300);
   // Block-level plots on top, the layer's distributions below (12 columns: 3 x 4, then 4 x 3).
@@ -165,6 +187,13 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   });
   for (auto* s : {group_, n_}) connect(s, &QSpinBox::valueChanged, this, [this] { controls_changed(); });
   connect(lambda_, &QDoubleSpinBox::valueChanged, this, [this] { controls_changed(); });
+  connect(compare_, &QCheckBox::toggled, this, [this] { controls_changed(); });
+  connect(lambda_b_, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (compare_->isChecked()) controls_changed();
+  });
+  connect(n_b_, &QSpinBox::valueChanged, this, [this] {
+    if (compare_->isChecked()) controls_changed();
+  });
   connect(debounce_, &QTimer::timeout, this, [this] {
     if (data_ || running()) inspect(layer_->currentText());
   });
@@ -228,8 +257,15 @@ void WeightsView::inspect(const QString& weight_name) {
   job_ = jobs_ ? jobs_->add(tr("inspect %1").arg(weight_name), [token] { token->cancel(); }) : 0;
   const std::string dir = model_dir_.toStdString(), name = weight_name.toStdString();
   const QuantSettings s = settings_;
-  watcher_.setFuture(run_in_worker([this, dir, name, s, token] {
+  std::optional<QuantSettings> b;
+  if (compare_->isChecked()) {  // the same method and blocks, another search
+    b = s;
+    b->lambda = lambda_b_->value();
+    b->n = n_b_->value();
+  }
+  watcher_.setFuture(run_in_worker([this, dir, name, s, b, token] {
     pending_ = std::make_shared<LayerInspection>(inspect_layer(dir, name, s, token.get()));
+    pending_b_ = b ? std::make_shared<LayerInspection>(inspect_layer(dir, name, *b, token.get())) : nullptr;
   }));
 }
 
@@ -239,6 +275,7 @@ void WeightsView::on_done() {
   if (!rerun_.isEmpty()) {  // superseded while it ran: drop its result, start the newest request
     if (jobs_) jobs_->finish(job_, tr("superseded"));
     pending_.reset();
+    pending_b_.reset();
     const QString next = rerun_;
     rerun_.clear();
     inspect(next);
@@ -250,6 +287,7 @@ void WeightsView::on_done() {
     return;
   }
   data_ = std::move(pending_);
+  data_b_ = std::move(pending_b_);
   if (jobs_)
     jobs_->finish(job_, tr("%1 blocks, entropy %2 -> %3 bits")
                             .arg(data_->blocks())
@@ -346,9 +384,19 @@ void WeightsView::show_block(int64_t b) {
   }
   bp->setBrush(kPlain);
   bi->setBrush(kIcq);
+  const double w = data_b_ ? 0.27 : 0.4, shift = data_b_ ? 0.28 : 0.2;
+  for (auto* bars : {bp, bi}) bars->setWidth(w);
   for (int c = 0; c < n; ++c) {
-    bp->addData(c - 0.2, d.plain.histogram[static_cast<size_t>(b * n + c)]);
-    bi->addData(c + 0.2, d.icq.histogram[static_cast<size_t>(b * n + c)]);
+    bp->addData(c - shift, d.plain.histogram[static_cast<size_t>(b * n + c)]);
+    bi->addData(data_b_ ? c : c + shift, d.icq.histogram[static_cast<size_t>(b * n + c)]);
+  }
+  if (data_b_) {  // the compared search's codes of the same block
+    auto* bb = new QCPBars(codes_->xAxis, codes_->yAxis);
+    bb->setName(tr("lambda %1, H = %2").arg(data_b_->settings.lambda).arg(data_b_->icq.entropy[static_cast<size_t>(b)], 0, 'f', 3));
+    bb->setWidth(w);
+    bb->setPen(Qt::NoPen);
+    bb->setBrush(kCompare);
+    for (int c = 0; c < n; ++c) bb->addData(c + shift, data_b_->icq.histogram[static_cast<size_t>(b * n + c)]);
   }
   codes_->rescaleAxes();
   codes_->xAxis->setRange(-0.7, n - 0.3);
@@ -385,6 +433,24 @@ void WeightsView::draw_search(int64_t b) {
   plain->setPen(QPen(kPlain, 1, Qt::DashLine));
   double lo = curve[order.front()].offset, hi = curve[order.back()].offset;
   if (hi <= lo) hi = lo + 1e-6;
+  if (data_b_) {  // the compared lambda / n: its own candidates on the same block
+    const auto other = data_b_->search_curve(b);
+    std::vector<size_t> ob(other.size());
+    for (size_t i = 0; i < ob.size(); ++i) ob[i] = i;
+    std::sort(ob.begin(), ob.end(), [&](size_t x, size_t y) { return other[x].offset < other[y].offset; });
+    auto* gb = search_->addGraph();
+    gb->setName(tr("lambda %1, n %2").arg(data_b_->settings.lambda).arg(data_b_->settings.n));
+    gb->setPen(QPen(kCompare, 1.2));
+    for (size_t i : ob) gb->addData(other[i].offset, other[i].entropy);
+    const size_t cb = static_cast<size_t>(std::max(0, data_b_->icq.candidate[static_cast<size_t>(b)]));
+    auto* pb = search_->addGraph();
+    pb->setName(tr("its choice: %1").arg(other[cb].offset, 0, 'g', 4));
+    pb->setLineStyle(QCPGraph::lsNone);
+    pb->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, kCompare, 9));
+    pb->addData(other[cb].offset, other[cb].entropy);
+    lo = std::min<double>(lo, other[ob.front()].offset);
+    hi = std::max<double>(hi, other[ob.back()].offset);
+  }
   plain->addData(lo, d.plain.entropy[static_cast<size_t>(b)]);
   plain->addData(hi, d.plain.entropy[static_cast<size_t>(b)]);
   search_->rescaleAxes();

@@ -7,6 +7,8 @@
 // code entropy (plain vs ICQ), offset and error. Method, group, lambda and n
 // sit above the plots: changing one re-quantizes the layer in a worker thread
 // (debounced; a run still going is cancelled and its result dropped).
+// Compare: a second lambda and n for the same method and blocks, whose ICQ
+// codes and search curve are drawn beside the first setting's.
 #pragma once
 
 #include <memory>
@@ -16,6 +18,7 @@
 
 #include "jobs/quant_job.h"
 
+class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
@@ -59,6 +62,9 @@ class WeightsView : public QWidget {
   QDoubleSpinBox* lambda_box() const { return lambda_; }
   QSpinBox* n_box() const { return n_; }
   QSpinBox* group_box() const { return group_; }
+  QCheckBox* compare_box() const { return compare_; }
+  QDoubleSpinBox* compare_lambda_box() const { return lambda_b_; }
+  const LayerInspection* comparison() const { return data_b_ ? data_b_.get() : nullptr; }
   QString block_text() const;
 
  Q_SIGNALS:
@@ -82,8 +88,12 @@ class WeightsView : public QWidget {
   QComboBox* method_;
   QSpinBox *group_, *n_;
   QDoubleSpinBox* lambda_;
+  QCheckBox* compare_;
+  QDoubleSpinBox* lambda_b_;
+  QSpinBox* n_b_;
   QTimer* debounce_;
   std::shared_ptr<LayerInspection> data_, pending_;  // pending_: written by the worker, taken in on_done
+  std::shared_ptr<LayerInspection> data_b_, pending_b_;  // the compared setting (compare on)
   QFutureWatcher<QString> watcher_;                  // "" on success, else the error
   std::shared_ptr<CancelToken> token_;               // of the running inspection
   QString rerun_;                                    // a layer to inspect once the superseded run ends

@@ -457,6 +457,24 @@ class TestMainWindow : public QObject {
     QCOMPARE(v->inspection()->settings.bits, 3);
     QCOMPARE(v->inspection()->settings.block_size, int64_t{32});
     QCOMPARE(v->inspection()->blocks(), int64_t{96 * 2});  // 96 rows x 2 groups of 32 columns
+
+    // Compare: a second lambda and n on the same blocks; its codes and search
+    // curve drawn beside the first setting's, its choice at its curve's first maximum.
+    QVERIFY(!v->comparison());
+    again.clear();
+    v->compare_lambda_box()->setValue(0.3);  // compare is off: no run
+    v->compare_box()->setChecked(true);
+    QVERIFY(again.wait(20000));
+    QVERIFY(v->comparison());
+    QCOMPARE(v->comparison()->settings.lambda, 0.3);
+    QCOMPARE(v->comparison()->settings.bits, 3);
+    QCOMPARE(v->comparison()->blocks(), v->inspection()->blocks());
+    QCOMPARE(v->code_plot()->plottableCount(), 3);
+    QCOMPARE(v->search_plot()->graphCount(), 5);
+    const auto curve_b = v->comparison()->search_curve(v->block());
+    float top_b = curve_b[0].entropy;
+    for (const auto& pt : curve_b) top_b = std::max(top_b, pt.entropy);
+    QCOMPARE(v->search_plot()->graph(4)->data()->at(0)->value, static_cast<double>(top_b));
     if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
       w.resize(1280, 800);
       w.tabs()->setCurrentWidget(v);

@@ -74,7 +74,7 @@ ExperimentsView::ExperimentsView(QWidget* parent)
       ablation_(new AblationPanel),
       smoothing_(new QSlider(Qt::Horizontal)),
       loss_x_(new QComboBox) {
-  filter_->setPlaceholderText(tr("filter: kind, status, model, tag, note ..."));
+  filter_->setPlaceholderText(tr("filter: words in any column, or column:text (method:GPTQ rank:64 kind:finetune)"));
   auto* refresh_b = new QPushButton(tr("Refresh"));
   auto* tag_b = new QPushButton(tr("Tag..."));
   auto* note_b = new QPushButton(tr("Note..."));
@@ -210,13 +210,27 @@ void ExperimentsView::refresh() {
 
 void ExperimentsView::set_filter(const QString& text) { filter_->setText(text); }
 
+// Words of the filter must all match: "column:text" (a column's header,
+// e.g. "method:GPTQ", "rank:64") matches that column, anything else any column.
 void ExperimentsView::apply_filter() {
-  const QString f = filter_->text().trimmed();
+  const QStringList words = filter_->text().split(' ', Qt::SkipEmptyParts);
+  auto column_named = [this](const QString& name) {
+    for (int c = 0; c < table_->columnCount(); ++c)
+      if (auto* h = table_->horizontalHeaderItem(c); h && h->text().remove(' ').compare(name, Qt::CaseInsensitive) == 0) return c;
+    return -1;
+  };
   for (int row = 0; row < table_->rowCount(); ++row) {
-    bool match = f.isEmpty();
-    for (int c = 0; c < table_->columnCount() && !match; ++c)
-      if (auto* item = table_->item(row, c)) match = item->text().contains(f, Qt::CaseInsensitive);
-    table_->setRowHidden(row, !match);
+    bool all = true;
+    for (const QString& word : words) {
+      const int colon = word.indexOf(':');
+      const int col = colon > 0 ? column_named(word.left(colon)) : -1;
+      const QString text = col >= 0 ? word.mid(colon + 1) : word;
+      bool match = false;
+      for (int c = (col >= 0 ? col : 0); c < (col >= 0 ? col + 1 : table_->columnCount()) && !match; ++c)
+        if (auto* item = table_->item(row, c)) match = item->text().contains(text, Qt::CaseInsensitive);
+      all = all && match;
+    }
+    table_->setRowHidden(row, !all);
   }
 }
 

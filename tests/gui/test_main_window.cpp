@@ -229,6 +229,16 @@ class TestMainWindow : public QObject {
       QVERIFY(!e->table()->isColumnHidden(iec_col));
       QCOMPARE(QSettings().value("experiments/columns").toStringList().contains("iec"), true);
       e->set_column_visible("iec", false);
+      // Filter by a column: "kind:finetune" keeps both runs, "finalloss:" with run 1's value keeps run 1 only.
+      const QString final1 = e->table()->item(row, final_col)->text();
+      e->set_filter("kind:finetune");
+      QVERIFY(!e->table()->isRowHidden(0) && !e->table()->isRowHidden(1));
+      e->set_filter("kind:finetune finalloss:" + final1);
+      QCOMPARE(e->table()->isRowHidden(row), false);
+      QCOMPARE(e->table()->isRowHidden(1 - row), true);
+      e->set_filter("method:GPTQ");
+      QVERIFY(e->table()->isRowHidden(0) && e->table()->isRowHidden(1));
+      e->set_filter("");
       if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
         e->loss_x_box()->setCurrentIndex(0);
         e->smoothing_slider()->setValue(60);

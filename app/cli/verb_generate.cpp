@@ -6,7 +6,6 @@
 #include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "jobs/generate_job.h"
-#include "jobs/job_problems.h"
 #include "runtime/runtime.h"
 
 namespace irq::cli {
@@ -23,7 +22,6 @@ int run(const ParsedArgs& args) {
   r.top_k = args.integer("top-k");
   r.top_p = args.number("top-p");
   r.seed = static_cast<uint64_t>(args.integer("seed"));
-  if (const auto problems = validate(r); !problems.empty()) throw_if_problems("generate", problems);
   r.echo_prompt = true;
   const auto out = run_generate(r, [&](const std::string& piece) {
     std::printf("%s", piece.c_str());

@@ -60,7 +60,7 @@ HeatmapView::HeatmapView(QWidget* parent)
   outer->addLayout(top);
   outer->addWidget(info_);
   outer->addWidget(plot_, 1);
-  connect(source_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
+  connect(source_, &QComboBox::currentIndexChanged, this, [this] { load_source(); });
   connect(statistic_, &QComboBox::currentIndexChanged, this, [this] { redraw(); });
   connect(reload, &QPushButton::clicked, this, [this] { refresh_runs(); });
   connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
@@ -88,8 +88,9 @@ void HeatmapView::set_live(const ModelQuantStats& stats) {
   const int i = source_->findData(kLive);
   if (i >= 0) source_->setItemText(i, label);
   else source_->insertItem(0, label, kLive);
+  const QSignalBlocker block(source_);
   source_->setCurrentIndex(source_->findData(kLive));
-  redraw();
+  load_source();
 }
 
 void HeatmapView::refresh_runs() {
@@ -108,22 +109,27 @@ void HeatmapView::refresh_runs() {
     }
   const int i = source_->findData(keep);
   source_->setCurrentIndex(i >= 0 ? i : 0);
+  load_source();
+}
+
+void HeatmapView::load_source() {
+  rows_.clear();
+  const int source = source_->currentData().isValid() ? source_->currentData().toInt() : kLive;
+  if (source == kLive) {
+    rows_ = live_;
+  } else if (!db_path_.isEmpty()) {
+    try {
+      rows_ = figures_of_rows(RunsDb(db_path_.toStdString()).quant_layers(source));
+    } catch (const std::exception& e) {
+      info_->setText(tr("runs database: %1").arg(e.what()));
+    }
+  }
   redraw();
 }
 
 void HeatmapView::redraw() {
   const auto stat = static_cast<LayerStatistic>(statistic_->currentData().toInt());
-  std::vector<LayerFigures> rows;
-  const int source = source_->currentData().isValid() ? source_->currentData().toInt() : kLive;
-  if (source == kLive) {
-    rows = live_;
-  } else if (!db_path_.isEmpty()) {
-    try {
-      rows = figures_of_rows(RunsDb(db_path_.toStdString()).quant_layers(source));
-    } catch (const std::exception& e) {
-      info_->setText(tr("runs database: %1").arg(e.what()));
-    }
-  }
+  const auto& rows = rows_;
   grid_ = layer_grid(rows, stat);
   const int nx = static_cast<int>(grid_.projections.size()), ny = static_cast<int>(grid_.layers);
   map_->data()->setSize(std::max(nx, 1), std::max(ny, 1));

@@ -36,7 +36,8 @@ class HeatmapView : public QWidget {
   void layer_chosen(const QString& weight_name);
 
  private:
-  void redraw();
+  void load_source();  // the chosen source's rows (the database read once per choice), then redraw
+  void redraw();       // the grid of the chosen statistic from rows_
   bool cell_at(const QPoint& pos, int64_t* layer, int* projection) const;
   QString db_path_;
   QComboBox *source_, *statistic_;
@@ -44,7 +45,7 @@ class HeatmapView : public QWidget {
   QCustomPlot* plot_;
   QCPColorMap* map_;
   QCPColorScale* scale_;
-  std::vector<LayerFigures> live_;
+  std::vector<LayerFigures> live_, rows_;
   LayerGrid grid_;
 };
 

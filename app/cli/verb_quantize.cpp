@@ -1,6 +1,6 @@
 // irqlora quantize MODEL_DIR --method nf4|int2|int3|int4|int8 [--group G]
 //   [--icq|--no-icq] [--lambda L] [--n N] [--targets q,k,v,o,gate,up,down]
-//   [--gptq --calib FILE [--nsamples N --seqlen T --calib-seed S --sym --act-order --damp D --device D]]
+//   [--gptq --calib FILE [--nsamples N --seqlen T --calib-seed S --sym --act-order --damp D]] [--device D]
 //   [--stats stats.json] [--no-block-stats] [--out DIR] [--force]
 // Streams over the decoder projections with a progress bar, prints entropy
 // before/after ICQ, error and size per layer and for the model, writes the
@@ -25,6 +25,20 @@ namespace irq::cli {
 
 namespace {
 
+// Where the time went, summed over the tensors, in the order phases first appear.
+void print_phases(const ModelQuantStats& stats) {
+  std::vector<std::string> order;
+  std::map<std::string, double> total;
+  for (const auto& l : stats.layers)
+    for (const auto& [name, s] : l.phases) {
+      if (!total.count(name)) order.push_back(name);
+      total[name] += s;
+    }
+  if (order.empty()) return;
+  std::printf("time by phase, summed over the tensors (%.2f s in all):\n", stats.seconds);
+  for (const auto& name : order) std::printf("  %-36s %8.2f s\n", name.c_str(), total[name]);
+}
+
 int run(const ParsedArgs& args) {
   init_runtime();
   const std::filesystem::path dir = args.positional[0];
@@ -37,7 +51,9 @@ int run(const ParsedArgs& args) {
   options.settings.icq = !args.flag("no-icq");
   options.settings.gptq = gptq_from_args(args);
   options.settings.validate();
-  if (options.settings.gptq.enabled) options.use_cuda = parse_device(args.str("device")).is_cuda();
+  const torch::Device device = parse_device(args.str("device"));
+  options.use_cuda = device.is_cuda();
+  options.cuda_device = device.has_index() ? device.index() : 0;
   options.targets = parse_targets(args.str("targets"));
   const bool write_out = args.has("out");
   if (write_out && std::filesystem::exists(args.str("out")) && !args.flag("force"))
@@ -68,6 +84,7 @@ int run(const ParsedArgs& args) {
                   l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
     std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
                 stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
+    print_phases(stats);
     if (args.has("stats")) {
       write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
       std::printf("stats: %s\n", args.str("stats").c_str());
@@ -101,7 +118,7 @@ Verb quantize_verb() {
                   {"no-block-stats", "", "leave the per-block arrays out of the JSON", ""},
                   {"out", "DIR", "write the quantized checkpoint (irqlora-quant layout)", ""},
                   {"force", "", "overwrite --out", ""},
-                  {"device", "DEV", "where GPTQ runs its layers: cpu, cuda, cuda:N or auto", "auto"}};
+                  {"device", "DEV", "where quantization runs (the search, the encoding, GPTQ's layers): cpu, cuda, cuda:N or auto", "auto"}};
   for (auto& o : gptq_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
   return {spec, &run};

@@ -54,4 +54,12 @@ void MappedFile::release_pages(size_t offset, size_t length) const {
   if (end > begin) madvise(const_cast<uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 
+void MappedFile::prefetch_pages(size_t offset, size_t length) const {
+  if (!data_ || offset >= size_) return;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t begin = offset / page * page;  // every page the range touches
+  const size_t end = std::min(size_, offset + length);
+  if (end > begin) madvise(const_cast<uint8_t*>(data_) + begin, end - begin, MADV_WILLNEED);
+}
+
 }  // namespace irq

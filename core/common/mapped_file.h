@@ -25,6 +25,9 @@ class MappedFile {
   // (madvise DONTNEED; they stay in the page cache and read back on use), so
   // streaming a checkpoint through the mapping does not grow the RSS by it.
   void release_pages(size_t offset, size_t length) const;
+  // Asks the kernel to read [offset, offset + length) in the background
+  // (madvise WILLNEED), so that a later read finds it in the page cache.
+  void prefetch_pages(size_t offset, size_t length) const;
 
  private:
   MappedFile() = default;

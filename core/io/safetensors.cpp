@@ -130,6 +130,10 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
   return it == index_.end() ? nullptr : &tensors_[it->second];
 }
 
+void SafetensorsFile::prefetch(const TensorInfo& info) const {
+  map_->prefetch_pages(static_cast<size_t>(data_start_ + info.begin), static_cast<size_t>(info.end - info.begin));
+}
+
 void SafetensorsFile::release(const TensorInfo& info) const {
   map_->release_pages(static_cast<size_t>(data_start_ + info.begin), static_cast<size_t>(info.end - info.begin));
 }

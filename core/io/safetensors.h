@@ -50,6 +50,8 @@ class SafetensorsFile {
   const std::shared_ptr<MappedFile>& mapping() const { return map_; }
   // The tensor's bytes leave this process's resident set (MappedFile::release_pages).
   void release(const TensorInfo& info) const;
+  // The tensor's bytes are read ahead in the background (MappedFile::prefetch_pages).
+  void prefetch(const TensorInfo& info) const;
   uint64_t header_size() const { return data_start_; }
 
  private:

@@ -11,6 +11,7 @@
 #include "quant/dynamic_map.h"
 #include "quant/model_quantizer.h"
 #include "quant/nf4_levels.h"
+#include "quant/quantize_weights.h"
 #include "runs/run_recorder.h"
 
 namespace fs = std::filesystem;
@@ -20,9 +21,9 @@ namespace irq {
 QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   r.settings.validate();
   QuantizeOutcome out;
-  // GPTQ runs its calibration layers on the GPU when there is one; the other
-  // formats quantize on the CPU here (streamed from the checkpoint).
-  const bool use_cuda = r.settings.gptq.enabled && torch::cuda::is_available();
+  // On the GPU when there is one (streamed from the checkpoint either way):
+  // GPTQ's calibration layers, and the formats' GPU search and encoding.
+  const bool use_cuda = torch::cuda::is_available();
   RunRecorder rec(r.db_path, "quantize", r.model_dir, {{"quant", r.settings.to_json()}, {"front_end", "workbench"}},
                   use_cuda ? "cuda" : "cpu");
   out.run_id = rec.id();
@@ -67,9 +68,8 @@ LayerInspection inspect_layer(const fs::path& model_dir, const std::string& weig
     o.cancel = cancel;
     const auto stats = quantize_weights(
         {weight_name}, model_dir.string(), o,
-        [&](const std::string&, std::vector<int64_t>* shape) {
-          *shape = li.shape;
-          return li.weights;
+        [&](const std::string&) {
+          return FetchedWeight{torch::from_blob(li.weights.data(), li.shape, torch::kFloat32), {}};
         },
         [&](const std::string&, QuantizedTensor&& q, const LayerQuantStats& s) {
           (icq ? li.q_icq : li.q_plain) = std::move(q);

@@ -26,7 +26,7 @@ LinearImpl::LinearImpl(const torch::Tensor& shared_weight)
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
   if (input_observer) input_observer(x);
-  auto out = quant ? quantized_linear(x, *quant, bias)  // CPU: no whole dequantized weight (quant/quantized_linear.h)
+  auto out = quant ? quantized_linear(x, *quant, bias)  // no whole dequantized weight (quant/quantized_linear.h)
                    : torch::nn::functional::linear(x, weight, bias);
   if (!lora_A) return out;
   if (lora_dropout > 0 && is_training())

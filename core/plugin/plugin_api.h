@@ -12,8 +12,9 @@ namespace irq {
 // Raise on every change to a type that crosses the boundary (QuantSettings,
 // QuantizedTensor, QuantJob, DeviceQuantTensor, QuantFormat): 2 = QuantSettings
 // gained GptqSettings; a plugin built against 1 read its fields at wrong offsets.
-// 3 = QuantFormat::search_curve.
-inline constexpr int kPluginAbiVersion = 3;
+// 3 = QuantFormat::search_curve. 4 = QuantJob on a CUDA device, the GPU tiles and
+// decode product (dequantize_rows_cuda, gemv_cuda).
+inline constexpr int kPluginAbiVersion = 4;
 
 struct PluginInfo {
   std::string name;         // filled by the plugin

@@ -17,7 +17,10 @@ LoadedModel load_quantized(const std::filesystem::path& dir, LoadOptions load, M
   load.device = torch::kCPU;  // built on the CPU, where untouched storage costs nothing
   load.deferred_weights = quantizable_weights(config, quant.targets);
   LoadedModel loaded = load_model(dir, load);
-  quant.use_cuda = quant.use_cuda || device.is_cuda();
+  if (device.is_cuda()) {
+    quant.use_cuda = true;
+    quant.cuda_device = device.has_index() ? device.index() : 0;
+  }
   quant.keep_block_stats = false;
   if (!quant.progress) quant.progress = load.progress;
   if (!quant.cancel) quant.cancel = load.cancel;

@@ -27,9 +27,12 @@ struct ModelQuantOptions {
   // ~28 bytes a block, 0.4 GB at 1.1B parameters); off, only the layer and
   // model figures remain (quantize on load needs no more).
   bool keep_block_stats = true;
-  // Run the format's GPU search where it has one (same result as the CPU's,
-  // bit for bit; checked by irqlora-bench-nf4-cuda).
+  // Run the format's GPU quantizer where it has one (quantize_cuda: the
+  // weight goes to the current CUDA device in its stored dtype and stays
+  // there; same result as the CPU's, bit for bit; checked by
+  // irqlora-check-cuda and irqlora-bench-nf4-cuda).
   bool use_cuda = false;
+  int cuda_device = 0;  // its index, for weights read from the checkpoint
   ProgressSink* progress = nullptr;
   const CancelToken* cancel = nullptr;
 };
@@ -49,14 +52,6 @@ std::vector<std::string> quantizable_weights(const LlamaConfig& config, const st
 using QuantSink = std::function<void(const std::string& name, QuantizedTensor&& q, const LayerQuantStats& stats)>;
 ModelQuantStats quantize_checkpoint(const std::filesystem::path& dir, const ModelQuantOptions& options,
                                     const QuantSink& sink = {});
-
-// The loop shared by quantize_checkpoint and quantize_model: for each name,
-// fetch(name, &shape) gives its float32 CPU weight (kept alive until store
-// returns), it is quantized with the options, and store() takes the result.
-// Progress per tensor, cancellation between tensors and inside the quantizer.
-using WeightFetch = std::function<std::vector<float>(const std::string& name, std::vector<int64_t>* shape)>;
-ModelQuantStats quantize_weights(const std::vector<std::string>& names, const std::string& model_dir,
-                                 const ModelQuantOptions& options, const WeightFetch& fetch, const QuantSink& store);
 
 // "q,k,v,o,gate,up,down" or "all" -> projection names; throws Error(kUsage).
 std::vector<std::string> parse_targets(const std::string& list);

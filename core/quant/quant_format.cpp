@@ -52,12 +52,15 @@ std::vector<std::string> quant_format_names() {
   return names;
 }
 
+void throw_non_finite(const std::string& name, int64_t index, float value) {
+  throw make_error(ErrorKind::kInvalidInput, "tensor '" + name + "'",
+                   std::string(std::isnan(value) ? "NaN" : "Inf") + " at flat index " + std::to_string(index) +
+                       ": cannot quantize non-finite weights");
+}
+
 void check_finite(const float* w, int64_t n, const std::string& name) {
   for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(w[i]))
-      throw make_error(ErrorKind::kInvalidInput, "tensor '" + name + "'",
-                       std::string(std::isnan(w[i]) ? "NaN" : "Inf") + " at flat index " + std::to_string(i) +
-                           ": cannot quantize non-finite weights");
+    if (!std::isfinite(w[i])) throw_non_finite(name, i, w[i]);
 }
 
 }  // namespace irq

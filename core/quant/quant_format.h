@@ -26,6 +26,10 @@ struct QuantJob {
   // that ties between candidates break as the oracle's do (see quant/entropy.h).
   const std::vector<float>* entropy_terms = nullptr;
   const CancelToken* cancel = nullptr;
+  // >= 0: `weight` is a device pointer on this CUDA device (quantize_cuda),
+  // used on `stream` (a cudaStream_t: the caller's current LibTorch stream).
+  int cuda_device = -1;
+  void* stream = nullptr;
 };
 
 // Pointers into a quantized weight's storage (a QuantizedWeight's tensors):
@@ -80,9 +84,23 @@ struct QuantFormat {
   // candidate quantize() keeps. The Weights view plots it.
   std::function<std::vector<SearchPoint>(const float* block, int64_t length, const QuantSettings&)> search_curve;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
+  // quantize_cuda: job.weight is float32 on the device (job.cuda_device); the
+  // search and the encoding run there, the weight is never copied to the
+  // host, and the result equals quantize()'s bit for bit.
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize_cuda;
   // Dequantize on the GPU into `out` (float32, or bfloat16 when bf16), on t.stream.
   std::function<void(const DeviceQuantTensor&, void* out, bool bf16)> dequantize_cuda;
+  // The window rows [row0, row0 + rows) x columns [col0, col0 + width) of the
+  // (rows, cols) weight dequantized on the GPU into `out` (rows x width,
+  // row-major, float32 or bfloat16), on t.stream: the tiles of the quantized
+  // matmuls (quantized_linear.h), equal to dequantize_cuda's values. cols,
+  // col0 and width multiples of 8.
+  std::function<void(const DeviceQuantTensor&, int64_t row0, int64_t rows, int64_t col0, int64_t width, void* out, bool bf16)>
+      dequantize_tile_cuda;
+  // Decode product on the GPU from the codes: y (M, rows) = x (M, cols) W^T,
+  // M <= 8, x and y both float32 or both bfloat16, on t.stream. Returns false
+  // where it does not apply (shape, alignment); the caller then uses tiles.
+  std::function<bool(const DeviceQuantTensor&, const void* x, int64_t M, void* y, bool bf16)> gemv_cuda;
 };
 
 void register_quant_format(QuantFormat format);
@@ -94,5 +112,7 @@ std::vector<std::string> quant_format_names();
 
 // Checks for NaN/Inf; throws Error(kInvalidInput) naming the tensor and the first bad index.
 void check_finite(const float* w, int64_t n, const std::string& name);
+// The error check_finite throws, for the value at flat index `index`.
+[[noreturn]] void throw_non_finite(const std::string& name, int64_t index, float value);
 
 }  // namespace irq

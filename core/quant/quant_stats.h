@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -37,6 +38,10 @@ struct LayerQuantStats {
   double bits_per_weight = 0;  // stored bytes * 8 / numel, scales included
   double offset_spread = 0;    // standard deviation of `offset` over the blocks (0 without ICQ)
   double seconds = 0;
+  // Where the time went, phase by phase (name, seconds), as far as the
+  // quantizer and the loop around it measure it (the GPU path: reading and
+  // moving the weight, the device kernel, copies back, double quantization...).
+  std::vector<std::pair<std::string, double>> phases;
 
   double entropy_gain() const { return mean_entropy - mean_entropy_plain; }
   // Fills the layer figures from the per-block vectors and the sums.

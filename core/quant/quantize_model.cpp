@@ -9,6 +9,7 @@
 #include "model/model_loader.h"
 #include "quant/gptq/gptq_model.h"
 #include "quant/quant_format.h"
+#include "quant/quantize_weights.h"
 
 namespace irq {
 
@@ -33,26 +34,19 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
     }
   }
   ModelQuantOptions opts = options;
-  opts.use_cuda = opts.use_cuda || loaded.model->options().device().is_cuda();
-  const WeightFetch fetch = [&](const std::string& name, std::vector<int64_t>* shape) {
+  const auto model_device = loaded.model->options().device();
+  if (model_device.is_cuda()) {
+    opts.use_cuda = true;
+    opts.cuda_device = model_device.has_index() ? model_device.index() : 0;
+  }
+  const WeightFetch fetch = [&](const std::string& name) {
     auto* linear = linear_of(name);
     if (linear->quantized()) throw make_error(ErrorKind::kUsage, name, "is already quantized");
-    torch::Tensor w;
-    CheckpointWeights::Entry entry{nullptr, nullptr};
     if (source)
-      if (entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
-        w = tensor_view(*entry.file, *entry.info);  // the mapped bytes, any stored dtype
-    if (!w.defined()) {
-      if (linear->weight.numel() == 0) throw make_error(ErrorKind::kNotFound, loaded.dir.string(), "checkpoint has no tensor '" + name + "'");
-      w = linear->weight.detach().to(torch::kCPU);
-    }
-    *shape = w.sizes().vec();
-    // Converted straight into the float32 buffer the quantizer reads: one
-    // float32 copy of the weight alive, not two.
-    std::vector<float> values(static_cast<size_t>(w.numel()));
-    torch::from_blob(values.data(), w.sizes(), torch::kFloat32).copy_(w);
-    if (entry.file) entry.file->release(*entry.info);  // streamed: keep one tensor resident at most
-    return values;
+      if (auto entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
+        return FetchedWeight{tensor_view(*entry.file, *entry.info), [entry] { entry.file->release(*entry.info); }};  // any stored dtype
+    if (linear->weight.numel() == 0) throw make_error(ErrorKind::kNotFound, loaded.dir.string(), "checkpoint has no tensor '" + name + "'");
+    return FetchedWeight{linear->weight.detach(), {}};
   };
   // GPTQ sets each projection's quantized weight itself (later subsets run on it).
   if (opts.settings.gptq.enabled) return gptq_quantize_model(loaded, opts, fetch, {});
@@ -60,6 +54,10 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
                           [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
                             auto* linear = linear_of(name);
                             linear->set_quantized(QuantizedWeight::from_host(q, linear->weight.device()));
+                          },
+                          [&](const std::string& name) {
+                            if (source)
+                              if (const auto entry = source->find(name); entry.file) entry.file->prefetch(*entry.info);
                           });
 }
 

@@ -5,9 +5,12 @@
 //      (exit 1 otherwise). Prints "SKIP: ..." and exits 0 without a GPU.
 //   2. ICQ-NF4 search + encode over every linear layer of a LLaMA-7B-shaped
 //      model (32 x q,k,v,o 4096x4096, gate,up 11008x4096, down 4096x11008;
-//      random weights generated on the GPU), time against the 1 s goal.
+//      random weights generated on the GPU), time against the 1 s goal, with
+//      the warp-per-block kernel and the earlier thread-per-block kernels.
 //   3. NF4 -> bf16 dequantization of a 4096 x 11008 weight: bytes moved per
 //      second against a device-to-device copy measured in the same run.
+//   4. The NF4 decode product (GEMV, M = 1 and 8) of a 4096 x 11008 weight:
+//      bytes read per second against a device copy.
 //   irqlora-bench-nf4-cuda [--check-only]
 #include <cuda_runtime.h>
 
@@ -78,6 +81,9 @@ int check_identical() {
   return ok ? 0 : 1;
 }
 
+// ICQ-NF4 search + encode of every LLaMA-7B projection with the warp-per-block
+// kernel (quantize_device's) and with the earlier thread-per-block kernels,
+// in the same run.
 void bench_7b() {
   struct Shape {
     int64_t rows, cols;
@@ -91,6 +97,8 @@ void bench_7b() {
   float *w, *f, *t, *tau, *hp, *h, *absmax;
   int32_t* cand;
   uint8_t* packed;
+  unsigned long long* code_hist;
+  long long* bad;
   CK(cudaMalloc(&w, max_n * sizeof(float)));
   CK(cudaMalloc(&f, factors.size() * sizeof(float)));
   CK(cudaMalloc(&t, table.terms().size() * sizeof(float)));
@@ -100,33 +108,99 @@ void bench_7b() {
   CK(cudaMalloc(&absmax, max_blocks * sizeof(float)));
   CK(cudaMalloc(&cand, max_blocks * sizeof(int32_t)));
   CK(cudaMalloc(&packed, max_n / 2));
+  CK(cudaMalloc(&code_hist, 16 * sizeof(unsigned long long)));
+  CK(cudaMalloc(&bad, sizeof(long long)));
   CK(cudaMemcpy(f, factors.data(), factors.size() * sizeof(float), cudaMemcpyHostToDevice));
   CK(cudaMemcpy(t, table.terms().data(), table.terms().size() * sizeof(float), cudaMemcpyHostToDevice));
   cudaEvent_t a, b;
   CK(cudaEventCreate(&a));
   CK(cudaEventCreate(&b));
-  double total_ms = 0, weights = 0;
+  const irq::nf4::cuda::Block64Outputs out{tau, cand, hp, h, absmax, packed, nullptr, code_hist, bad};
+  double warp_ms = 0, thread_ms = 0, weights = 0;
   uint64_t seed = 1;
   for (const auto& s : shapes)
     for (int i = 0; i < s.count; ++i) {
       const int64_t n = s.rows * s.cols;
       irq::nf4::cuda::fill_normal(w, n, seed++, 0.02f, nullptr);
+      float ms = 0;
+      CK(cudaEventRecord(a));
+      irq::nf4::cuda::search_encode64(w, n, f, static_cast<int>(factors.size()), true, t, out, nullptr);
+      CK(cudaEventRecord(b));
+      CK(cudaEventSynchronize(b));
+      CK(cudaEventElapsedTime(&ms, a, b));
+      warp_ms += ms;
       CK(cudaEventRecord(a));
       irq::nf4::cuda::search(w, n, B, f, static_cast<int>(factors.size()), t, tau, cand, hp, h, nullptr);
       irq::nf4::cuda::encode(w, n, B, tau, packed, absmax, nullptr);
       CK(cudaEventRecord(b));
       CK(cudaEventSynchronize(b));
-      float ms = 0;
       CK(cudaEventElapsedTime(&ms, a, b));
-      total_ms += ms;
+      thread_ms += ms;
       weights += static_cast<double>(n);
     }
-  std::printf("ICQ-NF4 (n 100) search + encode, LLaMA-7B linear layers (224 matrices, %.3g weights): %.3f s, %.3g weights/s "
-              "(goal <= 1 s: %s)\n",
-              weights, total_ms / 1e3, weights / (total_ms / 1e3), total_ms <= 1000 ? "met" : "NOT met");
+  std::printf("ICQ-NF4 (n 100) search + encode, LLaMA-7B linear layers (224 matrices, %.3g weights):\n", weights);
+  std::printf("  warp per block   %.3f s, %.3g weights/s (goal <= 1 s: %s)\n", warp_ms / 1e3, weights / (warp_ms / 1e3),
+              warp_ms <= 1000 ? "met" : "NOT met");
+  std::printf("  thread per block %.3f s (the earlier kernels); ratio %.1fx\n", thread_ms / 1e3, thread_ms / warp_ms);
   for (void* p : {static_cast<void*>(w), static_cast<void*>(f), static_cast<void*>(t), static_cast<void*>(tau),
                   static_cast<void*>(hp), static_cast<void*>(h), static_cast<void*>(absmax), static_cast<void*>(cand),
-                  static_cast<void*>(packed)})
+                  static_cast<void*>(packed), static_cast<void*>(code_hist), static_cast<void*>(bad)})
+    cudaFree(p);
+}
+
+// The decode product of a 4096 x 11008 NF4 weight (M = 1, bf16): bytes of
+// packed codes and 8-bit stats read per second, against a device-to-device
+// copy measured in the same run; a bf16 weight would move 4x the code bytes.
+void bench_gemv() {
+  const int64_t N = 4096, K = 11008, n = N * K, blocks = n / 64, groups = (blocks + 255) / 256;
+  uint8_t *packed, *aq, *tq;
+  float *as, *ts;
+  uint16_t *x, *y, *copy_a, *copy_b;
+  CK(cudaMalloc(&packed, n / 2));
+  CK(cudaMalloc(&aq, blocks));
+  CK(cudaMalloc(&tq, blocks));
+  CK(cudaMalloc(&as, groups * sizeof(float)));
+  CK(cudaMalloc(&ts, groups * sizeof(float)));
+  CK(cudaMalloc(&x, K * 8 * 2));
+  CK(cudaMalloc(&y, N * 8 * 2));
+  CK(cudaMalloc(&copy_a, n / 2));
+  CK(cudaMalloc(&copy_b, n / 2));
+  CK(cudaMemset(packed, 0x5a, n / 2));
+  CK(cudaMemset(aq, 200, blocks));
+  CK(cudaMemset(tq, 128, blocks));
+  CK(cudaMemset(x, 0x3c, K * 8 * 2));
+  std::vector<float> ones(static_cast<size_t>(groups), 0.05f);
+  CK(cudaMemcpy(as, ones.data(), groups * sizeof(float), cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(ts, ones.data(), groups * sizeof(float), cudaMemcpyHostToDevice));
+  const irq::nf4::cuda::GemvWeight w{packed, aq, as, 0.01f, tq, ts, 256, N, K};
+  cudaEvent_t a, b;
+  CK(cudaEventCreate(&a));
+  CK(cudaEventCreate(&b));
+  const int iters = 200;
+  const double code_bytes = n / 2.0 + 2.0 * blocks;
+  CK(cudaMemcpy(copy_b, copy_a, n / 2, cudaMemcpyDeviceToDevice));  // warm-up
+  CK(cudaEventRecord(a));
+  for (int i = 0; i < iters; ++i) CK(cudaMemcpy(copy_b, copy_a, n / 2, cudaMemcpyDeviceToDevice));
+  CK(cudaEventRecord(b));
+  CK(cudaEventSynchronize(b));
+  float ms_copy = 0;
+  CK(cudaEventElapsedTime(&ms_copy, a, b));
+  const double copy_gbs = 2.0 * (n / 2.0) * iters / (ms_copy / 1e3) / 1e9;
+  for (const int64_t M : {1, 8}) {
+    irq::nf4::cuda::gemv(w, x, M, y, true, nullptr);  // warm-up
+    CK(cudaEventRecord(a));
+    for (int i = 0; i < iters; ++i) irq::nf4::cuda::gemv(w, x, M, y, true, nullptr);
+    CK(cudaEventRecord(b));
+    CK(cudaEventSynchronize(b));
+    float ms = 0;
+    CK(cudaEventElapsedTime(&ms, a, b));
+    const double gbs = code_bytes * iters / (ms / 1e3) / 1e9;
+    std::printf("NF4 GEMV 4096x11008 bf16 M=%lld: %.1f us, %.1f GB/s of codes+stats; device copy %.1f GB/s; ratio %.2f\n",
+                (long long)M, 1e3 * ms / iters, gbs, copy_gbs, gbs / copy_gbs);
+  }
+  for (void* p : {static_cast<void*>(packed), static_cast<void*>(aq), static_cast<void*>(tq), static_cast<void*>(as),
+                  static_cast<void*>(ts), static_cast<void*>(x), static_cast<void*>(y), static_cast<void*>(copy_a),
+                  static_cast<void*>(copy_b)})
     cudaFree(p);
 }
 
@@ -188,5 +262,6 @@ int main(int argc, char** argv) {
   if (rc != 0 || (argc > 1 && std::strcmp(argv[1], "--check-only") == 0)) return rc;
   bench_7b();
   bench_dequant();
+  bench_gemv();
   return 0;
 }

@@ -8,40 +8,12 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <array>
-#include <mutex>
-#include <set>
 
-#include "common/error.h"
-#include "quant/dynamic_map.h"
-#include "quant/nf4_levels.h"
+#include "nf4_cuda_tables.cuh"
 
 namespace irq::nf4::cuda {
 
 namespace {
-
-__constant__ float c_thresholds[15];
-__constant__ float c_levels[16];
-__constant__ float c_map[256];
-
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw make_error(ErrorKind::kIo, std::string("CUDA ") + what, cudaGetErrorString(e));
-}
-
-// __constant__ memory is per device: the tables go to each device the first
-// time a kernel runs there (the current device, as the launch uses).
-void upload_constants() {
-  static std::mutex mutex;
-  static std::set<int> done;
-  int device = 0;
-  check(cudaGetDevice(&device), "cudaGetDevice");
-  std::lock_guard<std::mutex> lock(mutex);
-  if (done.count(device)) return;
-  check(cudaMemcpyToSymbol(c_thresholds, kNf4Thresholds.data(), sizeof(float) * 15), "thresholds");
-  check(cudaMemcpyToSymbol(c_levels, kNf4Levels.data(), sizeof(float) * 16), "levels");
-  check(cudaMemcpyToSymbol(c_map, dynamic_map_8bit().data(), sizeof(float) * 256), "dynamic map");
-  done.insert(device);
-}
 
 // RAII device buffer.
 template <typename T>
@@ -160,16 +132,25 @@ __global__ void encode_kernel(const float* __restrict__ w, int64_t numel, int64_
 }
 
 // 8 weights per thread from one 32-bit word of packed codes (B % 8 == 0).
+// Output word i (of nwords, out[0 .. numel)) is the tensor's word
+// word0 + (i / width) * stride + i % width: the whole tensor (width = nwords),
+// or a window of rows and columns written row-major.
+struct WordMap {
+  int64_t word0, width, stride;
+  __device__ int64_t operator()(int64_t i) const { return word0 + (i / width) * stride + i % width; }
+};
+
 template <typename T>
-__global__ void dequant_kernel(const uint32_t* __restrict__ words, int64_t nwords, int64_t numel, int B, int group,
-                               const uint8_t* __restrict__ absmax_q, const float* __restrict__ absmax_scale, float offset,
-                               const uint8_t* __restrict__ tau_q, const float* __restrict__ tau_scale, T* out) {
+__global__ void dequant_kernel(const uint32_t* __restrict__ words, WordMap map, int64_t nwords, int64_t numel, int B,
+                               int group, const uint8_t* __restrict__ absmax_q, const float* __restrict__ absmax_scale,
+                               float offset, const uint8_t* __restrict__ tau_q, const float* __restrict__ tau_scale, T* out) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= nwords) return;
-  const int64_t first = i * 8, b = first / B, g = b / group;
+  const int64_t word_index = map(i);
+  const int64_t first = i * 8, b = word_index * 8 / B, g = b / group;
   const float amax = __fadd_rn(__fmul_rn(c_map[absmax_q[b]], absmax_scale[g]), offset);
-  const float tau = __fmul_rn(c_map[tau_q[b]], tau_scale[g]);
-  const uint32_t word = words[i];
+  const float tau = tau_q ? __fmul_rn(c_map[tau_q[b]], tau_scale[g]) : 0.0f;
+  const uint32_t word = words[word_index];
   float v[8];
   for (int j = 0; j < 4; ++j) {
     const uint32_t byte = (word >> (8 * j)) & 0xffu;
@@ -224,21 +205,43 @@ void encode(const float* w, int64_t numel, int B, const float* tau, uint8_t* pac
   check(cudaGetLastError(), "encode_kernel");
 }
 
-void dequantize(const uint8_t* packed, int64_t numel, int B, int group, const uint8_t* absmax_q, const float* absmax_scale,
-                float absmax_offset, const uint8_t* tau_q, const float* tau_scale, void* out, bool out_bf16, void* stream) {
+namespace {
+
+void launch_dequant(const uint8_t* packed, WordMap map, int64_t numel, int B, int group, const uint8_t* absmax_q,
+                    const float* absmax_scale, float absmax_offset, const uint8_t* tau_q, const float* tau_scale, void* out,
+                    bool out_bf16, void* stream) {
   if (B % 8 != 0) throw make_error(ErrorKind::kUnsupported, "NF4 CUDA dequantize", "block size must be a multiple of 8");
   upload_constants();
   const int64_t nwords = (numel + 7) / 8;
   const auto* words = reinterpret_cast<const uint32_t*>(packed);
   auto s = static_cast<cudaStream_t>(stream);
   if (out_bf16)
-    dequant_kernel<__nv_bfloat16><<<grid(nwords), kThreads, 0, s>>>(words, nwords, numel, B, group, absmax_q, absmax_scale,
+    dequant_kernel<__nv_bfloat16><<<grid(nwords), kThreads, 0, s>>>(words, map, nwords, numel, B, group, absmax_q, absmax_scale,
                                                                     absmax_offset, tau_q, tau_scale,
                                                                     static_cast<__nv_bfloat16*>(out));
   else
-    dequant_kernel<float><<<grid(nwords), kThreads, 0, s>>>(words, nwords, numel, B, group, absmax_q, absmax_scale,
+    dequant_kernel<float><<<grid(nwords), kThreads, 0, s>>>(words, map, nwords, numel, B, group, absmax_q, absmax_scale,
                                                             absmax_offset, tau_q, tau_scale, static_cast<float*>(out));
   check(cudaGetLastError(), "dequant_kernel");
+}
+
+}  // namespace
+
+void dequantize_window(const uint8_t* packed, int64_t cols, int64_t row0, int64_t rows, int64_t col0, int64_t width, int B,
+                       int group, const uint8_t* absmax_q, const float* absmax_scale, float absmax_offset, const uint8_t* tau_q,
+                       const float* tau_scale, void* out, bool out_bf16, void* stream) {
+  if (cols % 8 != 0 || col0 % 8 != 0 || width % 8 != 0)
+    throw make_error(ErrorKind::kUnsupported, "NF4 CUDA dequantize", "columns, first column and width must be multiples of 8");
+  const WordMap map{(row0 * cols + col0) / 8, width / 8, cols / 8};
+  launch_dequant(packed, map, rows * width, B, group, absmax_q, absmax_scale, absmax_offset, tau_q, tau_scale, out, out_bf16,
+                 stream);
+}
+
+void dequantize(const uint8_t* packed, int64_t numel, int B, int group, const uint8_t* absmax_q, const float* absmax_scale,
+                float absmax_offset, const uint8_t* tau_q, const float* tau_scale, void* out, bool out_bf16, void* stream) {
+  const int64_t nwords = (numel + 7) / 8;
+  launch_dequant(packed, WordMap{0, std::max<int64_t>(nwords, 1), 0}, numel, B, group, absmax_q, absmax_scale, absmax_offset,
+                 tau_q, tau_scale, out, out_bf16, stream);
 }
 
 void search_host(const float* w, int64_t numel, int B, const std::vector<float>& factors, const std::vector<float>& terms,
@@ -260,6 +263,12 @@ void search_host(const float* w, int64_t numel, int B, const std::vector<float>&
   check(cudaMemcpy(candidate.data(), d_c.ptr, sizeof(int32_t) * nblocks, cudaMemcpyDeviceToHost), "copy candidates");
   check(cudaMemcpy(entropy_plain.data(), d_hp.ptr, sizeof(float) * nblocks, cudaMemcpyDeviceToHost), "copy entropy");
   check(cudaMemcpy(entropy.data(), d_h.ptr, sizeof(float) * nblocks, cudaMemcpyDeviceToHost), "copy entropy");
+}
+
+void copy_to_host(const float* d, int64_t n, float* h, void* stream) {
+  auto s = static_cast<cudaStream_t>(stream);
+  check(cudaMemcpyAsync(h, d, sizeof(float) * n, cudaMemcpyDeviceToHost, s), "copy to host");
+  check(cudaStreamSynchronize(s), "copy to host");
 }
 
 void fill_normal(float* w, int64_t n, uint64_t seed, float std, void* stream) {

@@ -16,10 +16,21 @@ void dequantize(const uint8_t*, int64_t, int, int, const uint8_t*, const float*,
                 void*) {
   no_cuda();
 }
+void dequantize_window(const uint8_t*, int64_t, int64_t, int64_t, int64_t, int64_t, int, int, const uint8_t*, const float*,
+                       float, const uint8_t*, const float*, void*, bool, void*) {
+  no_cuda();
+}
+void gemv(const GemvWeight&, const void*, int64_t, void*, bool, void*) { no_cuda(); }
+void search_encode64(const float*, int64_t, const float*, int, bool, const float*, const Block64Outputs&, void*) { no_cuda(); }
+void quantize_device(const float*, int64_t, int, const std::vector<float>&, bool, const std::vector<float>&, bool, void*,
+                     DeviceQuantResult*, const std::function<void(DeviceQuantResult&)>&) {
+  no_cuda();
+}
 void search_host(const float*, int64_t, int, const std::vector<float>&, const std::vector<float>&, std::vector<float>&,
                  std::vector<int32_t>&, std::vector<float>&, std::vector<float>&) {
   no_cuda();
 }
+void copy_to_host(const float*, int64_t, float*, void*) { no_cuda(); }
 void fill_normal(float*, int64_t, uint64_t, float, void*) { no_cuda(); }
 
 }  // namespace irq::nf4::cuda

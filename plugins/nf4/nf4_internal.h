@@ -57,6 +57,13 @@ float encode_block(const float* w, int64_t B, float tau, uint8_t* codes);
 // quantization, stats. The CUDA search gives the same choices bit for bit.
 enum class Search { kReference, kFast, kCuda };
 void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats);
+// QuantFormat::quantize_cuda: job.weight on the device (job.cuda_device);
+// search, encode and the error statistics run there (nf4_quantize_device.cpp).
+void quantize_on_device(const QuantJob& job, QuantizedTensor* out, LayerQuantStats* stats);
+// bitsandbytes' double quantization of the per-block absmax (minus their
+// mean) and the 8-bit quantization of tau, into out's 8-bit fields.
+void double_quantize(const std::vector<float>& absmax, const std::vector<float>& tau, const QuantSettings& s,
+                     QuantizedTensor* out);
 void dequantize(const QuantizedTensor& q, float* out);
 // Rows [row0, row0 + count) of the (rows, cols) weight from host pointers
 // (QuantFormat::dequantize_rows; nf4_rows.cpp), equal to dequantize bit for bit.

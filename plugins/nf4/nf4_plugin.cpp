@@ -31,8 +31,23 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),
                                  t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out, bf16, t.stream);
     };
+    f.dequantize_tile_cuda = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t rows, int64_t col0, int64_t width,
+                                void* out, bool bf16) {
+      irq::nf4::cuda::dequantize_window(t.codes, t.cols, row0, rows, col0, width, static_cast<int>(t.settings->block_size),
+                                        static_cast<int>(t.settings->stats_block), t.absmax_q, t.absmax_scale, t.absmax_offset,
+                                        t.tau_q, t.tau_scale, out, bf16, t.stream);
+    };
+    f.gemv_cuda = [](const irq::DeviceQuantTensor& t, const void* x, int64_t M, void* y, bool bf16) {
+      const bool fits = t.settings->block_size == 64 && t.cols % 64 == 0 && M >= 1 && M <= 8 &&
+                        reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(t.codes) % 16 == 0;
+      if (!fits) return false;
+      const irq::nf4::cuda::GemvWeight w{t.codes, t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale,
+                                         static_cast<int>(t.settings->stats_block), t.rows, t.cols};
+      irq::nf4::cuda::gemv(w, x, M, y, bf16, t.stream);
+      return true;
+    };
     f.quantize_cuda = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
-      irq::nf4::quantize(job, irq::nf4::Search::kCuda, out, stats);
+      irq::nf4::quantize_on_device(job, out, stats);
     };
   }
   irq::register_quant_format(std::move(f));

@@ -49,6 +49,25 @@ float pairwise_sum(const float* x, int64_t n) {
   return acc;
 }
 
+void double_quantize(const std::vector<float>& absmax, const std::vector<float>& tau, const QuantSettings& s,
+                     QuantizedTensor* out) {
+  // absmax - mean in 8-bit groups of stats_block blocks; tau likewise (scale = max |tau|).
+  const int64_t nblocks = static_cast<int64_t>(absmax.size());
+  const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
+  out->settings = s;
+  out->absmax_offset = static_cast<float>(static_cast<double>(pairwise_sum(absmax.data(), nblocks)) / static_cast<double>(nblocks));
+  std::vector<float> centred(static_cast<size_t>(nblocks));
+  for (size_t i = 0; i < centred.size(); ++i) centred[i] = absmax[i] - out->absmax_offset;
+  out->absmax_q.resize(static_cast<size_t>(nblocks));
+  out->absmax_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(centred.data(), nblocks, s.stats_block, out->absmax_q.data(), out->absmax_scale.data());
+  out->tau_q.resize(static_cast<size_t>(nblocks));
+  out->tau_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, out->tau_q.data(), out->tau_scale.data());
+  out->scale.clear();
+  out->zero.clear();
+}
+
 void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats) {
   const auto t0 = std::chrono::steady_clock::now();
   const QuantSettings& s = job.settings;
@@ -128,21 +147,8 @@ void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQua
     for (size_t v = 0; v < 16; ++v) stats->code_histogram[v] += hist[v];
   });
 
-  // Double quantization: absmax - mean in 8-bit groups of 256 blocks; tau likewise (scale = max |tau|).
-  const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
-  out->settings = s;
+  double_quantize(absmax, tau, s, out);
   out->shape = job.shape;
-  out->absmax_offset = static_cast<float>(static_cast<double>(pairwise_sum(absmax.data(), nblocks)) / static_cast<double>(nblocks));
-  std::vector<float> centred(static_cast<size_t>(nblocks));
-  for (size_t i = 0; i < centred.size(); ++i) centred[i] = absmax[i] - out->absmax_offset;
-  out->absmax_q.resize(static_cast<size_t>(nblocks));
-  out->absmax_scale.resize(static_cast<size_t>(groups));
-  quantize_blockwise_8bit(centred.data(), nblocks, s.stats_block, out->absmax_q.data(), out->absmax_scale.data());
-  out->tau_q.resize(static_cast<size_t>(nblocks));
-  out->tau_scale.resize(static_cast<size_t>(groups));
-  quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, out->tau_q.data(), out->tau_scale.data());
-  out->scale.clear();
-  out->zero.clear();
 
   // Error statistics against the dequantized weight, block by block.
   std::vector<double> w2(static_cast<size_t>(nblocks)), e2(static_cast<size_t>(nblocks));

@@ -80,6 +80,7 @@ check "quantized generate"  0 "3 new"                        -- "$irq" generate 
 check "quantized info"      0 "ICQ-NF4"                      -- "$irq" info "$tmp/q4"
 check "quantize no overwrite" 2 "q4: exists; pass --force"   -- "$irq" quantize "$fixtures/tiny_llama" --out "$tmp/q4"
 check "quantize int3 plain" 0 "INT3 \(group 32\)"           -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --group 32 --no-icq
+check "quantize phases"     0 "^  quantize +[0-9.]+ s$" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --device cpu --no-record
 check "quantize bad method" 2 "unknown quantization method"  -- "$irq" quantize "$fixtures/tiny_llama" --method fp5
 check "bench icq"           0 "ratio fast / C\+\+ reference" -- "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256
 calib="$fixtures/tokenizers/sample_text.txt"

@@ -1,7 +1,8 @@
 // irqlora-check-cuda: the engine's CUDA paths against its CPU paths (which the
 // unit tests hold to golden references) on the committed tiny fixtures:
 // forward in fp32 and bf16, greedy decoding with the KV cache, ICQ-NF4 search
-// and dequantization kernels, training on a quantized base (checkpointing on
+// and dequantization kernels, the GPU quantizer and quantized matmuls
+// (cuda_check_quant.cpp), training on a quantized base (checkpointing on
 // and off), resume, and a GPU-trained adapter evaluated on the CPU.
 // Prints every comparison with its max difference and named tolerance; exits
 // 1 on any failure, prints "SKIP: no CUDA device" and exits 0 without a GPU.
@@ -20,6 +21,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "check_report.h"
 #include "common/error.h"
 #include "export/hf_export.h"
 #include "model/generate.h"
@@ -43,14 +45,8 @@ constexpr double kMaxFinalLossRatio = 0.8;    // bf16 training must learn (last 
 constexpr double kOffloadParamTol = 0.0;      // offloaded AdamW (moments streamed from pinned host memory) vs on-device
 
 fs::path g_fixtures;
-int g_failures = 0;
-
-void report(const std::string& what, double value, double tol, bool ok) {
-  std::printf("%-4s %-58s %.3g (tolerance %.3g)\n", ok ? "ok" : "FAIL", what.c_str(), value, tol);
-  std::fflush(stdout);
-  if (!ok) ++g_failures;
-}
-void expect_le(const std::string& what, double value, double tol) { report(what, value, tol, value <= tol); }
+using irq::check::expect_le;
+using irq::check::report;
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kCPU, torch::kFloat64) - b.to(torch::kCPU, torch::kFloat64)).abs().max().item<double>();
@@ -63,6 +59,7 @@ double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 torch::Device kCuda(torch::kCUDA, 0);  // --device cpu: a dry run of the checks' logic on a CPU machine
+int g_failures = 0;
 
 irq::LoadedModel load(const torch::Device& device, torch::ScalarType dtype) {
   irq::LoadOptions o;
@@ -286,6 +283,18 @@ void check_training(const fs::path& tmp) {
 
 }  // namespace
 
+namespace irq::check {
+
+void report(const std::string& what, double value, double tol, bool ok) {
+  std::printf("%-4s %-58s %.3g (tolerance %.3g)\n", ok ? "ok" : "FAIL", what.c_str(), value, tol);
+  std::fflush(stdout);
+  if (!ok) ++g_failures;
+}
+void expect_le(const std::string& what, double value, double tol) { report(what, value, tol, value <= tol); }
+const torch::Device& cuda_device() { return kCuda; }
+
+}  // namespace irq::check
+
 int main(int argc, char** argv) {
   const bool dry_run = argc == 4 && std::string(argv[2]) == "--device" && std::string(argv[3]) == "cpu";
   if (argc != 2 && !dry_run) {
@@ -305,6 +314,8 @@ int main(int argc, char** argv) {
     fs::create_directories(tmp);
     check_forward();
     check_quantization();
+    check_device_quantization();
+    check_quantized_linear();
     check_training(tmp);
     fs::remove_all(tmp);
   } catch (const std::exception& e) {

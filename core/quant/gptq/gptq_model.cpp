@@ -87,10 +87,9 @@ ModelQuantStats gptq_quantize_model(LoadedModel& loaded, const ModelQuantOptions
     auto& layer = *model.layers[static_cast<size_t>(l)]->as<LlamaDecoderLayerImpl>();
     std::map<std::string, torch::Tensor> fp;  // the targeted projections in float32 on the device
     for (const auto& proj : options.targets) {
-      std::vector<int64_t> shape;
-      const auto name = weight_name(l, proj);
-      auto values = fetch(name, &shape);
-      auto w = torch::from_blob(values.data(), shape, torch::kFloat32).clone();
+      const auto fetched = fetch(weight_name(l, proj));
+      auto w = fetched.values.to(torch::kCPU, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+      if (fetched.release) fetched.release();
       projection(layer, proj)->weight.set_data(w);
       fp[proj] = w;
     }

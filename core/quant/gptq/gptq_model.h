@@ -10,6 +10,7 @@
 
 #include "model/model_loader.h"
 #include "quant/model_quantizer.h"
+#include "quant/quantize_weights.h"
 
 namespace irq {
 

@@ -13,6 +13,8 @@
 
 namespace irq {
 
+namespace fs = std::filesystem;
+
 ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& options) {
   auto modules = loaded.model->named_modules(/*name_prefix=*/"", /*include_self=*/false);
   auto linear_of = [&](const std::string& name) {
@@ -25,14 +27,13 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
   // copy: a model loaded in bfloat16 on a GPU must get the same codes and tau
   // as the float32 CPU load of the same checkpoint, so that adapters trained
   // on one device evaluate and export on another.
+  // A model without safetensors behind it (built in memory, or from another
+  // format) uses its own weights; a checkpoint that is there but cannot be
+  // opened is an error, never a silent fallback.
   std::optional<CheckpointWeights> source;
-  if (!loaded.dir.empty()) {
-    try {
-      source = CheckpointWeights::open(loaded.dir);
-    } catch (const std::exception&) {
-      source.reset();  // no checkpoint behind this model (built in memory): use its weights
-    }
-  }
+  if (!loaded.dir.empty() &&
+      (fs::exists(loaded.dir / "model.safetensors") || fs::exists(loaded.dir / "model.safetensors.index.json")))
+    source = CheckpointWeights::open(loaded.dir);
   ModelQuantOptions opts = options;
   const auto model_device = loaded.model->options().device();
   if (model_device.is_cuda()) {

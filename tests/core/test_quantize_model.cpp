@@ -164,6 +164,20 @@ class TestQuantizeModel : public QObject {
     QVERIFY(rel > 0 && rel < kMaxNf4RelativeLogitRms);
   }
 
+  // The checkpoint behind a loaded model breaks before it is quantized: the
+  // error names the file (no fallback to the model's compute-dtype copy).
+  void broken_source_checkpoint_is_named() {
+    const fs::path dir = tmp() / "broken-source";
+    fs::create_directories(dir);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(tiny() / f, dir / f);
+    auto loaded = irq::load_model(dir);
+    // A new file in its place (the loaded model's mapping keeps the old one).
+    irq::test::write_file(dir / "model.safetensors.new", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8));
+    fs::rename(dir / "model.safetensors.new", dir / "model.safetensors");
+    QVERIFY(irq::test::throws_error([&] { irq::quantize_model(loaded, options("nf4")); }, ErrorKind::kInvalidInput,
+                                    {"model.safetensors"}));
+  }
+
   void broken_quant_checkpoint_is_named() {
     const fs::path out = q_proj_checkpoint("broken-q", "nf4");
     auto meta = nlohmann::json::parse(irq::test::read_file(out / "irqlora_quant.json"));

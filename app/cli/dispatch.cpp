@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/event_stream.h"
 #include "common/error.h"
 #include "io/hub_cache.h"
 
@@ -55,6 +56,7 @@ void print_usage(const std::vector<Verb>& verbs) {
   }
   std::printf("\n'irqlora VERB --help' describes a verb's options.\n"
               "--threads N (any verb): CPU threads of the engine (default: the cores this process may use)\n"
+              "--progress jsonl (any verb): progress, metrics, artifacts and the result as JSON lines on stderr\n"
               "MODEL_DIR may be a Hugging Face repo id (org/name [--revision R]) found in the local hub cache\n"
               "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 not found, 5 unsupported, 6 i/o, 130 cancelled\n");
 }
@@ -66,6 +68,17 @@ int run_verb(const Verb& verb, std::vector<std::string> rest, const std::functio
   }
   try {
     if (before) before();
+    // --progress jsonl (any verb): the machine-readable event stream (cli/event_stream.h).
+    for (size_t i = 0; i < rest.size(); ++i)
+      if (rest[i] == "--progress") {
+        if (i + 1 >= rest.size()) throw make_error(ErrorKind::kUsage, "--progress", "needs a value: bar or jsonl");
+        const std::string mode = rest[i + 1];
+        if (mode != "bar" && mode != "jsonl")
+          throw make_error(ErrorKind::kUsage, "--progress '" + mode + "'", "expected bar or jsonl");
+        if (mode == "jsonl") events::enable(verb.spec.name);
+        rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        break;
+      }
     // --revision R (any verb that takes MODEL_DIR): MODEL_DIR may be a Hugging
     // Face repo id, resolved offline in the local hub cache (io/hub_cache.h).
     std::string revision;
@@ -80,13 +93,17 @@ int run_verb(const Verb& verb, std::vector<std::string> rest, const std::functio
       args.positional[0] = resolve_model_dir(args.positional[0], revision).string();
     else if (!revision.empty())
       throw make_error(ErrorKind::kUsage, "--revision", "this verb takes no MODEL_DIR");
-    return verb.run(args);
+    const int rc = verb.run(args);
+    events::result(rc, rc == 0 ? "" : "exit code " + std::to_string(rc));
+    return rc;
   } catch (const Error& e) {
     std::fprintf(stderr, "irqlora %s: error: %s\n", verb.spec.name.c_str(), e.what());
     if (e.kind() == ErrorKind::kUsage) std::fprintf(stderr, "(irqlora %s --help shows the options)\n", verb.spec.name.c_str());
+    events::result(exit_code(e.kind()), e.what());
     return exit_code(e.kind());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "irqlora %s: internal error: %s\n", verb.spec.name.c_str(), e.what());
+    events::result(1, std::string("internal error: ") + e.what());
     return 1;
   }
 }

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "cli/event_stream.h"
+
 namespace irq::cli {
 
 ProgressBar::ProgressBar() : tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
@@ -17,11 +19,13 @@ void ProgressBar::finish() {
 }
 
 void ProgressBar::message(const std::string& text) {
+  if (events::enabled()) return events::emit("message", {{"text", text}});
   finish();
   std::fprintf(stderr, "%s\n", text.c_str());
 }
 
 void ProgressBar::progress(const std::string& stage, int64_t done, int64_t total) {
+  if (events::enabled()) return events::progress(stage, done, total);
   const auto now = std::chrono::steady_clock::now();
   if (stage != stage_) {
     finish();

@@ -1,5 +1,6 @@
 // A ProgressSink for terminals: a redrawn bar on a TTY, a line every 10% when
-// stderr is a file or pipe (CI logs), at most ~10 redraws per second.
+// stderr is a file or pipe (CI logs), at most ~10 redraws per second; with
+// --progress jsonl, progress and message events instead (cli/event_stream.h).
 #pragma once
 
 #include <chrono>

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/event_stream.h"
 #include "common/error.h"
 
 namespace irq::cli {
@@ -20,7 +21,31 @@ std::filesystem::path record_db_path(const ParsedArgs& args) {
 RunRecorder::RunRecorder(const ParsedArgs& args, const std::string& kind, const std::string& model_dir,
                          const nlohmann::json& config, const std::string& device)
     : rec_(record_db_path(args), kind, model_dir, config, device) {
-  if (rec_.db()) std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec_.id()), rec_.db()->path().c_str());
+  if (rec_.db()) {
+    std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec_.id()), rec_.db()->path().c_str());
+    events::set_run(rec_.id());
+    events::emit("run", {{"run_id", rec_.id()}, {"db", rec_.db()->path().string()}});
+  }
+}
+
+namespace {
+nlohmann::ordered_json run_field() {
+  const int64_t id = events::run_id();
+  return id >= 0 ? nlohmann::ordered_json(id) : nlohmann::ordered_json(nullptr);
+}
+}  // namespace
+
+void RunRecorder::metrics(int64_t step, const std::map<std::string, double>& values) {
+  rec_.metrics(step, values);
+  if (!events::enabled()) return;
+  nlohmann::ordered_json v = nlohmann::ordered_json::object();
+  for (const auto& [k, x] : values) v[k] = x;
+  events::emit("metrics", {{"run_id", run_field()}, {"step", step}, {"values", v}});
+}
+
+void RunRecorder::artifact(const std::string& kind, const std::filesystem::path& path) {
+  rec_.artifact(kind, path);
+  events::emit("artifact", {{"run_id", run_field()}, {"kind", kind}, {"path", std::filesystem::absolute(path).string()}});
 }
 
 int RunRecorder::record(const std::function<int()>& body) {

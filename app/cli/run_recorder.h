@@ -29,8 +29,9 @@ class RunRecorder {
   // Runs `body`; marks the run finished, or failed/cancelled and rethrows.
   int record(const std::function<int()>& body);
   // Record into this run; no-ops with --no-record. Artifact paths are made absolute.
-  void metrics(int64_t step, const std::map<std::string, double>& values) { rec_.metrics(step, values); }
-  void artifact(const std::string& kind, const std::filesystem::path& path) { rec_.artifact(kind, path); }
+  // Also events of --progress jsonl (cli/event_stream.h), recorded or not.
+  void metrics(int64_t step, const std::map<std::string, double>& values);
+  void artifact(const std::string& kind, const std::filesystem::path& path);
 
  private:
   irq::RunRecorder rec_;

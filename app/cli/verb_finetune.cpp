@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/event_stream.h"
 #include "cli/memory_check.h"
 #include "cli/model_options.h"
 #include "cli/recipe_args.h"
@@ -40,6 +41,10 @@ class PrintAndRecord final : public MetricsSink {
       first_step_ = m.step;
       t0_ = now;
     }
+    rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
+                          {"tokens", static_cast<double>(m.tokens)}});
+    if (events::enabled()) return events::progress("train", m.step, steps_);  // instead of the step line
     char eta[48] = "";
     const int64_t timed = m.step - first_step_;
     if (timed >= 2) {
@@ -49,9 +54,6 @@ class PrintAndRecord final : public MetricsSink {
     std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  %.0f MiB%s ", (long long)m.step,
                  (long long)steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb, eta);
     if (m.step == steps_) std::fprintf(stderr, "\n");
-    rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
-                          {"tokens", static_cast<double>(m.tokens)}});
   }
 
  private:

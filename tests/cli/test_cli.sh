@@ -81,6 +81,18 @@ check "quantized info"      0 "ICQ-NF4"                      -- "$irq" info "$tm
 check "quantize no overwrite" 2 "q4: exists; pass --force"   -- "$irq" quantize "$fixtures/tiny_llama" --out "$tmp/q4"
 check "quantize int3 plain" 0 "INT3 \(group 32\)"           -- "$irq" quantize "$fixtures/tiny_llama" --method int3 --group 32 --no-icq
 check "quantize phases"     0 "^  quantize +[0-9.]+ s$" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --device cpu --no-record
+jq=(quantize "$fixtures/tiny_llama" --method int4 --device cpu --no-record --progress jsonl)
+check "jsonl start"         0 '^\{"event":"start","verb":"quantize","pid":[0-9]+,"host":' -- "$irq" "${jq[@]}"
+check "jsonl progress"      0 '^\{"event":"progress","stage":"quantize","done":14,"total":14,"elapsed_s":[0-9.e-]+,"eta_s":0' -- "$irq" "${jq[@]}"
+if "$irq" "${jq[@]}" 2>&1 | grep -Eq 'quantize: [0-9]+/14 \(|\[#'; then
+  failed=$((failed+1)); echo "FAIL jsonl no bar: the progress bar is drawn beside the events"
+else
+  passed=$((passed+1)); echo "ok   jsonl no bar"
+fi
+check "jsonl result"        0 '^\{"event":"result","exit_code":0,"error":null,"run_id":null,"seconds":[0-9.e-]+\}$' -- "$irq" "${jq[@]}"
+check "jsonl error result"  4 '^\{"event":"result","exit_code":4,"error":".*nowhere.*","run_id":null' -- "$irq" quantize "$tmp/nowhere" --progress jsonl --no-record
+check "jsonl recorded run"  0 '^\{"event":"run","run_id":[0-9]+,"db":".*jsonl.sqlite"\}$' -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --device cpu --db "$tmp/jsonl.sqlite" --progress jsonl
+check "progress bad mode"   2 "--progress 'xml': expected bar or jsonl" -- "$irq" quantize "$fixtures/tiny_llama" --progress xml
 check "quantize bad method" 2 "unknown quantization method"  -- "$irq" quantize "$fixtures/tiny_llama" --method fp5
 check "bench icq"           0 "ratio fast / C\+\+ reference" -- "$irq" bench icq --rows 64 --cols 512 --baseline-rows 16 --baseline-cols 256
 calib="$fixtures/tokenizers/sample_text.txt"
@@ -136,6 +148,10 @@ check "bench mmlu"          0 "ratio shared / full"          -- "$irq" bench mml
 check "finetune nf4 iec"    0 "finetuned 6 steps: loss"      -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 6 --save-every 3 --lr 5e-3 --out "$tmp/ft" --device cpu
 check "finetune says its size" 0 "finetune: 2 steps x batch 2 x accum [0-9]+ = [0-9]+ examples \([0-9.]+ epochs of 16 rows, [0-9]+ tokens per epoch\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --rank 8 --steps 2 --batch 2 --out "$tmp/ftsize" --device cpu
 check "finetune files"      0 "adapter_model.safetensors"    -- ls "$tmp/ft/adapter" "$tmp/ft/checkpoint-3" "$tmp/ft/checkpoint-6"
+jf=(finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --rank 8 --steps 2 --batch 2 --device cpu --no-record --progress jsonl)
+check "jsonl train metrics" 0 '^\{"event":"metrics","run_id":null,"step":2,"values":\{.*"loss":[0-9.e-]+' -- "$irq" "${jf[@]}" --out "$tmp/ftj1"
+check "jsonl train progress" 0 '^\{"event":"progress","stage":"train","done":2,"total":2,' -- "$irq" "${jf[@]}" --out "$tmp/ftj2"
+check "jsonl artifact"      0 '^\{"event":"artifact","run_id":null,"kind":"adapter","path":"/.*ftj3/adapter"\}$' -- "$irq" "${jf[@]}" --out "$tmp/ftj3"
 check "finetune resume"     0 "resumed from .*checkpoint-6 \(step 6\)" -- "$irq" finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant nf4 --rank 8 --steps 9 --lr 5e-3 --out "$tmp/ft" --resume --device cpu
 qa=(finetune "$fixtures/tiny_llama" --data "$fixtures/alpaca_tiny.json" --quant int4 --quant-group 32 --qa-lora --rank 1 --steps 3 --lr 5e-3 --device cpu)
 check "finetune qa-lora"    0 "finetuned 3 steps: loss"      -- "$irq" "${qa[@]}" --out "$tmp/qa"

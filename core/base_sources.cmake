@@ -2,6 +2,7 @@
 # core/CMakeLists.txt and by the sanitizer/libFuzzer build (tests/fuzz).
 set(IRQ_BASE_SOURCES
   common/atomic_file.cpp
+  common/child_process.cpp
   common/error.cpp
   common/log.cpp
   common/mapped_file.cpp

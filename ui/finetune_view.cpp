@@ -18,6 +18,7 @@
 #include <qcustomplot.h>
 
 #include "form_helpers.h"
+#include "run_on_form.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -52,7 +53,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       device_(new QComboBox),
       icq_(new QCheckBox(tr("ICQ (information calibration of the base)"))),
       iec_(new QCheckBox(tr("IEC (information elastic connection)"))),
-      qa_lora_(new QCheckBox(tr("QA-LoRA: adapter over the INT groups (merges into the zero points)"))),
+      qa_lora_(new QCheckBox(tr("QA-LoRA (adapter over the INT groups)"))),
       group_(new QSpinBox),
       rank_(new QSpinBox),
       steps_(new QSpinBox),
@@ -60,6 +61,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       accum_(new QSpinBox),
       alpha_(new QDoubleSpinBox),
       lr_(new QDoubleSpinBox),
+      run_on_(new RunOnForm),
       start_(new QPushButton(tr("Start finetune"))),
       cancel_(new QPushButton(tr("Cancel"))),
       errors_(new QLabel),
@@ -74,6 +76,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   group_->setValue(64);
   group_->setSpecialValueText(tr("per channel"));
   qa_lora_->setEnabled(false);
+  qa_lora_->setToolTip(tr("lora_A over the sums of the INT base's groups: merges exactly into its zero points"));
   rank_->setRange(1, 1024);
   rank_->setValue(8);
   alpha_->setRange(0.01, 4096);
@@ -110,6 +113,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   form->addRow(tr("Accumulation"), accum_);
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Device"), device_);
+  form->addRow(tr("Run on"), run_on_);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(start_);
   buttons->addWidget(cancel_);
@@ -191,7 +195,9 @@ QString FinetuneView::message() const { return errors_->text().isEmpty() ? stats
 bool FinetuneView::start() {
   if (running()) return false;
   const auto req = request();
-  if (const auto problems = validate(req); !problems.empty()) {
+  const auto remote = run_on_->remote("finetune", finetune_cli_args(req), req.model_dir.string(), req.db_path.string());
+  const bool over_ssh = remote && !remote->launcher.empty();  // paths are the host's: its CLI checks them
+  if (const auto problems = validate(req); !problems.empty() && !over_ssh) {
     errors_->setText(problems_text(problems));
     return false;
   }
@@ -209,8 +215,29 @@ bool FinetuneView::start() {
                             .arg(req.steps);
   auto token = token_;
   job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
-  Q_EMIT log(tr("started %1 on %2").arg(title, QString::fromStdString(req.device)));
+  Q_EMIT log(tr("started %1 on %2%3")
+                 .arg(title, QString::fromStdString(req.device),
+                      remote ? tr(" of %1 (irqlora CLI)").arg(QString::fromStdString(remote->host)) : QString()));
   QPointer<FinetuneView> self(this);
+  if (remote) {
+    // The CLI's metrics events become the same points as an in-process run's.
+    watcher_.setFuture(run_in_worker([r = *remote, steps = req.steps, token, self] {
+      run_remote(r, nullptr, token.get(), [self, steps](int64_t step, const std::map<std::string, double>& v) {
+        if (!v.count("loss")) return;  // held-out evaluations
+        auto at = [&](const char* k) { return v.count(k) ? v.at(k) : 0.0; };
+        FinetunePoint p;
+        p.step = step;
+        p.steps = steps;
+        p.loss = v.at("loss");
+        p.lr = at("lr");
+        p.grad_norm = at("grad_norm");
+        p.tokens_per_second = at("tokens_per_second");
+        p.memory_mb = at("memory_mb");
+        if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
+      });
+    }));
+    return true;
+  }
   watcher_.setFuture(run_in_worker([req, token, self] {
     run_finetune(
         req,

@@ -25,6 +25,7 @@ class QSpinBox;
 namespace irq::ui {
 
 class JobsPanel;
+class RunOnForm;
 
 class FinetuneView : public QWidget {
   Q_OBJECT
@@ -56,6 +57,7 @@ class FinetuneView : public QWidget {
   QCheckBox* iec_box() const { return iec_; }
   QCheckBox* qa_lora_box() const { return qa_lora_; }
   QSpinBox* group_box() const { return group_; }
+  RunOnForm* run_on() const { return run_on_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
@@ -73,6 +75,7 @@ class FinetuneView : public QWidget {
   QCheckBox *icq_, *iec_, *qa_lora_;
   QSpinBox *rank_, *steps_, *batch_, *accum_, *group_;
   QDoubleSpinBox *alpha_, *lr_;
+  RunOnForm* run_on_;
   QPushButton *start_, *cancel_;
   QLabel *errors_, *stats_;
   QCustomPlot* plot_;

@@ -1,6 +1,8 @@
 // A finetune run for the workbench (see finetune_job.h).
 #include "jobs/finetune_job.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
@@ -29,6 +31,31 @@ std::string cuda_device_name() {
   if (cuda_device_available() && cudaGetDeviceProperties(&prop, 0) == cudaSuccess) return prop.name;
 #endif
   return cuda_device_available() ? "CUDA device 0" : "";
+}
+
+std::vector<std::string> finetune_cli_args(const FinetuneRequest& r) {
+  auto num = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    return std::string(buf);
+  };
+  std::vector<std::string> a = {r.model_dir.string(), "--data", r.data_file.string(), "--out", r.out_dir.string()};
+  if (!r.quant.empty()) {
+    a.insert(a.end(), {"--quant", r.quant, "--quant-group", std::to_string(r.quant_group)});
+    if (!r.icq) a.emplace_back("--no-icq");
+    if (r.gptq.enabled) {
+      a.insert(a.end(), {"--gptq", "--calib", r.gptq.calib, "--nsamples", std::to_string(r.gptq.nsamples), "--seqlen",
+                         std::to_string(r.gptq.seqlen), "--calib-seed", std::to_string(r.gptq.seed), "--damp", num(r.gptq.damp)});
+      if (r.gptq.sym) a.emplace_back("--sym");
+      if (r.gptq.act_order) a.emplace_back("--act-order");
+    }
+    if (r.qa_lora) a.emplace_back("--qa-lora");
+  }
+  a.emplace_back(r.iec ? "--iec" : "--no-iec");
+  a.insert(a.end(), {"--rank", std::to_string(r.rank), "--alpha", num(r.alpha), "--steps", std::to_string(r.steps), "--batch",
+                     std::to_string(r.batch), "--accum", std::to_string(r.accum), "--lr", num(r.lr), "--device", r.device, "--seed",
+                     std::to_string(r.seed)});
+  return a;
 }
 
 std::vector<std::string> validate(const FinetuneRequest& r) {

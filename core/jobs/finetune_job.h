@@ -54,6 +54,11 @@ std::vector<std::string> validate(const FinetuneRequest& r);
 FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(const FinetunePoint&)>& on_step,
                              const CancelToken* cancel = nullptr);
 
+// The `irqlora finetune` arguments that run this request (for a remote job,
+// jobs/remote_job.h): every field but db_path (the CLI there records into its
+// own database; the local record is the remote job's).
+std::vector<std::string> finetune_cli_args(const FinetuneRequest& r);
+
 // Whether a CUDA device can be used, and its name ("" when none).
 bool cuda_device_available();
 std::string cuda_device_name();

@@ -21,6 +21,7 @@
 #include "experiments_view.h"
 #include "jobs/ablation_job.h"
 #include "finetune_view.h"
+#include "run_on_form.h"
 #include "jobs_panel.h"
 #include "main_window.h"
 #include "model_browser.h"
@@ -350,6 +351,52 @@ class TestMainWindow : public QObject {
 
   // Quantize tab fills the per-layer table from a real pass; the Weights tab
   // quantizes one layer both ways and fills every plot with the right counts.
+  // "Run on: irqlora CLI on this machine": the finetune runs as a separate
+  // CLI process followed by its events (the remote-job path, jobs/remote_job.h):
+  // live points, a Jobs entry, the run recorded here as remote:localhost.
+  void finetune_through_the_cli() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    const QString db = tmp_.path() + "/cli-runs.sqlite";
+    w.set_db_path(db);
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* f = w.finetune();
+    f->data_edit()->setText(QString::fromStdString((irq::test::fixtures() / "alpaca_tiny.json").string()));
+    f->out_edit()->setText(tmp_.path() + "/ft-cli");
+    f->steps_box()->setValue(3);
+    f->rank_box()->setValue(8);
+    f->device_box()->setCurrentIndex(1);  // CPU
+    f->run_on()->set_local_cli(IRQ_CLI);
+    f->run_on()->target_box()->setCurrentIndex(1);
+    QVERIFY(!f->run_on()->program_edit()->isEnabled());  // only an ssh host names its CLI
+    QSignalSpy done(f, &irq::ui::FinetuneView::finished);
+    QVERIFY(f->start());
+    QCOMPARE(w.jobs()->running(), 1);
+    QVERIFY(done.wait(120000));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    QCOMPARE(static_cast<int>(f->points().size()), 3);
+    QCOMPARE(f->plot()->graph(0)->dataCount(), 3);
+    QVERIFY(fs::exists(tmp_.path().toStdString() + "/ft-cli/adapter/adapter_model.safetensors"));
+    irq::RunsDb runs(db.toStdString());
+    const auto list = runs.list();
+    QCOMPARE(static_cast<int>(list.size()), 1);
+    QCOMPARE(QString::fromStdString(list.front().device), QString("remote:localhost"));
+    QCOMPARE(QString::fromStdString(list.front().status), QString("finished"));
+    double last_loss = -1;
+    for (const auto& m : runs.metrics(list.front().id))
+      if (m.step == 3 && m.name == "loss") last_loss = m.value;
+    QCOMPARE(last_loss, f->points().back().loss);
+    // An ssh destination enables the field for the CLI's path there.
+    f->run_on()->target_box()->setEditText("me@gpu1");
+    QVERIFY(f->run_on()->program_edit()->isEnabled());
+    const auto r = f->run_on()->remote("finetune", {"x"}, "/m", "");
+    QVERIFY(r.has_value());
+    QCOMPARE(QString::fromStdString(r->host), QString("gpu1"));
+    QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu1"}));
+  }
+
   void quantize_weights_and_evaluate_tabs() {
     irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;

@@ -1,0 +1,299 @@
+// Remote jobs (jobs/remote_job.h): the local CLI as a fake remote (its
+// --progress jsonl stream drives progress, metrics, artifacts and the local
+// record), a remote CLI's error, a launcher that fails before the CLI runs
+// (as ssh does), cancellation, and the same over a loopback sshd started by
+// the test where openssh-server is installed (skipped otherwise).
+#include "support/test_support.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/child_process.h"
+#include "jobs/finetune_job.h"
+#include "jobs/remote_job.h"
+#include "runs/runs_db.h"
+
+using irq::ErrorKind;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Progress : irq::ProgressSink {
+  std::vector<std::tuple<std::string, int64_t, int64_t>> seen;
+  std::function<void(const std::string&)> on_stage;
+  void progress(const std::string& stage, int64_t done, int64_t total) override {
+    seen.emplace_back(stage, done, total);
+    if (on_stage) on_stage(stage);
+  }
+  bool saw(const std::string& stage, int64_t done, int64_t total) const {
+    for (const auto& [s, d, t] : seen)
+      if (s == stage && d == done && t == total) return true;
+    return false;
+  }
+};
+
+fs::path tiny() { return irq::test::fixtures() / "tiny_llama"; }
+
+irq::RemoteRequest local_cli(const std::string& verb, std::vector<std::string> args, const fs::path& db) {
+  irq::RemoteRequest r;
+  r.program = IRQ_CLI;
+  r.verb = verb;
+  r.args = std::move(args);
+  r.model_dir = tiny().string();
+  r.db_path = db;
+  return r;
+}
+
+bool has_artifact(const std::vector<std::pair<std::string, std::string>>& a, const std::string& kind, const std::string& prefix) {
+  for (const auto& [k, p] : a)
+    if (k == kind && p.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(s);
+  return port;
+}
+
+bool accepts(int port) {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(s);
+  return ok;
+}
+
+// The first run's status once it is no longer "running" (a database opened
+// after its process died marks it interrupted), or "running" after `limit`.
+std::string status_within(const fs::path& db, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const std::string s = irq::RunsDb(db).list().front().status;
+    if (s != "running" || std::chrono::steady_clock::now() > end) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int run(const std::vector<std::string>& argv) {
+  irq::ChildProcess p(argv);
+  while (p.read_lines(100, [](int, const std::string&) {})) {
+  }
+  return p.wait();
+}
+
+}  // namespace
+
+class TestRemoteJob : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+  fs::path tmp() { return tmp_.path().toStdString(); }
+
+ private Q_SLOTS:
+  void command_line() {
+    irq::RemoteRequest r;
+    r.launcher = {"ssh", "-o", "BatchMode=yes", "gpu1"};
+    r.verb = "eval mmlu";
+    r.args = {"/m", "--data", "/d/it's $HOME"};
+    const std::vector<std::string> want = {"ssh", "-o", "BatchMode=yes", "gpu1",
+                                           "'irqlora' 'eval' 'mmlu' '/m' '--data' '/d/it'\\''s $HOME' '--progress' 'jsonl'"};
+    QCOMPARE(irq::remote_command(r), want);
+    r.launcher.clear();  // this machine: no shell in between
+    const std::vector<std::string> local = {"irqlora", "eval", "mmlu", "/m", "--data", "/d/it's $HOME", "--progress", "jsonl"};
+    QCOMPARE(irq::remote_command(r), local);
+  }
+
+  void quantize_through_the_cli() {
+    const fs::path db = tmp() / "local.sqlite";
+    Progress progress;
+    const auto out = irq::run_remote(
+        local_cli("quantize", {tiny().string(), "--method", "int4", "--device", "cpu", "--no-record"}, db), &progress);
+    QCOMPARE(out.exit_code, 0);
+    QVERIFY(progress.saw("quantize", 14, 14));  // the 14 projections of the tiny model, last event
+    irq::RunsDb runs(db);
+    const auto rec = runs.get(out.run_id);
+    QCOMPARE(QString::fromStdString(rec.status), QString("finished"));
+    QCOMPARE(QString::fromStdString(rec.device), QString("remote:localhost"));
+    QCOMPARE(QString::fromStdString(rec.kind), QString("quantize"));
+    QCOMPARE(out.remote_run_id, int64_t{-1});  // --no-record there
+  }
+
+  void finetune_metrics_and_artifacts_are_recorded() {
+    const fs::path db = tmp() / "local.sqlite", remote_db = tmp() / "remote.sqlite", ft = tmp() / "ft";
+    std::vector<int64_t> steps;
+    const auto out = irq::run_remote(local_cli("finetune",
+                                               {tiny().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(),
+                                                "--rank", "8", "--steps", "2", "--batch", "2", "--device", "cpu", "--out",
+                                                ft.string(), "--db", remote_db.string()},
+                                               db),
+                                     nullptr, nullptr, [&](int64_t step, const std::map<std::string, double>&) { steps.push_back(step); });
+    QCOMPARE(steps, (std::vector<int64_t>{1, 2}));
+    QVERIFY(out.last_metrics.count("loss"));
+    QVERIFY(has_artifact(out.artifacts, "adapter", (ft / "adapter").string()));
+    QVERIFY(out.remote_run_id > 0);
+    irq::RunsDb runs(db);
+    double loss_at_2 = -1;
+    for (const auto& m : runs.metrics(out.run_id))
+      if (m.step == 2 && m.name == "loss") loss_at_2 = m.value;
+    QCOMPARE(loss_at_2, out.last_metrics.at("loss"));
+    const auto artifacts = runs.artifacts(out.run_id);
+    QVERIFY(has_artifact(artifacts, "adapter", "localhost:" + (ft / "adapter").string()));
+    QVERIFY(has_artifact(artifacts, "remote-run", "localhost:" + remote_db.string() + "#" + std::to_string(out.remote_run_id)));
+    // The host's own record agrees.
+    irq::RunsDb there(remote_db);
+    QCOMPARE(QString::fromStdString(there.get(out.remote_run_id).status), QString("finished"));
+  }
+
+  // The workbench's finetune request, as CLI arguments, runs remotely with its settings.
+  void finetune_request_as_cli_arguments() {
+    irq::FinetuneRequest req;
+    req.model_dir = tiny();
+    req.data_file = irq::test::fixtures() / "alpaca_tiny.json";
+    req.out_dir = tmp() / "ft-request";
+    req.quant = "int4";
+    req.quant_group = 32;
+    req.icq = false;
+    req.iec = false;
+    req.rank = 4;
+    req.alpha = 8;
+    req.steps = 2;
+    req.batch = 2;
+    req.lr = 1.5e-3;
+    req.device = "cpu";
+    req.seed = 7;
+    irq::RemoteRequest r = local_cli("finetune", irq::finetune_cli_args(req), tmp() / "req.sqlite");
+    r.args.insert(r.args.end(), {"--db", (tmp() / "req-remote.sqlite").string()});
+    const auto out = irq::run_remote(r);
+    irq::RunsDb there(tmp() / "req-remote.sqlite");
+    const auto config = nlohmann::json::parse(there.get(out.remote_run_id).config_json);
+    QCOMPARE(config.at("rank").get<int64_t>(), int64_t{4});
+    QCOMPARE(config.at("alpha").get<double>(), 8.0);
+    QCOMPARE(config.at("steps").get<int64_t>(), int64_t{2});
+    QCOMPARE(config.at("batch").get<int64_t>(), int64_t{2});
+    QCOMPARE(config.at("lr").get<double>(), 1.5e-3);
+    QCOMPARE(config.at("seed").get<int64_t>(), int64_t{7});
+    QCOMPARE(config.at("iec").get<bool>(), false);
+    QCOMPARE(QString::fromStdString(config.at("quant").dump()).contains("\"icq\":false"), true);
+    QCOMPARE(QString::fromStdString(config.at("quant").dump()).contains("\"block_size\":32"), true);
+  }
+
+  void remote_error_is_reported_and_recorded() {
+    const fs::path db = tmp() / "errors.sqlite";
+    QVERIFY(irq::test::throws_error(
+        [&] { irq::run_remote(local_cli("quantize", {(tmp() / "nowhere").string(), "--no-record"}, db)); },
+        ErrorKind::kNotFound, {"remote localhost: irqlora quantize", "nowhere"}));
+    irq::RunsDb runs(db);
+    QCOMPARE(QString::fromStdString(runs.list().front().status), QString("failed"));
+  }
+
+  // What ssh does when it cannot reach the host: stderr text, exit 255, no events.
+  void a_command_without_a_result_is_named() {
+    irq::RemoteRequest r = local_cli("quantize", {tiny().string()}, {});
+    r.launcher = {"sh", "-c", "echo 'ssh: connect to host gpu9 port 22: Connection refused' >&2; exit 255", "--"};
+    r.host = "gpu9";
+    QVERIFY(irq::test::throws_error([&] { irq::run_remote(r); }, ErrorKind::kIo,
+                                    {"remote gpu9", "exit code 255", "without a result", "Connection refused"}));
+    r.launcher = {(tmp() / "no-such-ssh").string()};
+    QVERIFY(irq::test::throws_error([&] { irq::run_remote(r); }, ErrorKind::kNotFound, {"no-such-ssh", "cannot start"}));
+  }
+
+  void cancel_stops_the_remote_cli() {
+    const fs::path db = tmp() / "cancel.sqlite", remote_db = tmp() / "cancel-remote.sqlite";
+    irq::CancelToken cancel;
+    Progress progress;
+    progress.on_stage = [&](const std::string& stage) {
+      if (stage == "train") cancel.cancel();
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    QVERIFY(irq::test::throws_error(
+        [&] {
+          irq::run_remote(local_cli("finetune",
+                                    {tiny().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(), "--rank",
+                                     "8", "--steps", "100000", "--device", "cpu", "--out", (tmp() / "ft-cancel").string(),
+                                     "--db", remote_db.string()},
+                                    db),
+                          &progress, &cancel);
+        },
+        ErrorKind::kCancelled, {"remote localhost", "cancelled"}));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    QVERIFY2(seconds < 60, "cancel did not stop the remote CLI promptly");
+    irq::RunsDb runs(db);
+    QCOMPARE(QString::fromStdString(runs.list().front().status), QString("cancelled"));
+    // The remote CLI is gone: its own database finds its run's process dead.
+    QCOMPARE(QString::fromStdString(status_within(remote_db, std::chrono::seconds(10))), QString("interrupted"));
+  }
+
+  // The real thing: ssh to a loopback sshd that this test starts.
+  void over_loopback_ssh() {
+    const fs::path sshd = "/usr/sbin/sshd";
+    if (!fs::exists(sshd)) QSKIP("no /usr/sbin/sshd (openssh-server): the loopback ssh test needs one");
+    const fs::path d = tmp() / "ssh";
+    fs::create_directories(d);
+    if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "host").string()}) != 0 ||
+        run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "id").string()}) != 0)
+      QSKIP("ssh-keygen failed: no loopback ssh here");
+    fs::copy_file(d / "id.pub", d / "authorized_keys");
+    const int port = free_port();
+    irq::test::write_file(d / "sshd_config", "Port " + std::to_string(port) + "\nListenAddress 127.0.0.1\nHostKey " +
+                                                 (d / "host").string() + "\nAuthorizedKeysFile " + (d / "authorized_keys").string() +
+                                                 "\nStrictModes no\nUsePAM no\nPidFile " + (d / "sshd.pid").string() +
+                                                 "\nPasswordAuthentication no\n");
+    fs::create_directories("/run/sshd");  // privilege separation directory sshd insists on
+    irq::ChildProcess server({sshd.string(), "-D", "-e", "-f", (d / "sshd_config").string()});
+    for (int i = 0; i < 50 && !accepts(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!accepts(port)) QSKIP("sshd did not start (not root, or no privilege separation user): no loopback ssh here");
+    // A model folder whose name the remote shell would split or expand unquoted.
+    const fs::path model = tmp() / "it's a $HOME model";
+    fs::create_directories(model);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(tiny() / f, model / f);
+    irq::RemoteRequest r = local_cli("quantize", {model.string(), "--method", "int4", "--device", "cpu", "--no-record"},
+                                     tmp() / "ssh.sqlite");
+    r.launcher = {"ssh", "-p", std::to_string(port), "-i", (d / "id").string(), "-o", "BatchMode=yes", "-o",
+                  "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "127.0.0.1"};
+    r.host = "127.0.0.1";
+    Progress progress;
+    const auto out = irq::run_remote(r, &progress);
+    QCOMPARE(out.exit_code, 0);
+    QVERIFY(progress.saw("quantize", 14, 14));
+
+    // Cancel reaches the CLI on the host (kill -TERM through ssh), not only the local client.
+    const fs::path remote_db = tmp() / "ssh-remote.sqlite";
+    irq::RemoteRequest ft = local_cli("finetune",
+                                      {model.string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(), "--rank", "8",
+                                       "--steps", "100000", "--device", "cpu", "--out", (tmp() / "ssh-ft").string(), "--db",
+                                       remote_db.string()},
+                                      {});
+    ft.launcher = r.launcher;
+    ft.host = r.host;
+    irq::CancelToken cancel;
+    Progress cancelling;
+    cancelling.on_stage = [&](const std::string& stage) {
+      if (stage == "train") cancel.cancel();
+    };
+    QVERIFY(irq::test::throws_error([&] { irq::run_remote(ft, &cancelling, &cancel); }, ErrorKind::kCancelled, {"remote 127.0.0.1"}));
+    QCOMPARE(QString::fromStdString(status_within(remote_db, std::chrono::seconds(10))), QString("interrupted"));
+    server.signal(SIGTERM);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteJob)
+#include "test_remote_job.moc"

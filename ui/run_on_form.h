@@ -1,0 +1,40 @@
+// "Run on": where a job runs. In this process (the default), through the
+// irqlora CLI on this machine (a separate process followed by its
+// --progress jsonl events), or on another host over the system ssh client
+// (type the destination, e.g. user@gpu1; the CLI there is "irqlora" unless
+// given; paths in the form are the host's). The last two are remote jobs
+// (jobs/remote_job.h): the run is recorded here with device remote:HOST.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QWidget>
+
+#include "jobs/remote_job.h"
+
+class QComboBox;
+class QLineEdit;
+
+namespace irq::ui {
+
+class RunOnForm : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunOnForm(QWidget* parent = nullptr);
+  // The request for `verb` with `args`, or nothing when the job runs in this process.
+  std::optional<RemoteRequest> remote(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,
+                                      const std::string& db_path) const;
+  // The CLI that "this machine" runs (default: irqlora beside the workbench, else on PATH).
+  void set_local_cli(const QString& path) { local_cli_ = path; }
+  QComboBox* target_box() const { return target_; }
+  QLineEdit* program_edit() const { return program_; }
+
+ private:
+  QComboBox* target_;
+  QLineEdit* program_;
+  QString local_cli_;
+};
+
+}  // namespace irq::ui

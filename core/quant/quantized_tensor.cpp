@@ -1,6 +1,8 @@
 // Code packing for quantized tensors (layout in quantized_tensor.h).
 #include "quant/quantized_tensor.h"
 
+#include <cstring>
+
 #include "common/error.h"
 
 namespace irq {
@@ -13,6 +15,44 @@ int slot_bits(int bits) {
     case 8: return 8;
   }
   throw make_error(ErrorKind::kUsage, "pack codes", "unsupported bit width " + std::to_string(bits));
+}
+
+namespace {
+
+// 8 bytes at a time: h = rotl(h ^ word, 29) * odd constant; the tail bytewise.
+void mix(uint64_t& h, const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h ^= w;
+    h = ((h << 29) | (h >> 35)) * 0x9E3779B97F4A7C15ull;
+  }
+  for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ull;
+  h ^= n;  // field boundaries count: ab|c differs from a|bc
+  h *= 0xBF58476D1CE4E5B9ull;
+}
+
+template <typename T>
+void mix_vector(uint64_t& h, const std::vector<T>& v) {
+  mix(h, v.data(), v.size() * sizeof(T));
+}
+
+}  // namespace
+
+uint64_t payload_hash(const QuantizedTensor& q) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  mix_vector(h, q.shape);
+  mix_vector(h, q.codes);
+  mix_vector(h, q.absmax_q);
+  mix_vector(h, q.absmax_scale);
+  mix(h, &q.absmax_offset, sizeof q.absmax_offset);
+  mix_vector(h, q.tau_q);
+  mix_vector(h, q.tau_scale);
+  mix_vector(h, q.scale);
+  mix_vector(h, q.zero);
+  return h;
 }
 
 std::vector<uint8_t> pack_codes(const uint8_t* codes, int64_t count, int bits) {

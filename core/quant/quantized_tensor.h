@@ -51,6 +51,11 @@ struct QuantizedTensor {
   }
 };
 
+// A 64-bit fingerprint of the whole payload (shape, codes, every scale,
+// offset and tau), for checking that a rebuilt base is the one an adapter
+// was trained on. Not cryptographic.
+uint64_t payload_hash(const QuantizedTensor& q);
+
 // Codes packed as the layout above says; `bits` 2, 3, 4 or 8.
 std::vector<uint8_t> pack_codes(const uint8_t* codes, int64_t count, int bits);
 void unpack_codes(const uint8_t* packed, int64_t count, int bits, uint8_t* out);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -316,6 +317,14 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
   model_->eval();
 }
 
+namespace {
+std::string hex64(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
 void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig& lora, const std::string& base_model,
                   const nlohmann::json& quant) {
   std::error_code ec;
@@ -328,14 +337,22 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
     blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   };
   const auto layers = lora_layers(model);
-  std::vector<std::vector<uint8_t>> tau_bytes;
+  std::vector<std::vector<uint8_t>> tau_bytes, hash_bytes;
   tau_bytes.reserve(layers.size());  // blobs point into these
+  hash_bytes.reserve(layers.size());
   for (auto& [name, l] : layers) {
-    if (l->quantized() && l->quant->tau_q.numel() > 0) {  // the base's ICQ offsets, for the check at load
+    if (l->quantized()) {
       const auto q = l->quant->to_host();
-      tau_bytes.push_back(q.tau_q);
-      blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
-      add("irqlora.base." + name + ".tau_scale", l->quant->tau_scale);
+      // The whole base's fingerprint (NF4 and INT), checked at load.
+      const uint64_t h = payload_hash(q);
+      hash_bytes.emplace_back(8);
+      for (int b = 0; b < 8; ++b) hash_bytes.back()[static_cast<size_t>(b)] = static_cast<uint8_t>(h >> (8 * b));
+      blobs.push_back({"irqlora.base." + name + ".hash", DType::kU8, {8}, hash_bytes.back().data()});
+      if (!q.tau_q.empty()) {  // the ICQ offsets, as adapters before the hash checked them
+        tau_bytes.push_back(q.tau_q);
+        blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
+        add("irqlora.base." + name + ".tau_scale", l->quant->tau_scale);
+      }
     }
     add("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
     add("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
@@ -424,6 +441,16 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
     if (l->iec_beta_a.defined()) {
       fill("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
       fill("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
+    }
+    if (const auto* hash = file.find("irqlora.base." + name + ".hash"); hash && l->quantized() && requantize_n == 0) {
+      const auto bytes = tensor_view(file, *hash).to(torch::kUInt8).contiguous();
+      uint64_t want = 0;
+      for (int b = 0; b < 8 && b < bytes.numel(); ++b) want |= static_cast<uint64_t>(bytes.data_ptr<uint8_t>()[b]) << (8 * b);
+      const uint64_t have = payload_hash(l->quant->to_host());
+      if (bytes.numel() != 8 || have != want)
+        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
+                         "the quantized base differs from the one the adapter was trained on (the codes and scales of " + name +
+                             " hash to " + hex64(have) + ", the adapter's base to " + hex64(want) + ")");
     }
     if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized() && requantize_n == 0) {
       const auto rebuilt = l->quant->tau_q.to(torch::kCPU);

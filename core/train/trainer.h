@@ -106,15 +106,17 @@ class Trainer {
 // the quantization settings) and adapter_model.safetensors with peft keys
 // (base_model.model.<module>.lora_A.weight, ...) and the IEC scalars
 // (<module>.iec_beta_a / iec_beta_b); written atomically.
-// With a quantized base, the base's ICQ offsets are stored too
-// (irqlora.base.<module>.tau_q / .tau_scale) so a later load can check that
+// With a quantized base, each projection's payload_hash (codes and every
+// scale; NF4 and INT) is stored too (irqlora.base.<module>.hash, 8 bytes,
+// little-endian), and the ICQ offsets where there are any
+// (irqlora.base.<module>.tau_q / .tau_scale), so a later load can check that
 // it rebuilt the very base the adapter was trained on.
 void save_adapter(const std::filesystem::path& dir, LlamaForCausalLM& model, const LoraConfig& lora,
                   const std::string& base_model, const nlohmann::json& quant);
 
 // Loads an adapter written by save_adapter into `model`: quantizes the base
 // first with the adapter's stored settings when the model is not quantized
-// yet, checks the stored tau against the rebuilt base, then adds and fills the
+// yet, checks the stored hash (older adapters: tau) against the rebuilt base, then adds and fills the
 // LoRA/IEC tensors. Errors name the adapter file and tensor. Returns the
 // quantization settings JSON (null for a full-precision base).
 // requantize_n > 0: the base is (or was, by the caller) rebuilt with the ICQ

@@ -5,6 +5,7 @@
 #include "support/test_support.h"
 
 #include <cmath>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -221,6 +222,55 @@ class TestFinetune : public QObject {
     auto other = irq::load_model(irq::test::fixtures() / "tiny_llama");
     QVERIFY(irq::test::throws_error([&] { irq::load_adapter(dir, other); }, ErrorKind::kInvalidInput,
                                     {"adapter_model.safetensors", "differs from the one the adapter was trained on"}));
+  }
+
+  // An INT base has no tau: the payload hash catches a base whose codes
+  // moved (here one weight of the checkpoint changed after training).
+  void adapter_refuses_a_base_with_other_codes() {
+    const fs::path copy = fs::path(tmp_.path().toStdString()) / "changed-base";
+    fs::create_directories(copy);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"})
+      fs::copy_file(irq::test::fixtures() / "tiny_llama" / f, copy / f);
+    auto trained = irq::load_model(copy);
+    irq::ModelQuantOptions o;
+    o.settings = irq::QuantSettings::for_method("int4");
+    o.settings.block_size = 32;
+    irq::quantize_model(trained, o);
+    irq::LoraConfig lora;
+    lora.rank = 4;
+    irq::add_lora(trained.model, lora);
+    const fs::path dir = fs::path(tmp_.path().toStdString()) / "int4-adapter";
+    irq::save_adapter(dir, trained.model, lora, "tiny_llama", o.settings.to_json());
+    const std::string key = "irqlora.base.model.layers.1.mlp.down_proj.hash";
+    QVERIFY(irq::SafetensorsFile::open(dir / "adapter_model.safetensors").find(key));
+    {
+      auto same = irq::load_model(copy);
+      irq::load_adapter(dir, same);  // the same base: accepted
+    }
+    // One weight of layer 1's down_proj becomes 1.0 (its neighbours are ~0.02) in the checkpoint.
+    const std::string name = "model.layers.1.mlp.down_proj.weight";
+    uint64_t offset = 0;
+    std::string one;
+    {
+      const auto file = irq::SafetensorsFile::open(copy / "model.safetensors");
+      const auto* info = file.find(name);
+      QVERIFY(info);
+      const float f32 = 1.0f;
+      if (info->dtype == irq::DType::kF32) one.assign(reinterpret_cast<const char*>(&f32), 4);
+      else if (info->dtype == irq::DType::kBF16) one = std::string("\x80\x3f", 2);
+      else if (info->dtype == irq::DType::kF16) one = std::string("\x00\x3c", 2);
+      else QFAIL("unexpected dtype of the fixture");
+      offset = file.header_size() + info->begin + one.size() * 7;
+    }
+    {
+      std::fstream f(copy / "model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(offset));
+      f.write(one.data(), static_cast<std::streamsize>(one.size()));
+    }
+    auto changed = irq::load_model(copy);
+    QVERIFY(irq::test::throws_error([&] { irq::load_adapter(dir, changed); }, ErrorKind::kInvalidInput,
+                                    {"adapter_model.safetensors", "differs from the one the adapter was trained on",
+                                     "model.layers.1.mlp.down_proj", "hash"}));
   }
 
   void gradient_checkpointing_gives_the_same_gradients_data() {

@@ -5,25 +5,10 @@
 
 #include "cli/event_stream.h"
 #include "common/error.h"
+#include "common/exit_codes.h"
 #include "io/hub_cache.h"
 
 namespace irq::cli {
-
-namespace {
-
-int exit_code(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kUsage: return 2;
-    case ErrorKind::kInvalidInput: return 3;
-    case ErrorKind::kNotFound: return 4;
-    case ErrorKind::kUnsupported: return 5;
-    case ErrorKind::kIo: return 6;
-    case ErrorKind::kCancelled: return 130;
-  }
-  return 1;
-}
-
-}  // namespace
 
 const Verb* find_verb(const std::vector<Verb>& verbs, const std::vector<std::string>& args, size_t* words) {
   const Verb* verb = nullptr;

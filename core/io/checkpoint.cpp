@@ -13,6 +13,10 @@ namespace irq {
 
 namespace fs = std::filesystem;
 
+bool CheckpointWeights::present(const fs::path& dir) {
+  return fs::exists(dir / "model.safetensors.index.json") || fs::exists(dir / "model.safetensors");
+}
+
 CheckpointWeights CheckpointWeights::open(const fs::path& dir) {
   CheckpointWeights ckpt;
   const fs::path index = dir / "model.safetensors.index.json";

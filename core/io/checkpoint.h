@@ -16,6 +16,9 @@ class CheckpointWeights {
  public:
   // Opens and validates every shard of the model directory `dir`.
   static CheckpointWeights open(const std::filesystem::path& dir);
+  // Whether `dir` holds a safetensors checkpoint for open() (the single file
+  // or the sharded index), valid or not.
+  static bool present(const std::filesystem::path& dir);
 
   struct Entry {
     const SafetensorsFile* file;

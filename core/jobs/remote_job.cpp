@@ -11,23 +11,13 @@
 
 #include "common/child_process.h"
 #include "common/error.h"
+#include "common/exit_codes.h"
 #include "runs/run_recorder.h"
 #include "runs/runs_db.h"
 
 namespace irq {
 
 namespace {
-
-ErrorKind kind_of_exit_code(int code) {
-  switch (code) {
-    case 2: return ErrorKind::kUsage;
-    case 3: return ErrorKind::kInvalidInput;
-    case 4: return ErrorKind::kNotFound;
-    case 5: return ErrorKind::kUnsupported;
-    case 130: return ErrorKind::kCancelled;
-    default: return ErrorKind::kIo;
-  }
-}
 
 std::vector<std::string> split_words(const std::string& s) {
   std::vector<std::string> out;
@@ -174,11 +164,11 @@ RemoteOutcome run_remote(const RemoteRequest& r, ProgressSink* progress, const C
     }
     const int code = child.wait();
     if (!follow.has_result())
-      throw make_error(code == 255 ? ErrorKind::kIo : kind_of_exit_code(code), where,
+      throw make_error(error_kind(code), where,
                        "'" + argv.front() + "' ended (exit code " + std::to_string(code) + ") without a result" +
                            (follow.tail().empty() ? std::string() : ": " + follow.tail()));
     if (out.exit_code != 0)
-      throw make_error(kind_of_exit_code(out.exit_code), where + ": irqlora " + r.verb,
+      throw make_error(error_kind(out.exit_code), where + ": irqlora " + r.verb,
                        follow.error().empty() ? "exit code " + std::to_string(out.exit_code) : follow.error());
   });
   return out;

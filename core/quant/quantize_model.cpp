@@ -13,8 +13,6 @@
 
 namespace irq {
 
-namespace fs = std::filesystem;
-
 ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& options) {
   auto modules = loaded.model->named_modules(/*name_prefix=*/"", /*include_self=*/false);
   auto linear_of = [&](const std::string& name) {
@@ -31,9 +29,7 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
   // format) uses its own weights; a checkpoint that is there but cannot be
   // opened is an error, never a silent fallback.
   std::optional<CheckpointWeights> source;
-  if (!loaded.dir.empty() &&
-      (fs::exists(loaded.dir / "model.safetensors") || fs::exists(loaded.dir / "model.safetensors.index.json")))
-    source = CheckpointWeights::open(loaded.dir);
+  if (!loaded.dir.empty() && CheckpointWeights::present(loaded.dir)) source = CheckpointWeights::open(loaded.dir);
   ModelQuantOptions opts = options;
   const auto model_device = loaded.model->options().device();
   if (model_device.is_cuda()) {

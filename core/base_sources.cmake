@@ -6,6 +6,8 @@ set(IRQ_BASE_SOURCES
   common/error.cpp
   common/log.cpp
   common/mapped_file.cpp
+  dist/dist_env.cpp
+  dist/rank_launcher.cpp
   eval/csv.cpp
   eval/task_docs.cpp
   eval/task_results.cpp

@@ -61,6 +61,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       accum_(new QSpinBox),
       alpha_(new QDoubleSpinBox),
       lr_(new QDoubleSpinBox),
+      all_gpus_(new QCheckBox),
       run_on_(new RunOnForm),
       start_(new QPushButton(tr("Start finetune"))),
       cancel_(new QPushButton(tr("Cancel"))),
@@ -113,6 +114,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   form->addRow(tr("Accumulation"), accum_);
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Device"), device_);
+  form->addRow(QString(), all_gpus_);
   form->addRow(tr("Run on"), run_on_);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(start_);
@@ -154,6 +156,8 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
     qa_lora_->setEnabled(q.startsWith("int"));
     if (!q.startsWith("int")) qa_lora_->setChecked(false);
   });
+  all_gpus_->setToolTip(tr("data parallel: one rank per GPU (NCCL), batch per rank, through the irqlora CLI on this machine"));
+  set_gpu_count(cuda_device_count());
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
   connect(cancel_, &QPushButton::clicked, this, [this] { cancel(); });
   connect(&watcher_, &QFutureWatcher<QString>::finished, this, &FinetuneView::on_done);
@@ -162,6 +166,13 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
 FinetuneView::~FinetuneView() {
   cancel();
   wait();
+}
+
+void FinetuneView::set_gpu_count(int n) {
+  gpu_count_ = n;
+  all_gpus_->setText(tr("all %1 GPUs (data parallel)").arg(n));
+  all_gpus_->setVisible(n > 1);
+  if (n <= 1) all_gpus_->setChecked(false);
 }
 
 void FinetuneView::set_model_dir(const QString& dir) {
@@ -187,6 +198,7 @@ FinetuneRequest FinetuneView::request() const {
   r.accum = accum_->value();
   r.lr = lr_->value();
   r.device = device_->currentData().toString().toStdString();
+  r.nproc = all_gpus_->isChecked() && gpu_count_ > 1 ? gpu_count_ : 1;
   return r;
 }
 
@@ -195,7 +207,9 @@ QString FinetuneView::message() const { return errors_->text().isEmpty() ? stats
 bool FinetuneView::start() {
   if (running()) return false;
   const auto req = request();
-  const auto remote = run_on_->remote("finetune", finetune_cli_args(req), req.model_dir.string(), req.db_path.string());
+  auto remote = run_on_->remote("finetune", finetune_cli_args(req), req.model_dir.string(), req.db_path.string());
+  if (!remote && req.nproc > 1)  // ranks are processes: through the CLI here
+    remote = run_on_->local("finetune", finetune_cli_args(req), req.model_dir.string(), req.db_path.string());
   const bool over_ssh = remote && !remote->launcher.empty();  // paths are the host's: its CLI checks them
   if (const auto problems = validate(req); !problems.empty() && !over_ssh) {
     errors_->setText(problems_text(problems));
@@ -212,7 +226,8 @@ bool FinetuneView::start() {
   const QString title = tr("finetune %1%2, %3 steps")
                             .arg(req.quant.empty() ? tr("fp") : QString::fromStdString(req.quant).toUpper(),
                                  req.iec ? tr(" + IEC-LoRA") : tr(" + LoRA"))
-                            .arg(req.steps);
+                            .arg(req.steps) +
+                        (req.nproc > 1 ? tr(", %1 ranks").arg(req.nproc) : QString());
   auto token = token_;
   job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
   Q_EMIT log(tr("started %1 on %2%3")
@@ -233,6 +248,8 @@ bool FinetuneView::start() {
         p.grad_norm = at("grad_norm");
         p.tokens_per_second = at("tokens_per_second");
         p.memory_mb = at("memory_mb");
+        for (int r = 0; v.count("tokens_per_second_rank" + std::to_string(r)); ++r)
+          p.rank_tokens_per_second.push_back(v.at("tokens_per_second_rank" + std::to_string(r)));
         if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
       });
     }));
@@ -261,13 +278,16 @@ void FinetuneView::on_point(const FinetunePoint& p) {
   plot_->graph(0)->rescaleValueAxis(false, true);
   plot_->graph(1)->rescaleValueAxis(false, true);
   plot_->replot(QCustomPlot::rpQueuedReplot);
-  stats_->setText(tr("step %1/%2  loss %3  lr %4  %5 tokens/s  %6 MiB")
+  QStringList ranks;
+  for (double t : p.rank_tokens_per_second) ranks << QString::number(t, 'f', 0);
+  stats_->setText(tr("step %1/%2  loss %3  lr %4  %5 tokens/s  %6 MiB%7")
                       .arg(p.step)
                       .arg(p.steps)
                       .arg(p.loss, 0, 'f', 4)
                       .arg(p.lr, 0, 'e', 2)
                       .arg(p.tokens_per_second, 0, 'f', 0)
-                      .arg(p.memory_mb, 0, 'f', 0));
+                      .arg(p.memory_mb, 0, 'f', 0)
+                      .arg(ranks.isEmpty() ? QString() : tr("\n%1 ranks: %2 tokens/s").arg(ranks.size()).arg(ranks.join(" / "))));
   if (jobs_) jobs_->progress(job_, p.step, p.steps, tr("step %1/%2, loss %3").arg(p.step).arg(p.steps).arg(p.loss, 0, 'f', 4));
 }
 

@@ -2,7 +2,10 @@
 // IEC-LoRA, data, steps, batch, LR, device — showing whether CUDA is there),
 // validated with messages, a Start/Cancel pair, and the live loss and LR
 // curves of the running job. The job runs the engine (jobs/finetune_job.h)
-// in a worker thread and records the run in the runs database.
+// in a worker thread and records the run in the runs database. With several
+// GPUs, "all N GPUs" runs N data-parallel ranks through the CLI (finetune
+// --nproc N), whose rank 0 reports the job's loss and tokens/s (and each
+// rank's) to the same plot and Jobs panel.
 #pragma once
 
 #include <memory>
@@ -58,6 +61,10 @@ class FinetuneView : public QWidget {
   QCheckBox* qa_lora_box() const { return qa_lora_; }
   QSpinBox* group_box() const { return group_; }
   RunOnForm* run_on() const { return run_on_; }
+  // "all N GPUs": shown when the machine has more than one (set from the
+  // CUDA device count at construction).
+  void set_gpu_count(int n);
+  QCheckBox* all_gpus_box() const { return all_gpus_; }
 
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
@@ -72,7 +79,8 @@ class FinetuneView : public QWidget {
   QLabel* model_label_;
   QLineEdit *data_, *out_;
   QComboBox *quant_, *device_;
-  QCheckBox *icq_, *iec_, *qa_lora_;
+  QCheckBox *icq_, *iec_, *qa_lora_, *all_gpus_;
+  int gpu_count_ = 0;
   QSpinBox *rank_, *steps_, *batch_, *accum_, *group_;
   QDoubleSpinBox *alpha_, *lr_;
   RunOnForm* run_on_;

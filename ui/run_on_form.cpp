@@ -38,20 +38,26 @@ std::optional<RemoteRequest> RunOnForm::remote(const std::string& verb, std::vec
   const int i = target_->findText(target_->currentText());
   const QString kind = i >= 0 ? target_->itemData(i).toString() : QString();
   if (kind == kInProcess) return std::nullopt;
-  RemoteRequest r;
-  r.verb = verb;
-  r.args = std::move(args);
-  r.model_dir = model_dir;
-  r.db_path = db_path;
-  if (kind == kLocalCli) {
-    r.program = local_cli_.toStdString();
-    r.host = "localhost";
-  } else {
+  RemoteRequest r = local(verb, std::move(args), model_dir, db_path);
+  if (kind != kLocalCli) {
+    r.program = "irqlora";
     const std::string dest = target_->currentText().trimmed().toStdString();
     r.launcher = {"ssh", "-o", "BatchMode=yes", dest};
     r.host = dest.substr(dest.find('@') + 1);
     if (!program_->text().trimmed().isEmpty()) r.program = program_->text().trimmed().toStdString();
   }
+  return r;
+}
+
+RemoteRequest RunOnForm::local(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,
+                               const std::string& db_path) const {
+  RemoteRequest r;
+  r.verb = verb;
+  r.args = std::move(args);
+  r.model_dir = model_dir;
+  r.db_path = db_path;
+  r.program = local_cli_.toStdString();
+  r.host = "localhost";
   return r;
 }
 

@@ -26,6 +26,10 @@ class RunOnForm : public QWidget {
   // The request for `verb` with `args`, or nothing when the job runs in this process.
   std::optional<RemoteRequest> remote(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,
                                       const std::string& db_path) const;
+  // The same through the CLI on this machine, whatever is chosen (a job that
+  // must run as its own processes: data-parallel ranks).
+  RemoteRequest local(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,
+                      const std::string& db_path) const;
   // The CLI that "this machine" runs (default: irqlora beside the workbench, else on PATH).
   void set_local_cli(const QString& path) { local_cli_ = path; }
   QComboBox* target_box() const { return target_; }

@@ -2,6 +2,7 @@
 #include "cli/dispatch.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/event_stream.h"
 #include "common/error.h"
@@ -60,7 +61,12 @@ int run_verb(const Verb& verb, std::vector<std::string> rest, const std::functio
         const std::string mode = rest[i + 1];
         if (mode != "bar" && mode != "jsonl")
           throw make_error(ErrorKind::kUsage, "--progress '" + mode + "'", "expected bar or jsonl");
-        if (mode == "jsonl") events::enable(verb.spec.name);
+        if (mode == "jsonl") {
+          // data parallel: rank 0 alone streams; under our launcher (which
+          // writes start and result) without those two
+          const char* rank = std::getenv("RANK");
+          if (!rank || std::string(rank) == "0") events::enable(verb.spec.name, /*announce=*/!std::getenv("IRQLORA_LAUNCHED"));
+        }
         rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i) + 2);
         break;
       }

@@ -18,6 +18,7 @@ struct State {
   std::mutex mutex;
   bool on = false;
   int64_t run = -1;
+  bool announce = true;  // start and result events (off for rank 0 under the local launcher)
   Clock::time_point started = Clock::now();
   struct Stage {
     Clock::time_point start, last;
@@ -47,11 +48,13 @@ bool enabled() {
   return state().on;
 }
 
-void enable(const std::string& verb) {
+void enable(const std::string& verb, bool announce) {
   auto& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   s.on = true;
+  s.announce = announce;
   s.started = Clock::now();
+  if (!announce) return;
   char host[256] = "";
   ::gethostname(host, sizeof host - 1);
   write_locked("start", {{"verb", verb}, {"pid", static_cast<int64_t>(::getpid())}, {"host", host}});
@@ -92,7 +95,7 @@ int64_t run_id() {
 void result(int exit_code, const std::string& error) {
   auto& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  if (!s.on) return;
+  if (!s.on || !s.announce) return;
   write_locked("result", {{"exit_code", exit_code},
                           {"error", error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error)},
                           {"run_id", s.run >= 0 ? nlohmann::ordered_json(s.run) : nlohmann::ordered_json(nullptr)},

@@ -13,6 +13,7 @@
 // stage, and always for the last unit. With the stream on, the terminal's
 // progress bar and step line are off; stdout and the other stderr text stay
 // as they are (a reader keeps the lines that start with '{"event":').
+// Data parallel (--nproc N, torchrun): only rank 0 writes the stream.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +24,10 @@
 namespace irq::cli::events {
 
 bool enabled();
-// Turns the stream on and writes the start event.
-void enable(const std::string& verb);
+// Turns the stream on and writes the start event. announce = false: no
+// start and no result event (rank 0 of `--nproc N`, whose launcher writes
+// them for the whole job).
+void enable(const std::string& verb, bool announce = true);
 // Writes one event (`fields` after "event"); no-op when the stream is off. Thread-safe.
 void emit(const std::string& event, const nlohmann::ordered_json& fields = nlohmann::ordered_json::object());
 // A progress event for `stage`, throttled as above.

@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "cli/data_parallel.h"
 #include "cli/dispatch.h"
 #include "plugin/plugin_loader.h"
 #include "runtime/threads.h"
 
 int main(int argc, char** argv) {
   irq::configure_process_threads(argc, argv);  // first: may re-execute with the OpenMP environment set
+  irq::cli::remember_process_args(argc, argv);  // --nproc starts ranks of this same command
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto verbs = irq::cli::all_verbs();
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -2,6 +2,7 @@
 //   [--quant nf4|int2|...] [--icq|--no-icq] [--iec|--no-iec] --steps N
 //   --batch B --accum K --lr 2e-4 --rank 64 --alpha 16 [--lora-dropout P]
 //   [--holdout N --eval-every K] --out DIR [--resume] [--save-every N]
+//   [--nproc N] (data parallel; or started by torchrun / srun)
 // LoRA / IEC-LoRA on a frozen (quantized) base with a progress line per step,
 // checkpoints in OUT/checkpoint-N, the adapter in OUT/adapter; recorded in the
 // runs database with the loss curve.
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/data_parallel.h"
 #include "cli/event_stream.h"
 #include "cli/memory_check.h"
 #include "cli/model_options.h"
@@ -33,17 +35,21 @@ namespace {
 
 class PrintAndRecord final : public MetricsSink {
  public:
-  PrintAndRecord(RunRecorder& rec, int64_t steps) : rec_(rec), steps_(steps) {}
+  PrintAndRecord(RunRecorder& rec, int64_t steps, bool print) : rec_(rec), steps_(steps), print_(print) {}
   void on_step(const TrainMetrics& m) override {
+    if (!print_) return;  // a data-parallel rank other than 0: rank 0 reports the job
     // The estimate from the steps of this process (after a resume, the first one run here), once 3 have run.
     const auto now = std::chrono::steady_clock::now();
     if (first_step_ < 0) {
       first_step_ = m.step;
       t0_ = now;
     }
-    rec_.metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-                          {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
-                          {"tokens", static_cast<double>(m.tokens)}});
+    std::map<std::string, double> values = {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                                            {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
+                                            {"tokens", static_cast<double>(m.tokens)}};
+    for (size_t r = 0; r < m.rank_tokens_per_second.size(); ++r)  // data parallel: each rank's own
+      values["tokens_per_second_rank" + std::to_string(r)] = m.rank_tokens_per_second[r];
+    rec_.metrics(m.step, values);
     if (events::enabled()) return events::progress("train", m.step, steps_);  // instead of the step line
     char eta[48] = "";
     const int64_t timed = m.step - first_step_;
@@ -59,6 +65,7 @@ class PrintAndRecord final : public MetricsSink {
  private:
   RunRecorder& rec_;
   int64_t steps_;
+  bool print_;
   int64_t first_step_ = -1;
   std::chrono::steady_clock::time_point t0_;
 };
@@ -80,9 +87,17 @@ fs::path latest_checkpoint(const fs::path& out) {
 }
 
 int run(const ParsedArgs& given) {
-  const ParsedArgs args = apply_recipe(given);
-  if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data FILE (Alpaca JSON or JSONL) is required");
-  if (!args.has("out")) throw Error(ErrorKind::kUsage, "--out DIR is required");
+  const ParsedArgs recipe_args = apply_recipe(given);
+  if (!recipe_args.has("data")) throw Error(ErrorKind::kUsage, "--data FILE (Alpaca JSON or JSONL) is required");
+  if (!recipe_args.has("out")) throw Error(ErrorKind::kUsage, "--out DIR is required");
+  if (launches_ranks(recipe_args)) {
+    launch_ranks(recipe_args, "finetune");
+    return 0;
+  }
+  // A data-parallel rank: its GPU, and rank 0 alone records and prints.
+  const DistEnv env = dist_env();
+  const ParsedArgs args = env.distributed() ? rank_args(recipe_args, env) : recipe_args;
+  const bool lead = env.rank == 0;
   if (args.flag("iec") && args.flag("no-iec")) throw Error(ErrorKind::kUsage, "--iec and --no-iec exclude each other");
   if (args.flag("icq") && args.flag("no-icq")) throw Error(ErrorKind::kUsage, "--icq and --no-icq exclude each other");
   const fs::path out = args.str("out");
@@ -100,6 +115,8 @@ int run(const ParsedArgs& given) {
   c.source_max_len = args.integer("source-max-len");
   c.target_max_len = args.integer("target-max-len");
   c.optimizer_offload = args.flag("optimizer-offload");
+  c.dist_check_every = args.integer("dist-check-every");
+  if (c.dist_check_every < 0) throw Error(ErrorKind::kUsage, "--dist-check-every must be >= 0");
   if (args.str("gradient-checkpointing") != "auto") c.gradient_checkpointing = args.str("gradient-checkpointing") == "on" ? 1 : 0;
   LoraConfig lora;
   lora.rank = args.integer("rank");
@@ -148,6 +165,8 @@ int run(const ParsedArgs& given) {
     check_memory_plan(plan, device, "finetune");
   }
   if (args.flag("tf32")) allow_tf32_matmul(true);
+  // the rendezvous before the model loads: a missing rank or a taken port fails at once
+  const auto group = env.distributed() ? join_group(args, env, parse_device(args.str("device"))) : nullptr;
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   const nlohmann::json quant = quantize_for_cli(loaded, args);
   add_lora(loaded.model, lora);
@@ -164,49 +183,58 @@ int run(const ParsedArgs& given) {
                            {"source_max_len", c.source_max_len}, {"target_max_len", c.target_max_len},
                            {"holdout", holdout}, {"eval_rows", static_cast<int64_t>(eval_examples.size())},
                            {"recipe", args.has("recipe") ? nlohmann::json(args.str("recipe")) : nlohmann::json(nullptr)},
-                           {"tf32", args.flag("tf32")}, {"optimizer_offload", c.optimizer_offload}};
-  {  // the size of the work before it starts
+                           {"tf32", args.flag("tf32")}, {"optimizer_offload", c.optimizer_offload},
+                           {"world_size", env.world}, {"global_batch", c.batch * c.accum * env.world}};
+  if (lead) {  // the size of the work before it starts
     int64_t tokens = 0;
     for (const auto& e : examples) tokens += static_cast<int64_t>(e.input_ids.size());
-    const double epochs = static_cast<double>(c.steps * c.batch * c.accum) / static_cast<double>(std::max<size_t>(1, examples.size()));
-    std::fprintf(stderr, "finetune: %lld steps x batch %lld x accum %lld = %lld examples (%.2f epochs of %zu rows, %lld tokens per epoch)\n",
-                 (long long)c.steps, (long long)c.batch, (long long)c.accum, (long long)(c.steps * c.batch * c.accum), epochs,
-                 examples.size(), (long long)tokens);
+    const int64_t global = c.steps * c.batch * c.accum * env.world;
+    const double epochs = static_cast<double>(global) / static_cast<double>(std::max<size_t>(1, examples.size()));
+    const std::string ranks = env.distributed() ? " x " + std::to_string(env.world) + " ranks (" + group->backend() + ")" : "";
+    std::fprintf(stderr, "finetune: %lld steps x batch %lld%s x accum %lld = %lld examples (%.2f epochs of %zu rows, %lld tokens per epoch)\n",
+                 (long long)c.steps, (long long)c.batch, ranks.c_str(), (long long)c.accum, (long long)global, epochs, examples.size(),
+                 (long long)tokens);
   }
   RunRecorder rec(args, "finetune", args.positional[0], config, loaded.model->options().device().str());
   return rec.record([&] {
-    PrintAndRecord sink(rec, c.steps);
-    Trainer trainer(loaded.model, std::move(examples), c, &sink);
-    if (args.flag("resume")) {
-      const fs::path ckpt = latest_checkpoint(out);
-      if (ckpt.empty()) throw make_error(ErrorKind::kNotFound, out.string(), "no checkpoint-N folder to resume from");
-      trainer.load_checkpoint(ckpt);
-      std::fprintf(stderr, "resumed from %s (step %lld)\n", ckpt.c_str(), (long long)trainer.step());
-    }
-    fs::create_directories(out);
-    auto next_multiple = [&](int64_t every) {
-      return every > 0 ? std::min(c.steps, (trainer.step() / every + 1) * every) : c.steps;
-    };
-    while (trainer.step() < c.steps) {
-      trainer.run(std::min(next_multiple(save_every), next_multiple(eval_every)));
-      const int64_t step = trainer.step();
-      if (!eval_examples.empty() && (step == c.steps || (eval_every > 0 && step % eval_every == 0))) {
-        const double eval_loss = trainer.evaluate(eval_examples);
-        std::fprintf(stderr, "step %lld: eval loss %.4f on %zu held-out rows\n", (long long)step, eval_loss, eval_examples.size());
-        rec.metrics(step, {{"eval_loss", eval_loss}});
+    try {
+      PrintAndRecord sink(rec, c.steps, lead);
+      Trainer trainer(loaded.model, std::move(examples), c, &sink, group.get());
+      if (args.flag("resume")) {
+        const fs::path ckpt = latest_checkpoint(out);
+        if (ckpt.empty()) throw make_error(ErrorKind::kNotFound, out.string(), "no checkpoint-N folder to resume from");
+        trainer.load_checkpoint(ckpt);
+        if (lead) std::fprintf(stderr, "resumed from %s (step %lld)\n", ckpt.c_str(), (long long)trainer.step());
       }
-      if (step == c.steps || (save_every > 0 && step % save_every == 0)) {
-        const fs::path ckpt = out / ("checkpoint-" + std::to_string(step));
-        trainer.save_checkpoint(ckpt);
-        rec.artifact("checkpoint", ckpt);
+      fs::create_directories(out);
+      auto next_multiple = [&](int64_t every) {
+        return every > 0 ? std::min(c.steps, (trainer.step() / every + 1) * every) : c.steps;
+      };
+      while (trainer.step() < c.steps) {
+        trainer.run(std::min(next_multiple(save_every), next_multiple(eval_every)));
+        const int64_t step = trainer.step();
+        if (!eval_examples.empty() && (step == c.steps || (eval_every > 0 && step % eval_every == 0))) {
+          const double eval_loss = trainer.evaluate(eval_examples);
+          if (lead) std::fprintf(stderr, "step %lld: eval loss %.4f on %zu held-out rows\n", (long long)step, eval_loss, eval_examples.size());
+          rec.metrics(step, {{"eval_loss", eval_loss}});
+        }
+        if (lead && (step == c.steps || (save_every > 0 && step % save_every == 0))) {
+          const fs::path ckpt = out / ("checkpoint-" + std::to_string(step));
+          trainer.save_checkpoint(ckpt);
+          rec.artifact("checkpoint", ckpt);
+        }
       }
+      if (!lead) return 0;
+      save_adapter(out / "adapter", loaded.model, lora, fs::absolute(args.positional[0]).string(), quant);
+      rec.artifact("adapter", out / "adapter");
+      const auto& l = trainer.losses();
+      std::printf("finetuned %lld steps: loss %.4f -> %.4f; adapter %s\n", (long long)trainer.step(), l.empty() ? 0.0 : l.front(),
+                  l.empty() ? 0.0 : l.back(), (out / "adapter").c_str());
+      return 0;
+    } catch (const std::exception& e) {
+      if (group) group->announce_failure(e.what());  // the other ranks' errors name this one
+      throw;
     }
-    save_adapter(out / "adapter", loaded.model, lora, fs::absolute(args.positional[0]).string(), quant);
-    rec.artifact("adapter", out / "adapter");
-    const auto& l = trainer.losses();
-    std::printf("finetuned %lld steps: loss %.4f -> %.4f; adapter %s\n", (long long)trainer.step(), l.empty() ? 0.0 : l.front(),
-                l.empty() ? 0.0 : l.back(), (out / "adapter").c_str());
-    return 0;
   });
 }
 
@@ -247,6 +275,7 @@ Verb finetune_verb() {
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
+  for (auto& o : data_parallel_options()) spec.options.push_back(o);
   return {spec, &run};
 }
 

@@ -25,6 +25,8 @@ namespace irq {
 
 bool cuda_device_available() { return torch::cuda::is_available(); }
 
+int cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
+
 std::string cuda_device_name() {
 #ifdef IRQ_TORCH_CUDA
   cudaDeviceProp prop{};
@@ -55,6 +57,7 @@ std::vector<std::string> finetune_cli_args(const FinetuneRequest& r) {
   a.insert(a.end(), {"--rank", std::to_string(r.rank), "--alpha", num(r.alpha), "--steps", std::to_string(r.steps), "--batch",
                      std::to_string(r.batch), "--accum", std::to_string(r.accum), "--lr", num(r.lr), "--device", r.device, "--seed",
                      std::to_string(r.seed)});
+  if (r.nproc > 1) a.insert(a.end(), {"--nproc", std::to_string(r.nproc)});
   return a;
 }
 
@@ -83,10 +86,13 @@ std::vector<std::string> validate(const FinetuneRequest& r) {
   if (r.qa_lora && (r.quant.rfind("int", 0) != 0 || r.quant_group < 1))
     out.push_back("QA-LoRA needs an INT base with groups (its adapter merges into the groups' zero points)");
   try {
-    parse_device(r.device);
+    if (parse_device(r.device).is_cuda() && r.nproc > cuda_device_count())
+      out.push_back("data parallel over " + std::to_string(r.nproc) + " ranks needs as many GPUs; this machine has " +
+                    std::to_string(cuda_device_count()));
   } catch (const Error& e) {
     out.push_back(e.what());
   }
+  if (r.nproc < 1) out.push_back("the number of data-parallel ranks must be at least 1");
   return out;
 }
 
@@ -97,7 +103,7 @@ class Forward final : public MetricsSink {
   Forward(int64_t steps, RunRecorder* rec, std::vector<FinetunePoint>* points, const std::function<void(const FinetunePoint&)>& fn)
       : steps_(steps), rec_(rec), points_(points), fn_(fn) {}
   void on_step(const TrainMetrics& m) override {
-    const FinetunePoint p{m.step, steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb};
+    const FinetunePoint p{m.step, steps_, m.loss, m.lr, m.grad_norm, m.tokens_per_second, m.memory_mb, {}};
     points_->push_back(p);
     rec_->metrics(m.step, {{"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
                            {"tokens_per_second", m.tokens_per_second}, {"memory_mb", m.memory_mb},
@@ -117,6 +123,8 @@ class Forward final : public MetricsSink {
 FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(const FinetunePoint&)>& on_step,
                              const CancelToken* cancel) {
   if (const auto problems = validate(r); !problems.empty()) throw make_error(ErrorKind::kUsage, "finetune", problems.front());
+  if (r.nproc > 1)
+    throw make_error(ErrorKind::kUsage, "finetune", "data-parallel ranks run through the irqlora CLI (finetune --nproc), not in this process");
   init_runtime();
   FinetuneOutcome outcome;
   LoadOptions lo;

@@ -31,11 +31,17 @@ struct FinetuneRequest {
   double alpha = 16, lr = 2e-4;
   std::string device = "auto";      // cpu, cuda, cuda:N, auto
   uint64_t seed = 42;
+  // Data-parallel ranks on this machine (one GPU each on CUDA, Gloo on the
+  // CPU), batch per rank. More than one runs through the irqlora CLI
+  // (`finetune --nproc N`, a remote job on this machine): run_finetune
+  // itself runs one process.
+  int nproc = 1;
 };
 
 struct FinetunePoint {
   int64_t step = 0, steps = 0;
-  double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;
+  double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;  // tokens/s: all ranks
+  std::vector<double> rank_tokens_per_second;  // data parallel: each rank's; empty otherwise
 };
 
 struct FinetuneOutcome {
@@ -59,8 +65,9 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(
 // own database; the local record is the remote job's).
 std::vector<std::string> finetune_cli_args(const FinetuneRequest& r);
 
-// Whether a CUDA device can be used, and its name ("" when none).
+// Whether a CUDA device can be used, and its name ("" when none); how many.
 bool cuda_device_available();
+int cuda_device_count();
 std::string cuda_device_name();
 
 }  // namespace irq

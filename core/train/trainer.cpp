@@ -16,6 +16,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "dist/process_group.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
 #include "io/safetensors_writer.h"
@@ -43,6 +44,18 @@ double rss_mb() {
   long pages = 0, resident = 0;
   in >> pages >> resident;
   return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// Target tokens of `rows` as batch_loss counts them (labels shifted by one).
+int64_t target_count(const std::vector<TrainExample>& data, const std::vector<size_t>& rows) {
+  int64_t n = 0;
+  for (size_t i : rows)
+    for (size_t t = 1; t < data[i].labels.size(); ++t) n += data[i].labels[t] != -100;
+  return n;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {
@@ -88,8 +101,9 @@ std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model) {
   return out;
 }
 
-Trainer::Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink)
-    : model_(model), data_(std::move(data)), config_(std::move(config)), sink_(sink) {
+Trainer::Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink,
+                 DataParallelGroup* group)
+    : model_(model), data_(std::move(data)), config_(std::move(config)), sink_(sink), group_(group) {
   if (data_.empty()) throw make_error(ErrorKind::kUsage, "finetune", "no training examples");
   if (config_.batch < 1 || config_.accum < 1 || config_.steps < 1) throw make_error(ErrorKind::kUsage, "finetune", "steps, batch and accum must be >= 1");
   if (config_.schedule != "constant" && config_.schedule != "cosine")
@@ -139,6 +153,9 @@ double Trainer::lr_at(int64_t step) const {
   return config_.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
 }
 
+int Trainer::world() const { return group_ ? group_->world() : 1; }
+int Trainer::rank() const { return group_ ? group_->rank() : 0; }
+
 std::vector<size_t> Trainer::next_batch() {
   if (cursor_ >= order_.size()) {
     build_epoch(epoch_);
@@ -150,22 +167,24 @@ std::vector<size_t> Trainer::next_batch() {
 
 // The batches of one epoch: a seeded shuffle, then lengths sorted inside
 // megabatches of 50 batches (HF group_by_length). Derived from the seed and
-// the epoch alone, so a checkpoint stores only (epoch, cursor).
+// the epoch alone, so a checkpoint stores only (epoch, cursor). A batch here
+// is a global micro-batch: batch x ranks rows (the ranks split it).
 void Trainer::build_epoch(int64_t epoch) {
+  const size_t batch = static_cast<size_t>(config_.batch) * static_cast<size_t>(world());
   std::vector<size_t> idx(data_.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::mt19937_64 rng(config_.seed + static_cast<uint64_t>(epoch));
   std::shuffle(idx.begin(), idx.end(), rng);
-  const size_t mega = static_cast<size_t>(config_.batch) * 50;
+  const size_t mega = batch * 50;
   for (size_t m = 0; m < idx.size(); m += mega) {
     const auto end = idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), m + mega));
     std::stable_sort(idx.begin() + static_cast<std::ptrdiff_t>(m), end,
                      [&](size_t a, size_t b) { return data_[a].input_ids.size() > data_[b].input_ids.size(); });
   }
   order_.clear();
-  for (size_t b = 0; b < idx.size(); b += static_cast<size_t>(config_.batch))
+  for (size_t b = 0; b < idx.size(); b += batch)
     order_.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(b),
-                        idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), b + static_cast<size_t>(config_.batch))));
+                        idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), b + batch)));
 }
 
 void Trainer::save_checkpoint(const fs::path& dir) const {
@@ -180,7 +199,8 @@ void Trainer::save_checkpoint(const fs::path& dir) const {
   optimizer_->save(out.path() / "optimizer.pt");
   const nlohmann::json state = {{"step", step_}, {"epoch", epoch_}, {"cursor", cursor_}, {"params", params_.size()},
                                 {"optimizer_layout", kOptimizerLayout},
-                                {"losses", losses_}, {"seed", config_.seed}};
+                                {"losses", losses_}, {"seed", config_.seed}, {"world_size", world()},
+                                {"global_micro_batch", config_.batch * world()}};
   write_text_atomic(out.path() / "trainer_state.json", state.dump(2) + "\n");
   out.commit();
 }
@@ -212,6 +232,12 @@ void Trainer::load_checkpoint(const fs::path& dir) {
   if (params != params_.size())
     throw make_error(ErrorKind::kInvalidInput, dir.string(), "was saved with " + std::to_string(params) + " trainable tensors, this run has " +
                                                                  std::to_string(params_.size()) + " (different LoRA settings?)");
+  const int64_t micro = state.value("global_micro_batch", int64_t{0});
+  if (micro > 0 && micro != config_.batch * world())
+    throw make_error(ErrorKind::kInvalidInput, state_path.string(),
+                     "was saved with a global micro-batch of " + std::to_string(micro) + " rows (batch x ranks); this run has " +
+                         std::to_string(config_.batch) + " x " + std::to_string(world()) + " = " + std::to_string(config_.batch * world()) +
+                         ": choose --batch so that batch x ranks = " + std::to_string(micro) + " to resume it");
   if (layout != kOptimizerLayout)
     throw make_error(ErrorKind::kInvalidInput, state_path.string(),
                      "was written by an older version (optimizer state per tensor, not flat); it cannot be resumed");
@@ -233,7 +259,7 @@ void Trainer::load_checkpoint(const fs::path& dir) {
 }
 
 torch::Tensor Trainer::batch_loss(const std::vector<TrainExample>& data, const std::vector<size_t>& rows, int64_t* tokens,
-                                  int64_t* targets) {
+                                  int64_t* targets, bool sum) {
   const auto device = model_->options().device();
   int64_t T = 0;
   for (size_t i : rows) T = std::max<int64_t>(T, static_cast<int64_t>(data[i].input_ids.size()));
@@ -253,8 +279,9 @@ torch::Tensor Trainer::batch_loss(const std::vector<TrainExample>& data, const s
   auto shift_logits = logits.narrow(1, 0, T - 1).reshape({-1, logits.size(-1)}).to(torch::kFloat32);
   auto shift_labels = labels.narrow(1, 1, T - 1).reshape({-1});
   *targets += shift_labels.ne(-100).sum().item<int64_t>();
-  return torch::nn::functional::cross_entropy(shift_logits, shift_labels.to(device),
-                                              torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+  auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100);
+  if (sum) options.reduction(torch::kSum);
+  return torch::nn::functional::cross_entropy(shift_logits, shift_labels.to(device), options);
 }
 
 double Trainer::evaluate(const std::vector<TrainExample>& data) {
@@ -289,32 +316,93 @@ void Trainer::run(int64_t steps, const CancelToken* cancel) {
     const double lr = lr_at(step_);
     optimizer_->set_lr(lr);
     flat_grad_.zero_();  // in place: the parameters' .grad are views of it
-    // LoRA dropout's masks: a function of (seed, step), so a resumed run draws
-    // the masks the uninterrupted one drew.
-    torch::manual_seed(config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step_));
+    // LoRA dropout's masks: a function of (seed, step, rank), so a resumed run
+    // draws the masks the uninterrupted one drew.
+    torch::manual_seed(config_.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step_) +
+                       0xD1B54A32D192ED03ULL * static_cast<uint64_t>(rank()));
     torch::Tensor loss_sum;  // on the device: one host sync per step, not one per micro-batch
     int64_t tokens = 0;
     for (int64_t micro = 0; micro < config_.accum; ++micro) {
-      int64_t targets = 0;
-      auto loss = batch_loss(data_, next_batch(), &tokens, &targets);
-      (loss / static_cast<double>(config_.accum)).backward();
+      const auto batch = next_batch();
+      torch::Tensor loss;
+      if (!group_) {
+        int64_t targets = 0;
+        loss = batch_loss(data_, batch, &tokens, &targets);
+        (loss / static_cast<double>(config_.accum)).backward();
+      } else {  // this rank's rows; its share of the global micro-batch's mean
+        const size_t lo = std::min(batch.size(), static_cast<size_t>(rank() * config_.batch));
+        const std::vector<size_t> rows(batch.begin() + static_cast<std::ptrdiff_t>(lo),
+                                       batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), lo + static_cast<size_t>(config_.batch))));
+        const double global_targets = static_cast<double>(std::max<int64_t>(1, target_count(data_, batch)));
+        if (rows.empty()) {
+          loss = torch::zeros({}, flat_.options());
+        } else {
+          int64_t targets = 0;
+          loss = batch_loss(data_, rows, &tokens, &targets, /*sum=*/true) / global_targets;
+          (loss / static_cast<double>(config_.accum)).backward();
+        }
+      }
       loss_sum = micro == 0 ? loss.detach().to(torch::kFloat64) : loss_sum + loss.detach();
+    }
+    double loss_total = 0;
+    std::vector<double> rank_tps;
+    double allreduce_seconds = 0;
+    if (group_) {
+      const auto t_reduce = std::chrono::steady_clock::now();
+      group_->allreduce_sum(flat_grad_);
+      allreduce_seconds = seconds_since(t_reduce);
+      // loss, tokens and each rank's tokens/s, summed over the ranks in one all-reduce
+      auto stats = torch::zeros({2 + world()}, torch::kFloat64);
+      stats[0] = loss_sum.item<double>();
+      stats[1] = static_cast<double>(tokens);
+      stats[2 + rank()] = static_cast<double>(tokens) / seconds_since(t0);
+      auto reduced = stats.to(flat_grad_.device());
+      group_->allreduce_sum(reduced);
+      stats = reduced.cpu();
+      loss_total = stats[0].item<double>();
+      tokens = static_cast<int64_t>(stats[1].item<double>());
+      for (int r = 0; r < world(); ++r) rank_tps.push_back(stats[2 + r].item<double>());
+    } else {
+      loss_total = loss_sum.item<double>();
     }
     const double grad_norm = torch::nn::utils::clip_grad_norm_(std::vector<torch::Tensor>{flat_}, config_.max_grad_norm);
     optimizer_->step();
     ++step_;
+    if (group_ && config_.dist_check_every > 0 && step_ % config_.dist_check_every == 0) check_replicas();
     TrainMetrics m;
     m.step = step_;
-    m.loss = loss_sum.item<double>() / static_cast<double>(config_.accum);
+    m.loss = loss_total / static_cast<double>(config_.accum);
     m.lr = lr;
     m.grad_norm = grad_norm;
     m.tokens = tokens;
-    m.tokens_per_second = static_cast<double>(tokens) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.tokens_per_second = static_cast<double>(tokens) / seconds_since(t0);
+    m.rank_tokens_per_second = std::move(rank_tps);
+    m.allreduce_seconds = allreduce_seconds;
     m.memory_mb = device.is_cuda() ? cuda_peak_allocated_mb(device) : rss_mb();
     losses_.push_back(m.loss);
     if (sink_) sink_->on_step(m);
   }
   model_->eval();
+}
+
+// Every rank's trainable values must be bit-identical after each step (same
+// summed gradient, same AdamW): compare their sum and sum of squares with
+// rank 0's, all in one all-reduce (each rank fills its own slots; adding
+// zeros is exact).
+void Trainer::check_replicas() {
+  const int w = world(), me = rank();
+  auto sums = torch::zeros({2 * w}, torch::kFloat64);
+  const auto v = flat_.detach().to(torch::kFloat64);
+  sums[me] = v.sum().item<double>();
+  sums[w + me] = v.square().sum().item<double>();
+  auto reduced = sums.to(flat_grad_.device());
+  group_->allreduce_sum(reduced);
+  sums = reduced.cpu();
+  for (int r = 1; r < w; ++r)
+    if (sums[r].item<double>() != sums[0].item<double>() || sums[w + r].item<double>() != sums[w].item<double>())
+      throw make_error(ErrorKind::kIo, "data-parallel check at step " + std::to_string(step_),
+                       "rank " + std::to_string(r) + "'s trainable values differ from rank 0's (sum " + std::to_string(sums[r].item<double>()) +
+                           " vs " + std::to_string(sums[0].item<double>()) + "): the replicas diverged");
 }
 
 namespace {

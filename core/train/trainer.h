@@ -19,6 +19,8 @@
 
 namespace irq {
 
+class DataParallelGroup;
+
 struct LoraConfig {
   int64_t rank = 64;
   double alpha = 16;
@@ -44,12 +46,17 @@ struct TrainConfig {
   // AdamW's moments in host memory, streamed through the device per step
   // (train/flat_adamw.h): the GPU is spared 8 bytes per trainable value.
   bool optimizer_offload = false;
+  // Data parallel (a DataParallelGroup given to the Trainer): every this many
+  // steps the ranks compare a checksum of the trainable values (0: never).
+  int64_t dist_check_every = 0;
 };
 
 struct TrainMetrics {
   int64_t step = 0;  // 1-based optimizer step
   double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;
-  int64_t tokens = 0;  // tokens (padding excluded) this step trained on
+  int64_t tokens = 0;  // tokens (padding excluded) this step trained on, all ranks
+  std::vector<double> rank_tokens_per_second;  // data parallel: each rank's own; empty otherwise
+  double allreduce_seconds = 0;                // data parallel: this rank's gradient all-reduce
 };
 
 class MetricsSink {
@@ -62,9 +69,20 @@ class MetricsSink {
 void add_lora(LlamaForCausalLM& model, const LoraConfig& config);
 std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model);
 
+// Data parallel (`group` given; dist/process_group.h): each rank holds the
+// same model and adapters and builds the same epoch order in global
+// micro-batches of batch x ranks rows; rank r trains on rows [r*batch,
+// (r+1)*batch) of each. Its loss is its rows' summed cross-entropy over the
+// whole global micro-batch's target tokens, so the gradients summed over the
+// ranks (bucketed all-reduce of the flat gradient, once per optimizer step,
+// after the last micro-batch) are exactly the single-process gradient of the
+// global batch; clipping and AdamW then run identically on every rank. A
+// global micro-batch (the last of an epoch) may leave a rank no rows: it
+// still takes part in the all-reduce. LoRA dropout draws per rank.
 class Trainer {
  public:
-  Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink = nullptr);
+  Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink = nullptr,
+          DataParallelGroup* group = nullptr);
   // Runs optimizer steps until `steps` (the config's when 0) or cancel.
   void run(int64_t steps = 0, const CancelToken* cancel = nullptr);
   int64_t step() const { return step_; }
@@ -76,7 +94,9 @@ class Trainer {
 
   // Checkpoint: LoRA/IEC tensors (safetensors), AdamW state, step and data
   // position, written to a temporary folder renamed into `dir`. Resuming
-  // continues the loss trajectory of an uninterrupted run.
+  // continues the loss trajectory of an uninterrupted run, with any number of
+  // ranks whose batch x ranks equals the saved global micro-batch (data
+  // parallel: rank 0 saves; every rank loads).
   void save_checkpoint(const std::filesystem::path& dir) const;
   void load_checkpoint(const std::filesystem::path& dir);
 
@@ -86,13 +106,20 @@ class Trainer {
   // batch), with the graph when grad mode is on; counts the batch's tokens
   // and its target tokens.
   torch::Tensor batch_loss(const std::vector<TrainExample>& data, const std::vector<size_t>& rows, int64_t* tokens,
-                           int64_t* targets);
+                           int64_t* targets, bool sum = false);
+  int world() const;
+  int rank() const;
+  // Sums the gradients over the ranks and returns the step's loss and tokens
+  // summed over them; fills each rank's tokens/s.
+  void reduce_step(torch::Tensor& loss_sum, int64_t* tokens, double seconds, std::vector<double>* rank_tps);
+  void check_replicas();
   void flatten_parameters();
   void build_epoch(int64_t epoch);
   LlamaForCausalLM model_;
   std::vector<TrainExample> data_;
   TrainConfig config_;
   MetricsSink* sink_;
+  DataParallelGroup* group_;
   std::vector<torch::Tensor> params_;  // views into flat_
   torch::Tensor flat_, flat_grad_;      // every trainable value, and its gradient
   std::unique_ptr<FlatAdamW> optimizer_;

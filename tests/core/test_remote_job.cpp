@@ -4,6 +4,7 @@
 // (as ssh does), cancellation, and the same over a loopback sshd started by
 // the test where openssh-server is installed (skipped otherwise).
 #include "support/test_support.h"
+#include "support/free_port.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -58,19 +59,7 @@ bool has_artifact(const std::vector<std::pair<std::string, std::string>>& a, con
   return false;
 }
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-int free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
-  ::close(s);
-  return port;
-}
+using irq::test::free_port;
 
 bool accepts(int port) {
   const int s = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -397,6 +397,52 @@ class TestMainWindow : public QObject {
     QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu1"}));
   }
 
+  // "all N GPUs" (shown with several) runs N ranks through the CLI; here 2
+  // Gloo ranks on the CPU stand in for the GPUs: rank 0's global loss and
+  // each rank's tokens/s reach the plot, and the run is one record.
+  void finetune_on_all_gpus_runs_ranks() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    const QString db = tmp_.path() + "/dp-runs.sqlite";
+    w.set_db_path(db);
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* f = w.finetune();
+    f->set_gpu_count(1);
+    QVERIFY(f->all_gpus_box()->isHidden());  // one GPU: nothing to choose
+    QCOMPARE(f->request().nproc, 1);
+    f->set_gpu_count(2);
+    QVERIFY(!f->all_gpus_box()->isHidden());
+    QCOMPARE(f->all_gpus_box()->text(), QString("all 2 GPUs (data parallel)"));
+    f->all_gpus_box()->setChecked(true);
+    QCOMPARE(f->request().nproc, 2);
+    const auto args = irq::finetune_cli_args(f->request());
+    const auto nproc = std::find(args.begin(), args.end(), "--nproc");
+    QVERIFY(nproc != args.end() && nproc + 1 != args.end() && *(nproc + 1) == "2");
+    f->data_edit()->setText(QString::fromStdString((irq::test::fixtures() / "alpaca_tiny.json").string()));
+    f->out_edit()->setText(tmp_.path() + "/ft-dp");
+    f->steps_box()->setValue(2);
+    f->device_box()->setCurrentIndex(1);  // CPU: Gloo ranks
+    f->run_on()->set_local_cli(IRQ_CLI);  // "this process" is kept: ranks go through the CLI anyway
+    QSignalSpy done(f, &irq::ui::FinetuneView::finished);
+    QVERIFY(f->start());
+    QVERIFY(done.wait(120000));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    QCOMPARE(static_cast<int>(f->points().size()), 2);
+    QCOMPARE(static_cast<int>(f->points().back().rank_tokens_per_second.size()), 2);
+    irq::RunsDb runs(db.toStdString());
+    const auto list = runs.list();
+    QCOMPARE(static_cast<int>(list.size()), 1);
+    const auto command = nlohmann::json::parse(runs.get(list.front().id).config_json).at("remote").at("command").dump();
+    QVERIFY2(command.find("\"--nproc\",\"2\"") != std::string::npos, command.c_str());
+    double rank1_tps = 0;
+    for (const auto& m : runs.metrics(list.front().id))
+      if (m.step == 2 && m.name == "tokens_per_second_rank1") rank1_tps = m.value;
+    QCOMPARE(rank1_tps, f->points().back().rank_tokens_per_second[1]);
+    QVERIFY(rank1_tps > 0);
+  }
+
   void quantize_weights_and_evaluate_tabs() {
     irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;

@@ -34,7 +34,7 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
       start_(new QPushButton(tr("Generate"))),
       errors_(new QLabel),
       timer_(new QTimer(this)) {
-  const GenerateRequest d;
+  const GenerateOptions d;
   prompt_->setPlaceholderText(tr("Prompt (BOS is prepended)"));
   prompt_->setMaximumHeight(90);
   max_tokens_->setRange(0, 100000);
@@ -116,11 +116,11 @@ GenerateRequest PlaygroundView::request(int pane) const {
   r.model.adapter_dir = panes_[pane].adapter->text().trimmed().toStdString();
   r.model.device = device_->currentData().toString().toStdString();
   r.prompt = prompt_->toPlainText().toStdString();
-  r.max_new_tokens = max_tokens_->value();
-  r.temperature = temperature_->value();
-  r.top_k = top_k_->value();
-  r.top_p = top_p_->value();
-  r.seed = static_cast<uint64_t>(seed_->value());
+  r.sampling.max_new_tokens = max_tokens_->value();
+  r.sampling.temperature = temperature_->value();
+  r.sampling.top_k = top_k_->value();
+  r.sampling.top_p = top_p_->value();
+  r.sampling.seed = static_cast<uint64_t>(seed_->value());
   return r;
 }
 

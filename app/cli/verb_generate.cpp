@@ -17,11 +17,11 @@ int run(const ParsedArgs& args) {
   GenerateRequest r;
   r.model = eval_model_spec(args);
   r.prompt = args.str("prompt");
-  r.max_new_tokens = args.integer("max-new-tokens");
-  r.temperature = args.number("temperature");
-  r.top_k = args.integer("top-k");
-  r.top_p = args.number("top-p");
-  r.seed = static_cast<uint64_t>(args.integer("seed"));
+  r.sampling.max_new_tokens = args.integer("max-new-tokens");
+  r.sampling.temperature = args.number("temperature");
+  r.sampling.top_k = args.integer("top-k");
+  r.sampling.top_p = args.number("top-p");
+  r.sampling.seed = static_cast<uint64_t>(args.integer("seed"));
   r.echo_prompt = true;
   const auto out = run_generate(r, [&](const std::string& piece) {
     std::printf("%s", piece.c_str());

@@ -11,10 +11,11 @@ namespace irq {
 std::vector<std::string> validate(const GenerateRequest& r) {
   std::vector<std::string> out;
   validate(r.model, out);
-  if (r.max_new_tokens < 0) out.push_back("max_new_tokens: must be >= 0");
-  if (r.temperature < 0) out.push_back("temperature: must be >= 0");
-  if (r.top_k < 0) out.push_back("top_k: must be >= 0 (0 = off)");
-  if (!(r.top_p > 0 && r.top_p <= 1)) out.push_back("top_p: must be in (0, 1]");
+  const GenerateOptions& s = r.sampling;
+  if (s.max_new_tokens < 0) out.push_back("max_new_tokens: must be >= 0");
+  if (s.temperature < 0) out.push_back("temperature: must be >= 0");
+  if (s.top_k < 0) out.push_back("top_k: must be >= 0 (0 = off)");
+  if (!(s.top_p > 0 && s.top_p <= 1)) out.push_back("top_p: must be in (0, 1]");
   return out;
 }
 
@@ -25,12 +26,7 @@ GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(
   if (!preloaded) own = load_eval_model(r.model, cancel);
   EvalModel& m = preloaded ? *preloaded : own;
   const Tokenizer& tok = m.loaded.require_tokenizer();
-  GenerateOptions g;
-  g.max_new_tokens = r.max_new_tokens;
-  g.temperature = r.temperature;
-  g.top_k = r.top_k;
-  g.top_p = r.top_p;
-  g.seed = r.seed;
+  const GenerateOptions& g = r.sampling;
   const auto prompt = tok.encode(r.prompt, /*add_bos=*/true);
   // Decoded without the BOS the tokenizer adds (GPT-2 / Qwen2 tokenizers add none).
   const bool bos_first = !prompt.empty() && prompt.front() == tok.bos_id();

@@ -12,6 +12,7 @@
 
 #include "common/progress.h"
 #include "jobs/eval_model_spec.h"
+#include "model/generate_options.h"
 
 namespace irq {
 
@@ -20,11 +21,7 @@ struct EvalModel;
 struct GenerateRequest {
   EvalModelSpec model;
   std::string prompt;
-  int64_t max_new_tokens = 64;
-  double temperature = 0;  // 0: greedy
-  int64_t top_k = 0;       // 0: off
-  double top_p = 1;        // 1: off
-  uint64_t seed = 0;
+  GenerateOptions sampling;  // max_new_tokens, temperature, top_k, top_p, seed
   bool echo_prompt = false;  // pass the decoded prompt to on_text first (the CLI prints it)
 };
 

@@ -8,18 +8,10 @@
 #include <functional>
 #include <vector>
 
+#include "model/generate_options.h"
 #include "model/llama.h"
 
 namespace irq {
-
-struct GenerateOptions {
-  int64_t max_new_tokens = 64;
-  double temperature = 0.0;  // 0: greedy
-  int64_t top_k = 0;         // 0: off
-  double top_p = 1.0;        // 1: off
-  uint64_t seed = 0;
-  bool stop_at_eos = true;
-};
 
 struct GenerateStats {
   int64_t prompt_tokens = 0;

@@ -21,7 +21,7 @@ apt_packages=(
   python3 python3-venv python3-dev python3-numpy
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libsqlite3-dev sqlite3 libsentencepiece-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
-  xvfb xauth
+  xvfb xauth xdotool x11-apps
 )
 
 install_apt() {

@@ -101,6 +101,8 @@ ExperimentsView::ExperimentsView(QWidget* parent)
   table_->verticalHeader()->hide();
   table_->setSortingEnabled(true);
 
+  smoothing_->setObjectName("experiments.smoothing");  // names for out-of-process tests (widget_probe.h)
+  loss_x_->setObjectName("experiments.loss_x");
   smoothing_->setRange(0, 99);
   smoothing_->setValue(60);
   smoothing_->setToolTip(tr("EMA weight of the smoothed curve (0: raw)"));

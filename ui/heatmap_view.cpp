@@ -31,6 +31,10 @@ std::vector<LayerFigures> figures_of_rows(const std::vector<LayerRow>& rows) {
 
 HeatmapView::HeatmapView(QWidget* parent)
     : QWidget(parent), source_(new QComboBox), statistic_(new QComboBox), info_(new QLabel), plot_(new QCustomPlot) {
+  source_->setObjectName("heatmap.source");  // names for out-of-process tests (widget_probe.h)
+  statistic_->setObjectName("heatmap.statistic");
+  plot_->setObjectName("heatmap.plot");
+  info_->setObjectName("heatmap.info");
   for (auto s : layer_statistics()) statistic_->addItem(QString::fromStdString(statistic_label(s)), static_cast<int>(s));
   auto* reload = new QPushButton(tr("Reload runs"));
   auto* top = new QHBoxLayout;

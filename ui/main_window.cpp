@@ -63,6 +63,7 @@ MainWindow::MainWindow(QWidget* parent)
   setAcceptDrops(true);
   resize(1280, 800);
 
+  tabs_->setObjectName("main.tabs");  // for out-of-process tests (widget_probe.h)
   tabs_->addTab(overview_, tr("Model"));
   tabs_->addTab(weights_, tr("Weights"));
   tabs_->addTab(quantize_, tr("Quantize"));

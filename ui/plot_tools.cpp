@@ -79,6 +79,11 @@ void legend_below(QCustomPlot* plot, int columns) {
   plot->plotLayout()->addElement(row, 0, below);
   below->setMargins(QMargins(4, 0, 4, 2));
   below->addElement(0, 0, plot->legend);
+  // An empty legend's maximum width is its margins, and a layout column is
+  // no wider than its narrowest element allows: without this filler beside
+  // it, a plot with no curves yet shrank to a sliver (seen in a real window).
+  below->addElement(0, 1, new QCPLayoutElement(plot));
+  below->setColumnStretchFactor(1, 0.001);
   plot->plotLayout()->setRowStretchFactor(row, 0.001);
 }
 

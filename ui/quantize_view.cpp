@@ -51,6 +51,9 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
       summary_(new QLabel),
       table_(new QTableWidget(0, 8)),
       plot_(new QCustomPlot) {
+  start_->setObjectName("quantize.start");  // names for out-of-process tests (widget_probe.h)
+  summary_->setObjectName("quantize.summary");
+  errors_->setObjectName("quantize.errors");
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) method_->addItem(QString(m).toUpper(), QString(m));
   group_->setRange(0, 4096);
   group_->setSpecialValueText(tr("per channel"));  // 0: INT only

@@ -109,6 +109,12 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       lambda_b_(new QDoubleSpinBox),
       n_b_(new QSpinBox),
       debounce_(new QTimer(this)) {
+  // names for out-of-process tests (widget_probe.h)
+  for (auto [w, name] : std::initializer_list<std::pair<QWidget*, const char*>>{
+           {layer_, "weights.layer"}, {inspect_, "weights.inspect"}, {info_, "weights.info"}, {method_, "weights.method"},
+           {group_, "weights.group"}, {n_, "weights.n"}, {lambda_, "weights.lambda"}, {compare_, "weights.compare"},
+           {lambda_b_, "weights.compare_lambda"}, {search_, "weights.search"}})
+    w->setObjectName(name);
   layer_->setMinimumContentsLength(40);
   auto* gain = new QPushButton(tr("Largest entropy gain"));
   auto* worst = new QPushButton(tr("Largest error"));

@@ -29,6 +29,7 @@
 #include "playground_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
+#include "widget_probe.h"
 #include "plugin/plugin_loader.h"
 #include "runtime/threads.h"
 
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
   irq::ui::MainWindow window;
   if (cli.isSet(db_opt)) window.set_db_path(cli.value(db_opt));
   window.show();
+  irq::ui::install_widget_probe(&window);  // IRQ_WIDGET_PROBE=FILE: for tests/gui/click_through.sh
   // Quantizer plugins load at start; a skipped one is reported with its reason.
   const auto& plugins = irq::ensure_plugins_loaded();
   for (const auto& name : plugins.loaded) window.log(QString("plugin %1 loaded").arg(QString::fromStdString(name)));

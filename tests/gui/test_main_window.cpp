@@ -397,6 +397,23 @@ class TestMainWindow : public QObject {
     QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu1"}));
   }
 
+  // A plot with no curves yet spans its widget (an empty legend once
+  // squeezed the Experiments loss plot to a sliver; seen in a real window).
+  void empty_plots_keep_their_width() {
+    irq::ui::MainWindow w;
+    w.set_db_path(tmp_.path() + "/empty.sqlite");
+    w.resize(1280, 800);
+    w.show();
+    for (int i = 0; i < w.tabs()->count(); ++i)
+      if (w.tabs()->tabText(i).remove('&') == "Experiments") w.tabs()->setCurrentIndex(i);
+    QCoreApplication::processEvents();
+    auto* plot = w.experiments()->loss_plot();
+    plot->replot();
+    QCOMPARE(plot->graphCount(), 0);
+    QVERIFY2(plot->axisRect()->outerRect().width() > plot->width() / 2,
+             qPrintable(QString("axis rect %1 px of %2").arg(plot->axisRect()->outerRect().width()).arg(plot->width())));
+  }
+
   // "all N GPUs" (shown with several) runs N ranks through the CLI; here 2
   // Gloo ranks on the CPU stand in for the GPUs: rank 0's global loss and
   // each rank's tokens/s reach the plot, and the run is one record.

@@ -161,6 +161,7 @@ void MainWindow::set_db_path(const QString& path) {
   heatmap_->set_db_path(path);
   evaluate_->set_db_path(path);
   experiments_->set_db_path(path);
+  playground_->set_db_path(path);
 }
 
 void MainWindow::build_menus() {

@@ -15,8 +15,11 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
 #include "form_helpers.h"
 #include "jobs_panel.h"
+#include "runs/runs_db.h"
 
 namespace irq::ui {
 
@@ -89,6 +92,60 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
 
 PlaygroundView::~PlaygroundView() { wait(); }
 
+void PlaygroundView::set_db_path(const QString& path) {
+  db_path_ = path;
+  refresh_runs();
+}
+
+void PlaygroundView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  refresh_runs();  // runs recorded since
+}
+
+// Bases: each finished quantize run's whole setting (configs written by the
+// CLI hold it at the top, the workbench's under "quant"). Adapters: each
+// finished finetune run's adapter artifact.
+void PlaygroundView::refresh_runs() {
+  if (db_path_.isEmpty()) return;
+  std::vector<std::pair<int64_t, QuantSettings>> bases;
+  std::vector<std::pair<QString, QString>> adapters;  // label, path
+  try {
+    RunsDb db(db_path_.toStdString());
+    for (const auto& r : db.list()) {
+      if (r.status != "finished") continue;
+      if (r.kind == "quantize") {
+        const auto j = nlohmann::json::parse(r.config_json, nullptr, /*allow_exceptions=*/false);
+        if (j.is_discarded()) continue;
+        try {
+          bases.emplace_back(r.id, QuantSettings::from_json(j.contains("quant") ? j["quant"] : j, "run " + std::to_string(r.id)));
+        } catch (const std::exception&) {  // a run of an older layout: not offered
+        }
+      } else if (r.kind == "finetune") {
+        for (const auto& [kind, path] : db.artifacts(r.id))
+          if (kind == "adapter") adapters.emplace_back(tr("run %1 (%2)").arg(r.id).arg(QString::fromStdString(r.started_at)), QString::fromStdString(path));
+      }
+    }
+  } catch (const std::exception& e) {
+    errors_->setText(tr("runs database: %1").arg(e.what()));
+    return;
+  }
+  recorded_.clear();
+  for (const auto& [id, s] : bases) recorded_.emplace(id, s);
+  for (auto& pane : panes_) {
+    const QVariant keep_base = pane.base->currentData(), keep_adapter = pane.adapter_run->currentData();
+    const QSignalBlocker block_base(pane.base), block_adapter(pane.adapter_run);
+    for (int i = pane.base->count() - 1; i >= 0; --i)
+      if (pane.base->itemData(i).toString().startsWith("run:")) pane.base->removeItem(i);
+    for (const auto& [id, s] : bases)
+      pane.base->addItem(tr("run %1: %2").arg(id).arg(QString::fromStdString(s.label())), QString("run:%1").arg(id));
+    pane.adapter_run->clear();
+    pane.adapter_run->addItem(adapters.empty() ? tr("(none recorded)") : tr("(choose a finetune run)"), QString());
+    for (const auto& [label, path] : adapters) pane.adapter_run->addItem(label, path);
+    if (const int i = pane.base->findData(keep_base); i >= 0) pane.base->setCurrentIndex(i);
+    if (const int i = pane.adapter_run->findData(keep_adapter); i >= 0) pane.adapter_run->setCurrentIndex(i);
+  }
+}
+
 QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
   auto* box = new QGroupBox(title);
   pane->base = new QComboBox;
@@ -96,12 +153,21 @@ QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) pane->base->addItem(tr("ICQ-%1").arg(QString(m).toUpper()), QString(m));
   pane->adapter = new QLineEdit;
   pane->adapter->setPlaceholderText(tr("optional: adapter folder from a finetune"));
+  pane->adapter_run = new QComboBox;
+  pane->adapter_run->addItem(tr("(none recorded)"), QString());
+  connect(pane->adapter_run, &QComboBox::currentIndexChanged, this, [pane] {
+    const QString path = pane->adapter_run->currentData().toString();
+    if (path.isEmpty()) return;
+    pane->adapter->setText(path);
+    pane->base->setCurrentIndex(0);  // the adapter rebuilds and checks its own base
+  });
   pane->output = new QPlainTextEdit;
   pane->output->setReadOnly(true);
   pane->stats = new QLabel;
   auto* form = new QFormLayout;
   form->addRow(tr("Base"), pane->base);
   form->addRow(tr("Adapter"), pane->adapter);
+  form->addRow(tr("Adapter of run"), pane->adapter_run);
   auto* v = new QVBoxLayout(box);
   v->addLayout(form);
   v->addWidget(pane->output, 1);
@@ -112,7 +178,9 @@ QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
 GenerateRequest PlaygroundView::request(int pane) const {
   GenerateRequest r;
   r.model.model_dir = model_dir_.toStdString();
-  r.model.quant = panes_[pane].base->currentData().toString().toStdString();
+  const QString base = panes_[pane].base->currentData().toString();
+  if (base.startsWith("run:") && recorded_.count(base.mid(4).toLongLong())) r.model.settings = recorded_.at(base.mid(4).toLongLong());
+  else r.model.quant = base.toStdString();
   r.model.adapter_dir = panes_[pane].adapter->text().trimmed().toStdString();
   r.model.device = device_->currentData().toString().toStdString();
   r.prompt = prompt_->toPlainText().toStdString();

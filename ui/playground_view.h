@@ -1,12 +1,15 @@
 // Playground tab: try the model. A prompt, sampling settings (max new
 // tokens, temperature, top-k, top-p, seed), and two panes that each pick a
-// base (as stored, or quantized on load with ICQ) and an optional adapter;
+// base (as stored, quantized on load with ICQ, or the exact setting of any
+// quantize run recorded in the runs database) and an optional adapter (typed,
+// or the adapter of a recorded finetune run, whose base it rebuilds);
 // Generate runs pane A, then pane B when it is on, in a worker thread
 // (jobs/generate_job.h), streaming the continuations into the panes at most
 // 20 times a second, with tokens/s per pane. No chat template yet: the
 // tokenizers read here carry none (README).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -35,6 +38,10 @@ class PlaygroundView : public QWidget {
   explicit PlaygroundView(JobsPanel* jobs, QWidget* parent = nullptr);
   ~PlaygroundView() override;
   void set_model_dir(const QString& dir) { model_dir_ = dir; }
+  // The runs database whose quantize runs (bases) and finetune runs
+  // (adapters) the panes offer; read again whenever the tab is shown.
+  void set_db_path(const QString& path);
+  void refresh_runs();
   GenerateRequest request(int pane) const;  // 0: A, 1: B
   bool start();                             // false (message shown) when invalid or running
   bool running() const { return watcher_.isRunning(); }
@@ -42,6 +49,8 @@ class PlaygroundView : public QWidget {
   QPlainTextEdit* prompt_edit() const { return prompt_; }
   QSpinBox* max_tokens_box() const { return max_tokens_; }
   QComboBox* base_box(int pane) const { return panes_[pane].base; }
+  QComboBox* adapter_run_box(int pane) const { return panes_[pane].adapter_run; }
+  QLineEdit* adapter_edit(int pane) const { return panes_[pane].adapter; }
   QCheckBox* compare_box() const { return compare_; }
   QString output(int pane) const;
   const GenerateOutcome& outcome(int pane) const { return outcomes_[pane]; }
@@ -50,10 +59,14 @@ class PlaygroundView : public QWidget {
  Q_SIGNALS:
   void finished(bool ok, const QString& message);
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   struct Pane {
     QComboBox* base = nullptr;
     QLineEdit* adapter = nullptr;
+    QComboBox* adapter_run = nullptr;  // finetune runs with an adapter: fills `adapter`
     QPlainTextEdit* output = nullptr;
     QLabel* stats = nullptr;
   };
@@ -61,7 +74,8 @@ class PlaygroundView : public QWidget {
   void flush();  // moves streamed text into the panes (GUI thread, timer)
   void on_done();
   JobsPanel* jobs_;
-  QString model_dir_;
+  QString model_dir_, db_path_;
+  std::map<int64_t, QuantSettings> recorded_;  // quantize run id -> its setting
   QPlainTextEdit* prompt_;
   QSpinBox *max_tokens_, *top_k_, *seed_;
   QDoubleSpinBox *temperature_, *top_p_;

@@ -11,19 +11,27 @@
 
 namespace irq {
 
+std::optional<QuantSettings> base_settings(const EvalModelSpec& s) {
+  if (s.settings) {
+    s.settings->validate();
+    return s.settings;
+  }
+  if (s.quant.empty()) return std::nullopt;
+  auto q = QuantSettings::for_method(s.quant);
+  q.block_size = s.quant_group;
+  q.icq = s.icq;
+  q.gptq = s.gptq;
+  q.validate();
+  return q;
+}
+
 void validate(const EvalModelSpec& s, std::vector<std::string>& problems) {
   // Paths are checked by the loaders, whose errors name the file (exit 4).
   if (s.model_dir.empty()) problems.push_back("model: open a model first");
-  if (!s.quant.empty()) {
-    try {
-      auto q = QuantSettings::for_method(s.quant);
-      q.block_size = s.quant_group;
-      q.icq = s.icq;
-      q.gptq = s.gptq;
-      q.validate();
-    } catch (const Error& e) {
-      problems.push_back(std::string("quant: ") + e.what());
-    }
+  try {
+    base_settings(s);
+  } catch (const Error& e) {
+    problems.push_back(std::string("quant: ") + e.what());
   }
   try {
     parse_device(s.device);
@@ -50,11 +58,8 @@ EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, Pro
   EvalModel m;
   ModelQuantOptions q;
   bool quantize = false;
-  if (!s.quant.empty()) {
-    q.settings = QuantSettings::for_method(s.quant);
-    q.settings.block_size = s.quant_group;
-    q.settings.icq = s.icq;
-    q.settings.gptq = s.gptq;
+  if (const auto settings = base_settings(s)) {
+    q.settings = *settings;
     m.quant = q.settings.to_json();
     quantize = true;
   } else if (!s.adapter_dir.empty()) {

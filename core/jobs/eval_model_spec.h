@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct EvalModelSpec {
   int64_t quant_group = 64;           // 0: per channel (INT)
   bool icq = true;
   GptqSettings gptq;                  // INT with GPTQ (--gptq --calib FILE ...)
+  // A whole setting (a recorded quantize run's: lambda, n and all); when set
+  // it wins over quant, quant_group, icq and gptq.
+  std::optional<QuantSettings> settings;
   std::string device = "auto";
   std::string dtype;  // "": float32 on CPU, bfloat16 on CUDA
 };
@@ -25,5 +29,9 @@ struct EvalModelSpec {
 // or invalid values (paths that do not exist are the loaders' errors, which
 // name the file).
 void validate(const EvalModelSpec& spec, std::vector<std::string>& problems);
+
+// The base's quantization the spec asks for (settings, else quant and its
+// options), validated; nothing for a base as stored. Throws Error(kUsage).
+std::optional<QuantSettings> base_settings(const EvalModelSpec& spec);
 
 }  // namespace irq

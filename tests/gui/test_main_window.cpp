@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QFileInfo>
 #include <QLineEdit>
+#include <QProcess>
 #include <QListWidget>
 #include <QSpinBox>
 #include <QSignalSpy>
@@ -287,6 +288,51 @@ class TestMainWindow : public QObject {
 
   // Playground: both panes stream a continuation; pane A's text is the
   // generate job's own (greedy, as stored), pane B's comes from the NF4 base.
+  // The panes offer what the runs database holds: a quantize run's exact
+  // setting as a base, a finetune run's adapter.
+  void playground_offers_recorded_runs() {
+    irq::ensure_plugins_loaded();
+    const QString db = tmp_.path() + "/runs_recorded.sqlite";
+    const QString tiny = QString::fromStdString((irq::test::fixtures() / "tiny_llama").string());
+    auto cli = [](const QStringList& args) {
+      QProcess p;
+      p.start(IRQ_CLI, args);
+      return p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    };
+    QVERIFY(cli({"quantize", tiny, "--method", "int4", "--group", "32", "--lambda", "0.2", "--n", "20", "--device", "cpu", "--db", db}));
+    QVERIFY(cli({"finetune", tiny, "--data", QString::fromStdString((irq::test::fixtures() / "alpaca_tiny.json").string()), "--steps",
+                 "2", "--rank", "4", "--quant", "nf4", "--device", "cpu", "--db", db, "--out", tmp_.path() + "/pg-ft"}));
+    irq::ui::MainWindow w;
+    w.set_db_path(db);
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(tiny);
+    QVERIFY(loaded.wait(60000));
+    auto* p = w.playground();
+    const int base = p->base_box(1)->findData("run:1");
+    QVERIFY2(base >= 0, "the quantize run is not offered as a base");
+    QVERIFY2(p->base_box(1)->itemText(base).contains("lambda 0.2"), qPrintable(p->base_box(1)->itemText(base)));
+    p->base_box(1)->setCurrentIndex(base);
+    const auto settings = p->request(1).model.settings;
+    QVERIFY(settings.has_value());
+    QCOMPARE(QString::fromStdString(settings->method), QString("int4"));
+    QCOMPARE(settings->block_size, int64_t{32});
+    QCOMPARE(settings->lambda, 0.2);
+    QCOMPARE(settings->n, int64_t{20});
+    QCOMPARE(p->adapter_run_box(0)->count(), 2);  // the prompt to choose, the finetune run
+    p->base_box(0)->setCurrentIndex(p->base_box(0)->findData("nf4"));
+    p->adapter_run_box(0)->setCurrentIndex(1);
+    QCOMPARE(p->adapter_edit(0)->text(), tmp_.path() + "/pg-ft/adapter");
+    QCOMPARE(p->base_box(0)->currentIndex(), 0);  // as stored: the adapter rebuilds its base
+    p->prompt_edit()->setPlainText("Once upon a time");
+    p->max_tokens_box()->setValue(8);
+    QSignalSpy done(p, &irq::ui::PlaygroundView::finished);
+    QVERIFY(p->start());
+    QVERIFY(done.wait(120000));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    QVERIFY(p->outcome(0).new_tokens > 0);
+    QVERIFY(p->outcome(1).new_tokens > 0);
+  }
+
   void playground_streams_two_panes() {
     irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;

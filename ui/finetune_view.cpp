@@ -216,6 +216,7 @@ bool FinetuneView::start() {
     return false;
   }
   errors_->clear();
+  if (remote) run_on_->remember();
   points_.clear();
   plot_->graph(0)->data()->clear();
   plot_->graph(1)->data()->clear();

@@ -22,6 +22,8 @@
 #include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
+#include "run_on_form.h"
+#include "jobs/remote_job.h"
 
 namespace irq::ui {
 
@@ -46,6 +48,7 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
       icq_(new QCheckBox(tr("ICQ: maximise the code entropy of each block"))),
       gptq_(new GptqForm),
       lambda_(new QDoubleSpinBox),
+      run_on_(new RunOnForm),
       start_(new QPushButton(tr("Quantize model"))),
       errors_(new QLabel),
       summary_(new QLabel),
@@ -75,6 +78,7 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
   form->addRow(tr("ICQ lambda (search span)"), lambda_);
   form->addRow(tr("ICQ n (2n+1 candidates)"), n_);
   form->addRow(gptq_);
+  form->addRow(tr("Run on"), run_on_);
   form->addRow(start_);
   form->addRow(errors_);
   form->addRow(summary_);
@@ -154,6 +158,17 @@ bool QuantizeView::start() {
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("quantize %1").arg(method_->currentText()), [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
+  if (const auto remote = run_on_->remote("quantize", quantize_cli_args(r), r.model_dir.string(), r.db_path.string())) {
+    // The CLI there streams each layer's figures; the table, plot and heatmap show them as a local pass's.
+    run_on_->remember();
+    watcher_.setFuture(run_in_worker([this, rr = *remote, settings = r.settings, token, progress] {
+      const auto out = run_remote(rr, progress.get(), token.get());
+      const auto wps = out.last_metrics.find("weights_per_second");
+      outcome_.stats = stats_from_rows(out.layers, settings, wps == out.last_metrics.end() ? 0.0 : wps->second);
+      outcome_.run_id = out.run_id;
+    }));
+    return true;
+  }
   watcher_.setFuture(run_in_worker([this, r, token, progress] { outcome_ = run_quantize(r, progress.get(), token.get()); }));
   return true;
 }

@@ -23,6 +23,7 @@ namespace irq::ui {
 
 class GptqForm;
 class JobsPanel;
+class RunOnForm;
 
 class QuantizeView : public QWidget {
   Q_OBJECT
@@ -40,6 +41,7 @@ class QuantizeView : public QWidget {
   QComboBox* method_box() const { return method_; }
   QSpinBox* group_box() const { return group_; }
   GptqForm* gptq_form() const { return gptq_; }
+  RunOnForm* run_on() const { return run_on_; }
   QTableWidget* table() const { return table_; }
   QCustomPlot* plot() const { return plot_; }
   QString message() const;
@@ -60,6 +62,7 @@ class QuantizeView : public QWidget {
   QCheckBox* icq_;
   GptqForm* gptq_;
   QDoubleSpinBox* lambda_;
+  RunOnForm* run_on_;
   QPushButton* start_;
   QLabel *errors_, *summary_;
   QTableWidget* table_;

@@ -6,12 +6,15 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QSettings>
 
 namespace irq::ui {
 
 namespace {
 const QString kInProcess = QStringLiteral("process");
 const QString kLocalCli = QStringLiteral("local");
+const QString kHost = QStringLiteral("ssh");
+const QString kHostsKey = QStringLiteral("runOn/hosts");
 }  // namespace
 
 RunOnForm::RunOnForm(QWidget* parent) : QWidget(parent), target_(new QComboBox), program_(new QLineEdit) {
@@ -19,6 +22,7 @@ RunOnForm::RunOnForm(QWidget* parent) : QWidget(parent), target_(new QComboBox),
   target_->setInsertPolicy(QComboBox::NoInsert);
   target_->addItem(tr("this process"), kInProcess);
   target_->addItem(tr("irqlora CLI on this machine"), kLocalCli);
+  for (const QString& host : QSettings().value(kHostsKey).toStringList()) target_->addItem(host, kHost);
   target_->setToolTip(tr("or type an ssh destination (user@host): the job runs there through the irqlora CLI"));
   program_->setPlaceholderText(tr("irqlora"));
   program_->setToolTip(tr("the irqlora CLI on the ssh host (default: irqlora on its PATH)"));
@@ -28,8 +32,10 @@ RunOnForm::RunOnForm(QWidget* parent) : QWidget(parent), target_(new QComboBox),
   row->setContentsMargins(0, 0, 0, 0);
   row->addWidget(target_, 2);
   row->addWidget(program_, 1);
-  connect(target_, &QComboBox::currentTextChanged, this,
-          [this] { program_->setEnabled(target_->findText(target_->currentText()) < 0); });  // an ssh destination
+  connect(target_, &QComboBox::currentTextChanged, this, [this] {  // an ssh destination, typed or remembered
+    const int i = target_->findText(target_->currentText());
+    program_->setEnabled(i < 0 || target_->itemData(i).toString() == kHost);
+  });
   program_->setEnabled(false);
 }
 
@@ -47,6 +53,19 @@ std::optional<RemoteRequest> RunOnForm::remote(const std::string& verb, std::vec
     if (!program_->text().trimmed().isEmpty()) r.program = program_->text().trimmed().toStdString();
   }
   return r;
+}
+
+void RunOnForm::remember() {
+  const int i = target_->findText(target_->currentText());
+  if (i >= 0 && target_->itemData(i).toString() != kHost) return;  // this process / this machine
+  const QString host = target_->currentText().trimmed();
+  if (host.isEmpty()) return;
+  QStringList hosts = QSettings().value(kHostsKey).toStringList();
+  hosts.removeAll(host);
+  hosts.prepend(host);
+  while (hosts.size() > kRememberedHosts) hosts.removeLast();
+  QSettings().setValue(kHostsKey, hosts);
+  if (i < 0) target_->addItem(host, kHost);
 }
 
 RemoteRequest RunOnForm::local(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,

@@ -4,6 +4,7 @@
 // (type the destination, e.g. user@gpu1; the CLI there is "irqlora" unless
 // given; paths in the form are the host's). The last two are remote jobs
 // (jobs/remote_job.h): the run is recorded here with device remote:HOST.
+// Destinations used before are offered again.
 #pragma once
 
 #include <optional>
@@ -30,6 +31,10 @@ class RunOnForm : public QWidget {
   // must run as its own processes: data-parallel ranks).
   RemoteRequest local(const std::string& verb, std::vector<std::string> args, const std::string& model_dir,
                       const std::string& db_path) const;
+  // Keeps a typed ssh destination (and its CLI path) for the next time: the
+  // list offers the last kRememberedHosts, newest first (QSettings runOn/hosts).
+  void remember();
+  static constexpr int kRememberedHosts = 10;
   // The CLI that "this machine" runs (default: irqlora beside the workbench, else on PATH).
   void set_local_cli(const QString& path) { local_cli_ = path; }
   QComboBox* target_box() const { return target_; }

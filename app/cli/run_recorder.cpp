@@ -1,10 +1,12 @@
 // CLI run recording.
 #include "cli/run_recorder.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "cli/event_stream.h"
 #include "common/error.h"
+#include "quant/quant_stats.h"
 
 namespace irq::cli {
 
@@ -46,6 +48,18 @@ void RunRecorder::metrics(int64_t step, const std::map<std::string, double>& val
 void RunRecorder::artifact(const std::string& kind, const std::filesystem::path& path) {
   rec_.artifact(kind, path);
   events::emit("artifact", {{"run_id", run_field()}, {"kind", kind}, {"path", std::filesystem::absolute(path).string()}});
+}
+
+void RunRecorder::layers(const ModelQuantStats& stats) {
+  if (RunsDb* db = rec_.db()) db->add_quant_layers(rec_.id(), stats);
+  if (!events::enabled()) return;
+  auto number = [](double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr); };
+  for (const auto& l : stats.layers) {
+    const LayerRow r = layer_row(l);
+    events::emit("layer", {{"run_id", run_field()}, {"name", r.name}, {"numel", r.numel}, {"entropy_plain", number(r.entropy_plain)},
+                           {"entropy", number(r.entropy)}, {"mse", number(r.mse)}, {"sqnr_db", number(r.sqnr_db)},
+                           {"bits_per_weight", number(r.bits_per_weight)}, {"offset_spread", number(r.offset_spread)}});
+  }
 }
 
 int RunRecorder::record(const std::function<int()>& body) {

@@ -32,6 +32,8 @@ class RunRecorder {
   // Also events of --progress jsonl (cli/event_stream.h), recorded or not.
   void metrics(int64_t step, const std::map<std::string, double>& values);
   void artifact(const std::string& kind, const std::filesystem::path& path);
+  // A quantize pass's per-layer statistics: recorded, and one "layer" event each.
+  void layers(const ModelQuantStats& stats);
 
  private:
   irq::RunRecorder rec_;

@@ -93,7 +93,7 @@ int run(const ParsedArgs& args) {
       writer->finish();
       std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
     }
-    if (RunsDb* db = rec.db()) db->add_quant_layers(rec.id(), stats);
+    rec.layers(stats);  // recorded, and streamed with --progress jsonl
     rec.metrics(0, {{"mean_entropy_plain", stats.mean_entropy_plain}, {"mean_entropy", stats.mean_entropy},
                     {"sqnr_db", stats.sqnr_db}, {"bits_per_weight", stats.bits_per_weight},
                     {"weights_per_second", stats.numel / stats.seconds}});

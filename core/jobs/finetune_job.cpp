@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 
 #include "common/error.h"
+#include "jobs/cli_words.h"
 #include "model/model_loader.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
@@ -36,21 +37,13 @@ std::string cuda_device_name() {
 }
 
 std::vector<std::string> finetune_cli_args(const FinetuneRequest& r) {
-  auto num = [](double x) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", x);
-    return std::string(buf);
-  };
+  const auto num = cli_number;
   std::vector<std::string> a = {r.model_dir.string(), "--data", r.data_file.string(), "--out", r.out_dir.string()};
   if (!r.quant.empty()) {
     a.insert(a.end(), {"--quant", r.quant, "--quant-group", std::to_string(r.quant_group)});
     if (!r.icq) a.emplace_back("--no-icq");
-    if (r.gptq.enabled) {
-      a.insert(a.end(), {"--gptq", "--calib", r.gptq.calib, "--nsamples", std::to_string(r.gptq.nsamples), "--seqlen",
-                         std::to_string(r.gptq.seqlen), "--calib-seed", std::to_string(r.gptq.seed), "--damp", num(r.gptq.damp)});
-      if (r.gptq.sym) a.emplace_back("--sym");
-      if (r.gptq.act_order) a.emplace_back("--act-order");
-    }
+    const auto gptq = gptq_cli_args(r.gptq);
+    a.insert(a.end(), gptq.begin(), gptq.end());
     if (r.qa_lora) a.emplace_back("--qa-lora");
   }
   a.emplace_back(r.iec ? "--iec" : "--no-iec");

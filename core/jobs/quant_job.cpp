@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "jobs/cli_words.h"
 #include "io/checkpoint.h"
 #include "io/tensor_view.h"
 #include "model/llama_config.h"
@@ -17,6 +18,36 @@
 namespace fs = std::filesystem;
 
 namespace irq {
+
+std::vector<std::string> quantize_cli_args(const QuantizeRequest& r) {
+  const QuantSettings& s = r.settings;
+  std::vector<std::string> a = {r.model_dir.string(), "--method", s.method, "--group", std::to_string(s.block_size)};
+  if (s.icq) a.insert(a.end(), {"--icq", "--lambda", cli_number(s.lambda), "--n", std::to_string(s.n)});
+  else a.emplace_back("--no-icq");
+  const auto gptq = gptq_cli_args(s.gptq);
+  a.insert(a.end(), gptq.begin(), gptq.end());
+  return a;
+}
+
+ModelQuantStats stats_from_rows(const std::vector<LayerRow>& rows, const QuantSettings& settings, double weights_per_second) {
+  ModelQuantStats st;
+  st.settings = settings;
+  for (const auto& r : rows) {
+    LayerQuantStats l;
+    l.name = r.name;
+    l.numel = r.numel;
+    l.mean_entropy_plain = r.entropy_plain;
+    l.mean_entropy = r.entropy;
+    l.mse_total = r.mse;
+    l.sqnr_db = r.sqnr_db;
+    l.bits_per_weight = r.bits_per_weight;
+    l.offset_spread = r.offset_spread;
+    st.layers.push_back(std::move(l));
+  }
+  st.finish();
+  st.seconds = weights_per_second > 0 ? static_cast<double>(st.numel) / weights_per_second : 0;
+  return st;
+}
 
 QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   r.settings.validate();

@@ -15,6 +15,7 @@
 #include "quant/quant_settings.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
+#include "runs/runs_db.h"
 
 namespace irq {
 
@@ -31,6 +32,16 @@ struct QuantizeOutcome {
 
 // Throws Error (kCancelled when cancelled). Progress: ("quantize", layer, layers).
 QuantizeOutcome run_quantize(const QuantizeRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+// The `irqlora quantize` arguments that run this request through the CLI (a
+// remote job, jobs/remote_job.h): the model and the whole setting; no
+// database (the CLI there records into its own, the local record is the
+// remote job's).
+std::vector<std::string> quantize_cli_args(const QuantizeRequest& r);
+// A pass's statistics from what a remote run reports: its layers' rows (the
+// runs database's figures; per-block arrays are not streamed) and its
+// weights/s; model figures recomputed from the rows.
+ModelQuantStats stats_from_rows(const std::vector<LayerRow>& rows, const QuantSettings& settings, double weights_per_second);
 
 struct LayerInspection {
   std::string name;  // HF weight name

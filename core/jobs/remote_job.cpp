@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -67,6 +68,12 @@ class Follower {
       rec_.metrics(step, values);
       for (const auto& [k, v] : values) out_.last_metrics[k] = v;
       if (on_metrics_) on_metrics_(step, values);
+    } else if (event == "layer") {
+      auto number = [&](const char* key) {
+        return e.contains(key) && e[key].is_number() ? e[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+      };
+      out_.layers.push_back({e.value("name", std::string()), e.value("numel", int64_t{0}), number("entropy_plain"), number("entropy"),
+                             number("mse"), number("sqnr_db"), number("bits_per_weight"), number("offset_spread")});
     } else if (event == "artifact") {
       const std::string kind = e.value("kind", std::string("artifact")), path = e.value("path", std::string());
       out_.artifacts.emplace_back(kind, path);
@@ -170,6 +177,7 @@ RemoteOutcome run_remote(const RemoteRequest& r, ProgressSink* progress, const C
     if (out.exit_code != 0)
       throw make_error(error_kind(out.exit_code), where + ": irqlora " + r.verb,
                        follow.error().empty() ? "exit code " + std::to_string(out.exit_code) : follow.error());
+    if (RunsDb* db = rec.db(); db && !out.layers.empty()) db->add_quant_layers(out.run_id, out.layers);
   });
   return out;
 }

@@ -5,7 +5,8 @@
 // tests use as a fake remote). The command's event stream (the CLI's
 // app/cli/event_stream.h) drives the same ProgressSink and metrics as a
 // local job, and the run is recorded in the local runs database: device
-// "remote:HOST", the command in its config, every metrics event, the
+// "remote:HOST", the command in its config, every metrics event, a
+// quantize pass's per-layer statistics (its "layer" events), the
 // artifacts as HOST:PATH, and the host's own record of the run as a
 // "remote-run" artifact (HOST:DATABASE#ID). Cancel sends SIGTERM to the
 // remote CLI (through the launcher, by the pid of its start event) and
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "runs/runs_db.h"
 
 namespace irq {
 
@@ -40,6 +42,7 @@ struct RemoteOutcome {
   int64_t remote_run_id = -1;  // the run in the remote CLI's own database, if it recorded one
   std::vector<std::pair<std::string, std::string>> artifacts;  // kind, path on the host
   std::map<std::string, double> last_metrics;
+  std::vector<LayerRow> layers;  // quantize: the per-layer statistics of its "layer" events (recorded here too)
 };
 
 // The full argv that run_remote starts: with a launcher, the CLI's words go

@@ -267,9 +267,19 @@ void RunsDb::add_mmlu(int64_t id, const std::vector<SubjectScore>& subjects) {
   });
 }
 
+LayerRow layer_row(const LayerQuantStats& l) {
+  return {l.name, l.numel, l.mean_entropy_plain, l.mean_entropy, l.mse_total, l.sqnr_db, l.bits_per_weight, l.offset_spread};
+}
+
 void RunsDb::add_quant_layers(int64_t id, const ModelQuantStats& stats) {
+  std::vector<LayerRow> rows;
+  for (const auto& l : stats.layers) rows.push_back(layer_row(l));
+  add_quant_layers(id, rows);
+}
+
+void RunsDb::add_quant_layers(int64_t id, const std::vector<LayerRow>& rows) {
   transaction(db_, path_, [&] {
-    for (const auto& l : stats.layers)
+    for (const auto& l : rows)
       Stmt(db_,
            "INSERT OR REPLACE INTO quant_layers (run_id, name, numel, entropy_plain, entropy, mse, sqnr_db, bits_per_weight, "
            "offset_spread) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -277,9 +287,9 @@ void RunsDb::add_quant_layers(int64_t id, const ModelQuantStats& stats) {
           .bind(1, id)
           .bind(2, l.name)
           .bind(3, l.numel)
-          .bind(4, l.mean_entropy_plain)
-          .bind(5, l.mean_entropy)
-          .bind(6, l.mse_total)
+          .bind(4, l.entropy_plain)
+          .bind(5, l.entropy)
+          .bind(6, l.mse)
           .bind(7, l.sqnr_db)
           .bind(8, l.bits_per_weight)
           .bind(9, l.offset_spread)

@@ -21,6 +21,7 @@ struct sqlite3;
 
 namespace irq {
 
+struct LayerQuantStats;
 struct ModelQuantStats;
 
 struct RunRecord {
@@ -51,6 +52,9 @@ struct LayerRow {
   double offset_spread;  // NaN for runs recorded before schema 3
 };
 
+// A layer's row as recorded (from the whole statistics of a quantize pass).
+LayerRow layer_row(const LayerQuantStats& l);
+
 class RunsDb {
  public:
   // $IRQ_RUNS_DB, else $XDG_DATA_HOME/irqlora/runs.sqlite, else ~/.local/share/irqlora/runs.sqlite.
@@ -72,6 +76,7 @@ class RunsDb {
   void add_metrics(int64_t id, int64_t step, const std::map<std::string, double>& values);
   void add_mmlu(int64_t id, const std::vector<SubjectScore>& subjects);
   void add_quant_layers(int64_t id, const ModelQuantStats& stats);
+  void add_quant_layers(int64_t id, const std::vector<LayerRow>& rows);  // a remote run's, from its events
   void add_artifact(int64_t id, const std::string& kind, const std::string& path);
   void add_tag(int64_t id, const std::string& tag);
   void remove_tag(int64_t id, const std::string& tag);

@@ -19,6 +19,7 @@
 
 #include "common/child_process.h"
 #include "jobs/finetune_job.h"
+#include "jobs/quant_job.h"
 #include "jobs/remote_job.h"
 #include "runs/runs_db.h"
 
@@ -124,6 +125,45 @@ class TestRemoteJob : public QObject {
     QCOMPARE(QString::fromStdString(rec.device), QString("remote:localhost"));
     QCOMPARE(QString::fromStdString(rec.kind), QString("quantize"));
     QCOMPARE(out.remote_run_id, int64_t{-1});  // --no-record there
+  }
+
+  // The workbench's Quantize tab on a host: the request as CLI arguments
+  // (the same setting recorded there), each layer's figures streamed back
+  // and recorded here exactly as the host recorded them.
+  void quantize_layers_come_back() {
+    const fs::path db = tmp() / "layers.sqlite", remote_db = tmp() / "layers-remote.sqlite";
+    irq::QuantizeRequest q;
+    q.model_dir = tiny();
+    q.settings = irq::QuantSettings::for_method("int4");
+    q.settings.block_size = 32;
+    q.settings.lambda = 0.2;
+    q.settings.n = 20;
+    auto args = irq::quantize_cli_args(q);
+    args.insert(args.end(), {"--device", "cpu", "--db", remote_db.string()});
+    const auto out = irq::run_remote(local_cli("quantize", args, db));
+    QCOMPARE(out.exit_code, 0);
+    QCOMPARE(static_cast<int>(out.layers.size()), 14);
+    irq::RunsDb here(db), there(remote_db);
+    const auto mine = here.quant_layers(out.run_id), theirs = there.quant_layers(out.remote_run_id);
+    QCOMPARE(mine.size(), theirs.size());
+    for (size_t i = 0; i < mine.size(); ++i) {
+      QCOMPARE(QString::fromStdString(mine[i].name), QString::fromStdString(theirs[i].name));
+      QCOMPARE(mine[i].numel, theirs[i].numel);
+      QCOMPARE(mine[i].entropy, theirs[i].entropy);  // exact: JSON carries doubles round-trip
+      QCOMPARE(mine[i].entropy_plain, theirs[i].entropy_plain);
+      QCOMPARE(mine[i].mse, theirs[i].mse);
+      QCOMPARE(mine[i].sqnr_db, theirs[i].sqnr_db);
+      QCOMPARE(mine[i].bits_per_weight, theirs[i].bits_per_weight);
+      QCOMPARE(mine[i].offset_spread, theirs[i].offset_spread);
+    }
+    const auto config = nlohmann::json::parse(there.get(out.remote_run_id).config_json);
+    QCOMPARE(QString::fromStdString(irq::QuantSettings::from_json(config, "remote config").to_json().dump()),
+             QString::fromStdString(q.settings.to_json().dump()));
+    // the model figures recomputed from the rows are the host's
+    const auto stats = irq::stats_from_rows(out.layers, q.settings, out.last_metrics.at("weights_per_second"));
+    QVERIFY(std::abs(stats.mean_entropy - out.last_metrics.at("mean_entropy")) < 1e-12);
+    QVERIFY(std::abs(stats.sqnr_db - out.last_metrics.at("sqnr_db")) < 1e-9);
+    QVERIFY(std::abs(stats.bits_per_weight - out.last_metrics.at("bits_per_weight")) < 1e-12);
   }
 
   void finetune_metrics_and_artifacts_are_recorded() {

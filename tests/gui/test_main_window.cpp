@@ -443,6 +443,45 @@ class TestMainWindow : public QObject {
     QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu1"}));
   }
 
+  // Quantize through the CLI (here the local one standing in for a host):
+  // the streamed layer figures fill the table and the heatmap; a typed ssh
+  // destination is offered again next time.
+  void quantize_through_the_cli() {
+    irq::ensure_plugins_loaded();
+    irq::ui::MainWindow w;
+    const QString db = tmp_.path() + "/quant-cli.sqlite";
+    w.set_db_path(db);
+    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+    QVERIFY(loaded.wait(60000));
+    auto* q = w.quantize();
+    q->method_box()->setCurrentIndex(q->method_box()->findData("int4"));
+    q->run_on()->set_local_cli(IRQ_CLI);
+    q->run_on()->target_box()->setCurrentIndex(1);  // the CLI on this machine
+    QSignalSpy done(q, &irq::ui::QuantizeView::finished);
+    QVERIFY(q->start());
+    QVERIFY(done.wait(120000));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    QCOMPARE(q->table()->rowCount(), 14);
+    QCOMPARE(static_cast<int>(q->outcome().stats.layers.size()), 14);
+    QVERIFY(q->outcome().stats.bits_per_weight > 4);
+    irq::RunsDb runs(db.toStdString());
+    QCOMPARE(QString::fromStdString(runs.get(q->outcome().run_id).device), QString("remote:localhost"));
+    QCOMPARE(static_cast<int>(runs.quant_layers(q->outcome().run_id).size()), 14);
+    QVERIFY(w.heatmap()->source_box()->currentText().contains("Quantize tab"));
+    // an ssh destination used once is in the list of the next form
+    q->run_on()->target_box()->setEditText("me@gpu7");
+    q->run_on()->remember();
+    irq::ui::RunOnForm next;
+    const int i = next.target_box()->findText("me@gpu7");
+    QVERIFY(i >= 0);
+    next.target_box()->setCurrentIndex(i);
+    QVERIFY(next.program_edit()->isEnabled());  // a host: its CLI's path may be given
+    const auto r = next.remote("quantize", {"x"}, "/m", "");
+    QVERIFY(r.has_value());
+    QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu7"}));
+  }
+
   // A plot with no curves yet spans its widget (an empty legend once
   // squeezed the Experiments loss plot to a sliver; seen in a real window).
   void empty_plots_keep_their_width() {

@@ -12,6 +12,9 @@
 namespace irq {
 
 const std::array<float, 256>& dynamic_map_8bit();
+// The map's 0.0 (127 negative entries below it): what blockwise quantization
+// of an all-zero block gives, e.g. plain NF4's tau, which is not stored.
+constexpr uint8_t kDynamicMapZero = 127;
 
 // x[0..n) in blocks of `block` (zero-padded): q[n] indices, scale[ceil(n/block)].
 void quantize_blockwise_8bit(const float* x, int64_t n, int64_t block, uint8_t* q, float* scale);

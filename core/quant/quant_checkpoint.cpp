@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "io/checkpoint.h"
 #include "io/json_file.h"
+#include "quant/dynamic_map.h"
 
 namespace irq {
 
@@ -40,7 +41,10 @@ std::vector<T> read_vec(const CheckpointWeights& w, const std::string& name, DTy
 std::vector<std::pair<const void*, uint64_t>> part_data(const QuantizedTensor& q) {
   auto bytes = [](const auto& v) { return std::make_pair(static_cast<const void*>(v.data()), uint64_t(v.size() * sizeof(v[0]))); };
   if (q.settings.method == "nf4")
-    return {bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale), {&q.absmax_offset, 4}, bytes(q.tau_q), bytes(q.tau_scale)};
+    return q.settings.icq ? std::vector<std::pair<const void*, uint64_t>>{bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale),
+                                                                          {&q.absmax_offset, 4}, bytes(q.tau_q), bytes(q.tau_scale)}
+                          : std::vector<std::pair<const void*, uint64_t>>{bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale),
+                                                                          {&q.absmax_offset, 4}};
   return {bytes(q.codes), bytes(q.scale), bytes(q.zero)};
 }
 
@@ -57,9 +61,13 @@ std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vect
   for (int64_t d : shape) numel *= d;
   if (s.method == "nf4") {
     const int64_t nblocks = (numel + s.block_size - 1) / s.block_size, groups = (nblocks + s.stats_block - 1) / s.stats_block;
-    return {{name + ".codes", DType::kU8, {nblocks * s.block_size / 2}}, {name + ".absmax_q", DType::kU8, {nblocks}},
-            {name + ".absmax_scale", DType::kF32, {groups}},             {name + ".absmax_offset", DType::kF32, {1}},
-            {name + ".tau_q", DType::kU8, {nblocks}},                    {name + ".tau_scale", DType::kF32, {groups}}};
+    std::vector<TensorSpec> parts = {{name + ".codes", DType::kU8, {nblocks * s.block_size / 2}},
+                                     {name + ".absmax_q", DType::kU8, {nblocks}},
+                                     {name + ".absmax_scale", DType::kF32, {groups}},
+                                     {name + ".absmax_offset", DType::kF32, {1}}};
+    if (s.icq)  // plain NF4's tau is zero and not stored
+      parts.insert(parts.end(), {{name + ".tau_q", DType::kU8, {nblocks}}, {name + ".tau_scale", DType::kF32, {groups}}});
+    return parts;
   }
   const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = numel / rows, G = s.group_columns(cols), ngroups = (cols + G - 1) / G;
   return {{name + ".codes", DType::kU8, {(numel * slot_bits(s.bits) + 7) / 8}},
@@ -215,8 +223,13 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
         q.absmax_q = read_vec<uint8_t>(weights, name + ".absmax_q", DType::kU8, where);
         q.absmax_scale = read_vec<float>(weights, name + ".absmax_scale", DType::kF32, where);
         q.absmax_offset = read_vec<float>(weights, name + ".absmax_offset", DType::kF32, where).at(0);
-        q.tau_q = read_vec<uint8_t>(weights, name + ".tau_q", DType::kU8, where);
-        q.tau_scale = read_vec<float>(weights, name + ".tau_scale", DType::kF32, where);
+        if (settings.icq || weights.find(name + ".tau_q").file) {  // (plain NF4 written before tau was left out: zeros)
+          q.tau_q = read_vec<uint8_t>(weights, name + ".tau_q", DType::kU8, where);
+          q.tau_scale = read_vec<float>(weights, name + ".tau_scale", DType::kF32, where);
+        } else {  // plain NF4: tau = 0, as the quantizer holds it in memory
+          q.tau_q.assign(q.absmax_q.size(), kDynamicMapZero);
+          q.tau_scale.assign(q.absmax_scale.size(), 0.0f);
+        }
       } else {
         q.scale = read_vec<float>(weights, name + ".scale", DType::kF32, where);
         q.zero = read_vec<float>(weights, name + ".zero", DType::kF32, where);

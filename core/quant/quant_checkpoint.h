@@ -11,7 +11,9 @@
 //                            dtype; for each quantized weight NAME:
 //     NF4: NAME.codes U8 [numel/2 padded to blocks], NAME.absmax_q U8 [nblocks],
 //          NAME.absmax_scale F32 [ceil(nblocks/256)], NAME.absmax_offset F32 [1],
-//          NAME.tau_q U8 [nblocks], NAME.tau_scale F32 [ceil(nblocks/256)]
+//          with ICQ: NAME.tau_q U8 [nblocks], NAME.tau_scale F32 [ceil(nblocks/256)]
+//          (plain NF4's tau is zero and not stored; checkpoints written with
+//          its zeros still load)
 //     INT: NAME.codes U8 [packed], NAME.scale F32 [rows*ngroups], NAME.zero F32 [rows*ngroups]
 //   Code packing and dequantization are documented in quant/quantized_tensor.h.
 // Written into a temporary sibling directory and renamed when complete;

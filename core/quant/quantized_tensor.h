@@ -7,8 +7,14 @@
 //   absmax_q     u8  [nblocks]   8-bit dynamic-map index of (absmax - absmax_offset)
 //   absmax_scale f32 [ceil(nblocks/256)]  max |absmax - offset| per group of 256 blocks
 //   absmax_offset f32            mean absmax (bitsandbytes compress_statistics)
-//   tau_q        u8  [nblocks]   8-bit dynamic-map index of tau (ICQ; 0 = map's 0.0? see below)
-//   tau_scale    f32 [ceil(nblocks/256)]  max |tau| per group of 256 blocks (0 without ICQ)
+//   tau_q        u8  [nblocks]   8-bit dynamic-map index of tau (ICQ)
+//   tau_scale    f32 [ceil(nblocks/256)]  max |tau| per group of 256 blocks
+//   Plain NF4 (ICQ off) has tau = 0: in memory tau_q = kDynamicMapZero and
+//   tau_scale = 0 (so its kernels are ICQ-NF4's), but nothing is stored and
+//   nothing counted: bits/weight = 4 + 8/B (absmax_q) + 32/(B*256)
+//   (absmax_scale) + 32/numel (absmax_offset) = 4.127 for B = 64, as
+//   bitsandbytes' NF4 with double quantization; ICQ-NF4 adds 8/B + 32/(B*256)
+//   for tau (4.254).
 //   w ~ NF4[code] * dq(absmax) + dq(tau),  dq(v) = DYN8[v_q] * scale (+ offset for absmax)
 // INT-k (asymmetric, per row and group of G columns; last group may be short):
 //   codes  u8 [rows * cols packed]: k = 2: 4 per byte, k = 3, 4: 2 per byte (4-bit slots),
@@ -45,9 +51,11 @@ struct QuantizedTensor {
   int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
   int64_t cols() const { return shape.empty() ? 1 : numel() / shape[0]; }
   uint64_t storage_bytes() const {
-    // The 4-byte absmax offset exists only with a double-quantized absmax (NF4).
-    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + (absmax_q.empty() ? 0 : 4) + tau_q.size() +
-           4 * tau_scale.size() + 4 * scale.size() + 4 * zero.size();
+    // The 4-byte absmax offset exists only with a double-quantized absmax
+    // (NF4); tau only with ICQ (see above).
+    const uint64_t tau = settings.icq ? tau_q.size() + 4 * tau_scale.size() : 0;
+    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + (absmax_q.empty() ? 0 : 4) + tau + 4 * scale.size() +
+           4 * zero.size();
   }
 };
 

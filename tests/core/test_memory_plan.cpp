@@ -27,16 +27,19 @@ class TestMemoryPlan : public QObject {
   void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void quantized_base_bytes_are_the_packed_tensors() {
-    for (const char* method : {"nf4", "int4", "int3"}) {
+    for (const char* method : {"nf4", "plain-nf4", "int4", "int3"}) {
+      const bool plain = std::string(method) == "plain-nf4";
       irq::MemoryPlanRequest r;
       r.model_dir = irq::test::fixtures() / "tiny_llama";
-      r.quant = method;
+      r.quant = plain ? "nf4" : method;
+      r.icq = !plain;
       const auto plan = irq::plan_memory(r);
       irq::ModelQuantOptions o;
-      o.settings = irq::QuantSettings::for_method(method);
-      double packed = 0;
+      o.settings = irq::QuantSettings::for_method(r.quant);
+      o.settings.icq = r.icq;
+      double packed = 0;  // what the loaded base holds: plain NF4's zero tau too (not stored, not counted in bits/weight)
       irq::quantize_checkpoint(r.model_dir, o, [&](const std::string&, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
-        packed += static_cast<double>(q.storage_bytes());
+        packed += static_cast<double>(q.storage_bytes() + (plain ? q.tau_q.size() + 4 * q.tau_scale.size() : 0));
       });
       qInfo("%s: plan %.0f bytes, packed tensors %.0f bytes", method, plan.finetune.front().bytes, packed);
       QCOMPARE(plan.finetune.front().bytes, packed);

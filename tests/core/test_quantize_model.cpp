@@ -15,6 +15,8 @@
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quant_format.h"
+#include "quant/quantized_tensor.h"
+#include "quant/dynamic_map.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
 
@@ -54,6 +56,50 @@ class TestQuantizeModel : public QObject {
   fs::path tiny() { return irq::test::fixtures() / "tiny_llama"; }
 
  private Q_SLOTS:
+  // bits/weight as stored (quant/quantized_tensor.h): plain NF4 is
+  // bitsandbytes' NF4 with double quantization, ICQ-NF4 adds its 8-bit tau.
+  // 256 x 64 weights: 256 blocks of 64, one group of 256 blocks.
+  void nf4_bits_per_weight_count_what_is_stored() {
+    irq::ensure_plugins_loaded();
+    QCOMPARE(irq::nearest_dynamic_index(0.0f), irq::kDynamicMapZero);
+    QCOMPARE(irq::dynamic_map_8bit()[irq::kDynamicMapZero], 0.0f);
+    auto w = torch::randn({256, 64}) * 0.02;
+    auto bits = [&](bool icq, irq::QuantizedTensor* q) {
+      irq::QuantJob job;
+      job.weight = w.data_ptr<float>();
+      job.shape = {256, 64};
+      job.name = "w";
+      job.settings = irq::QuantSettings::for_method("nf4");
+      job.settings.icq = icq;
+      irq::LayerQuantStats st;
+      irq::require_quant_format("nf4").quantize(job, q, &st);
+      return st.bits_per_weight;
+    };
+    const double numel = 256.0 * 64.0, B = 64.0;
+    irq::QuantizedTensor plain, icq;
+    QCOMPARE(bits(false, &plain), 4.0 + 8.0 / B + 32.0 / (B * 256.0) + 32.0 / numel);  // 4.1289: 4.127 + the one offset
+    QCOMPARE(bits(true, &icq), 4.0 + 2 * (8.0 / B + 32.0 / (B * 256.0)) + 32.0 / numel);
+    // plain NF4 holds tau = 0 in memory for its kernels: the map's zero, scale 0
+    for (uint8_t t : plain.tau_q) QCOMPARE(t, irq::kDynamicMapZero);
+    for (float t : plain.tau_scale) QCOMPARE(t, 0.0f);
+  }
+
+  // A plain NF4 checkpoint stores no tau and loads back to the very payload
+  // (the same hash an adapter checks).
+  void plain_nf4_checkpoint_stores_no_tau() {
+    std::map<std::string, irq::QuantizedTensor> quantized;
+    irq::quantize_checkpoint(tiny(), options("nf4", /*icq=*/false),
+                             [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) { quantized.emplace(n, std::move(q)); });
+    const fs::path out = tmp() / "tiny-plain-nf4";
+    irq::write_quant_checkpoint(tiny(), out, quantized, /*overwrite=*/false);
+    const auto weights = irq::CheckpointWeights::open(out);
+    QVERIFY(!weights.find("model.layers.0.self_attn.q_proj.weight.tau_q").file);
+    QVERIFY(weights.find("model.layers.0.self_attn.q_proj.weight.absmax_q").file);
+    const auto loaded = irq::read_quantized_tensors(out, weights);
+    QCOMPARE(loaded.size(), quantized.size());
+    for (const auto& [name, q] : quantized) QCOMPARE(irq::payload_hash(loaded.at(name)), irq::payload_hash(q));
+  }
+
   void streams_every_projection_with_stats() {
     std::vector<std::string> seen;
     const auto stats = irq::quantize_checkpoint(tiny(), options("nf4"), [&](const std::string& name, irq::QuantizedTensor&& q,

@@ -65,6 +65,11 @@ void JobsPanel::finish(int id, const QString& outcome) {
   row->status->setText(outcome);
 }
 
+void JobsPanel::cancel_all() {
+  for (const auto& [id, row] : jobs_)
+    if (row->running && row->cancel->isEnabled()) row->cancel->click();
+}
+
 int JobsPanel::running() const {
   int n = 0;
   for (const auto& [id, row] : jobs_) n += row->running;

@@ -24,6 +24,9 @@ class JobsPanel : public QWidget {
   void progress(int id, int64_t done, int64_t total, const QString& status);
   void finish(int id, const QString& outcome);  // keeps the row, without Cancel
   int running() const;
+  // Cancels every running job (the window is closing): each one's cancel as
+  // if its Cancel were pressed.
+  void cancel_all();
   QString status_text(int id) const;
 
  private:

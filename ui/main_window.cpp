@@ -135,12 +135,16 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+  // Closing with jobs running cancels them: the views below then wait only
+  // for their cancel tokens to be seen (a step, a window, a layer).
+  jobs_->cancel_all();
   job_->wait();
   finetune_->cancel();
   finetune_->wait();
   weights_->wait();
   quantize_->wait();
   evaluate_->wait();
+  playground_->wait();
 }
 
 ExportDialog* MainWindow::open_export_dialog() {

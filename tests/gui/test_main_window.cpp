@@ -8,6 +8,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLineEdit>
 #include <QProcess>
@@ -480,6 +481,41 @@ class TestMainWindow : public QObject {
     const auto r = next.remote("quantize", {"x"}, "/m", "");
     QVERIFY(r.has_value());
     QCOMPARE(r->launcher, (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "me@gpu7"}));
+  }
+
+  // Closing the window while a long job runs cancels it and returns at once
+  // (the views used to wait for their jobs to finish).
+  void closing_with_a_job_running_cancels_it() {
+    irq::ensure_plugins_loaded();
+    const QString text = tmp_.path() + "/long.txt";
+    {
+      const std::string sample = irq::test::read_file(irq::test::fixtures() / "tokenizers" / "sample_text.txt");
+      std::string big;
+      while (big.size() < (4u << 20)) big += sample;  // a perplexity pass of minutes on the tiny model
+      irq::test::write_file(text.toStdString(), big);
+    }
+    const QString db = tmp_.path() + "/closing.sqlite";
+    QElapsedTimer closing;
+    {
+      irq::ui::MainWindow w;
+      w.set_db_path(db);
+      QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
+      w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
+      QVERIFY(loaded.wait(60000));
+      auto* e = w.evaluate();
+      e->perplexity_form()->text_edit()->setText(text);
+      e->perplexity_form()->window_box()->setValue(32);
+      e->perplexity_form()->stride_box()->setValue(8);
+      QVERIFY(e->start_perplexity());
+      QTest::qWait(1500);  // well inside the pass
+      QVERIFY(e->running());
+      QCOMPARE(w.jobs()->running(), 1);
+      closing.start();
+    }
+    qInfo("the window closed %lld ms after the request", static_cast<long long>(closing.elapsed()));
+    QVERIFY(closing.elapsed() < 10000);
+    irq::RunsDb runs(db.toStdString());
+    QCOMPARE(QString::fromStdString(runs.list().back().status), QString("cancelled"));
   }
 
   // A plot with no curves yet spans its widget (an empty legend once

@@ -18,6 +18,8 @@
 
 #include "form_helpers.h"
 #include "jobs_panel.h"
+#include "run_on_form.h"
+#include "jobs/remote_job.h"
 #include "perplexity_form.h"
 #include "plot_tools.h"
 #include "tasks_form.h"
@@ -33,6 +35,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
       shots_(new QSpinBox),
       quant_(new QComboBox),
       device_(new QComboBox),
+      run_on_(new RunOnForm),
       start_(new QPushButton(tr("Run MMLU"))),
       errors_(new QLabel),
       summary_(new QLabel),
@@ -60,6 +63,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   mmlu_form->addRow(tr("MMLU data"), data_);
   mmlu_form->addRow(tr("Subjects"), subjects_);
   mmlu_form->addRow(tr("Shots"), shots_);
+  mmlu_form->addRow(tr("Run on"), run_on_);
   mmlu_form->addRow(start_);
   auto* form = new QVBoxLayout;
   form->addLayout(shared);
@@ -163,6 +167,18 @@ bool EvaluateView::launch(Running kind, const std::vector<std::string>& problems
 bool EvaluateView::start() {
   if (running()) return false;
   const auto r = request();
+  if (const auto remote = run_on_->remote("eval mmlu", mmlu_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
+    // The CLI there streams each subject's score; categories are grouped here as a local run groups them.
+    const bool over_ssh = !remote->launcher.empty();  // paths are the host's: its CLI checks them
+    const auto problems = over_ssh ? std::vector<std::string>{} : validate(r);
+    if (problems.empty()) run_on_->remember();
+    return launch(Running::kMmlu, problems, tr("MMLU %1-shot on %2").arg(r.shots).arg(QString::fromStdString(remote->host)),
+                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
+                    const auto out = run_remote(rr, p, c);
+                    outcome_ = mmlu_outcome(out.subjects);
+                    outcome_.run_id = out.run_id;
+                  });
+  }
   return launch(Running::kMmlu, validate(r), tr("MMLU %1-shot").arg(r.shots),
                 [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
 }
@@ -172,6 +188,7 @@ bool EvaluateView::start_tasks() {
   TasksRequest r = tasks_request();
   std::vector<std::string> problems;
   if (!tasks_form_->fill(r)) problems.push_back("tasks: check at least one task");
+  if (!run_on_->in_process()) problems.push_back("run on: the zero-shot tasks run in this process (Run on applies to MMLU)");
   for (const auto& p : validate(r)) problems.push_back(p);
   return launch(Running::kTasks, problems, tr("zero-shot tasks (%1)").arg(r.tasks.size()),
                 [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
@@ -180,7 +197,9 @@ bool EvaluateView::start_tasks() {
 bool EvaluateView::start_perplexity() {
   if (running()) return false;
   const auto r = perplexity_request();
-  return launch(Running::kPerplexity, validate(r), tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
+  auto problems = validate(r);
+  if (!run_on_->in_process()) problems.push_back("run on: perplexity runs in this process (Run on applies to MMLU)");
+  return launch(Running::kPerplexity, problems, tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
                 [this, r](ProgressSink* p, const CancelToken* c) { ppl_outcome_ = run_perplexity(r, p, c); });
 }
 

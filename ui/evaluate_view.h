@@ -27,6 +27,7 @@ namespace irq::ui {
 
 class JobsPanel;
 class PerplexityForm;
+class RunOnForm;
 class TasksForm;
 
 class EvaluateView : public QWidget {
@@ -53,6 +54,7 @@ class EvaluateView : public QWidget {
   PerplexityRequest perplexity_request() const;
   bool start_perplexity();
   PerplexityForm* perplexity_form() const { return ppl_form_; }
+  RunOnForm* run_on() const { return run_on_; }  // MMLU: in this process, through the CLI here, or on an ssh host
   const PerplexityOutcome& perplexity_outcome() const { return ppl_outcome_; }
 
  Q_SIGNALS:
@@ -72,6 +74,7 @@ class EvaluateView : public QWidget {
   QLineEdit *data_, *subjects_, *adapter_;
   QSpinBox* shots_;
   QComboBox *quant_, *device_;
+  RunOnForm* run_on_;
   QPushButton* start_;
   QLabel *errors_, *summary_;
   QCustomPlot* plot_;

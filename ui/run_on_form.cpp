@@ -55,6 +55,11 @@ std::optional<RemoteRequest> RunOnForm::remote(const std::string& verb, std::vec
   return r;
 }
 
+bool RunOnForm::in_process() const {
+  const int i = target_->findText(target_->currentText());
+  return i >= 0 && target_->itemData(i).toString() == kInProcess;
+}
+
 void RunOnForm::remember() {
   const int i = target_->findText(target_->currentText());
   if (i >= 0 && target_->itemData(i).toString() != kHost) return;  // this process / this machine

@@ -34,6 +34,7 @@ class RunOnForm : public QWidget {
   // Keeps a typed ssh destination (and its CLI path) for the next time: the
   // list offers the last kRememberedHosts, newest first (QSettings runOn/hosts).
   void remember();
+  bool in_process() const;  // "this process" is chosen
   static constexpr int kRememberedHosts = 10;
   // The CLI that "this machine" runs (default: irqlora beside the workbench, else on PATH).
   void set_local_cli(const QString& path) { local_cli_ = path; }

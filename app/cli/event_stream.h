@@ -9,6 +9,7 @@
 //   {"event":"layer","run_id":7,"name":"model.layers.0.self_attn.q_proj.weight","numel":16777216,
 //    "entropy_plain":3.71,"entropy":3.86,"mse":1.2e-5,"sqnr_db":20.4,"bits_per_weight":4.25,"offset_spread":0.02}
 //     (quantize: one per layer, as the runs database records it; null for a value that is not finite)
+//   {"event":"subject","run_id":7,"subject":"abstract_algebra","correct":31,"total":100}   (eval mmlu)
 //   {"event":"message","text":"..."}
 //   {"event":"result","exit_code":0,"error":null,"run_id":7,"seconds":15.2}
 // The last line is always the result (exit code and, on failure, the error

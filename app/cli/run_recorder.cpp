@@ -62,6 +62,12 @@ void RunRecorder::layers(const ModelQuantStats& stats) {
   }
 }
 
+void RunRecorder::subjects(const std::vector<SubjectScore>& scores) {
+  if (RunsDb* db = rec_.db()) db->add_mmlu(rec_.id(), scores);
+  for (const auto& s : scores)
+    events::emit("subject", {{"run_id", run_field()}, {"subject", s.subject}, {"correct", s.correct}, {"total", s.total}});
+}
+
 int RunRecorder::record(const std::function<int()>& body) {
   int rc = 0;
   rec_.record([&] { rc = body(); });  // finished / failed / cancelled from exceptions

@@ -34,6 +34,8 @@ class RunRecorder {
   void artifact(const std::string& kind, const std::filesystem::path& path);
   // A quantize pass's per-layer statistics: recorded, and one "layer" event each.
   void layers(const ModelQuantStats& stats);
+  // MMLU per subject: recorded, and one "subject" event each.
+  void subjects(const std::vector<SubjectScore>& scores);
 
  private:
   irq::RunRecorder rec_;

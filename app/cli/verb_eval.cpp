@@ -84,11 +84,9 @@ int run_mmlu(const ParsedArgs& args) {
                 (long long)r.overall.total);
     if (args.has("out")) write_text_atomic(args.str("out"), to_json(r).dump(2) + "\n");
     if (args.has("answers")) write_answers_csv(args.str("answers"), r);
-    if (RunsDb* db = rec.db()) {
-      std::vector<SubjectScore> scores;
-      for (const auto& [s, t] : r.subjects) scores.push_back({s, t.correct, t.total});
-      db->add_mmlu(rec.id(), scores);
-    }
+    std::vector<SubjectScore> scores;
+    for (const auto& [s, t] : r.subjects) scores.push_back({s, t.correct, t.total});
+    rec.subjects(scores);  // recorded, and streamed with --progress jsonl
     std::map<std::string, double> metrics = {{"mmlu_accuracy", r.overall.accuracy()},
                                              {"questions_per_second", r.overall.total / r.seconds}};
     for (const auto& [cat, t] : r.categories) metrics["mmlu_" + cat] = t.accuracy();

@@ -160,26 +160,35 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
       score(answers[i], last_letter_logits(model, prompts[i].ids, letter_ids).data_ptr<double>());
       tick();
     }
-    const auto sub = categories.subcategories.find(s.name);
     for (auto& a : answers) {
-      const bool ok = a.predicted == a.answer;
+      const Tally one{a.predicted == a.answer ? 1 : 0, 1};
       auto add = [&](Tally& t) {
-        t.correct += ok;
-        ++t.total;
+        t.correct += one.correct;
+        t.total += one.total;
       };
       add(r.subjects[s.name]);
       add(r.overall);
-      if (sub != categories.subcategories.end())
-        for (const auto& sc : sub->second) {
-          add(r.subcategories[sc]);
-          for (const auto& [cat, subs] : categories.categories)
-            if (std::find(subs.begin(), subs.end(), sc) != subs.end()) add(r.categories[cat]);
-        }
+      add_to_groups(s.name, one, categories, &r.subcategories, &r.categories);
       r.answers.push_back(std::move(a));
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+void add_to_groups(const std::string& subject, const Tally& t, const MmluCategories& categories,
+                   std::map<std::string, Tally>* subcategories, std::map<std::string, Tally>* by_category) {
+  const auto sub = categories.subcategories.find(subject);
+  if (sub == categories.subcategories.end()) return;
+  auto add = [&](Tally& into) {
+    into.correct += t.correct;
+    into.total += t.total;
+  };
+  for (const auto& sc : sub->second) {
+    add((*subcategories)[sc]);
+    for (const auto& [cat, subs] : categories.categories)
+      if (std::find(subs.begin(), subs.end(), sc) != subs.end()) add((*by_category)[cat]);
+  }
 }
 
 nlohmann::json to_json(const MmluResult& r) {

@@ -49,6 +49,12 @@ struct Tally {
   double accuracy() const { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0; }
 };
 
+// Adds a subject's tally to each of its subcategories and to each category
+// that holds one of them (hendrycks' grouping; a subject outside the table
+// counts in neither).
+void add_to_groups(const std::string& subject, const Tally& t, const MmluCategories& categories,
+                   std::map<std::string, Tally>* subcategories, std::map<std::string, Tally>* by_category);
+
 struct MmluResult {
   std::vector<MmluAnswer> answers;
   std::map<std::string, Tally> subjects, subcategories, categories;

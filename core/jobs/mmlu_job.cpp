@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "eval/mmlu_data.h"
 #include "eval/mmlu_eval.h"
+#include "jobs/cli_words.h"
 #include "jobs/eval_model.h"
 #include "runs/run_recorder.h"
 
@@ -22,6 +23,39 @@ std::vector<std::string> validate(const MmluRequest& r) {
   if (r.data_dir.empty() || !fs::is_directory(r.data_dir / "test", ec))
     out.push_back("data: choose the MMLU data folder (with dev/ and test/ CSVs)");
   if (r.shots < 0 || r.shots > 5) out.push_back("shots: must be between 0 and 5");
+  return out;
+}
+
+std::vector<std::string> mmlu_cli_args(const MmluRequest& r) {
+  const EvalModelSpec& m = r.model;
+  if (m.settings)
+    throw make_error(ErrorKind::kUnsupported, "eval mmlu through the CLI", "a whole recorded quantization setting runs in this process");
+  std::vector<std::string> a = {m.model_dir.string(), "--data", r.data_dir.string(), "--shots", std::to_string(r.shots), "--device", m.device};
+  std::string list;
+  for (const auto& s : r.subjects) list += (list.empty() ? "" : ",") + s;
+  if (!list.empty()) a.insert(a.end(), {"--subjects", list});
+  if (!m.quant.empty()) {
+    a.insert(a.end(), {"--quant", m.quant, "--quant-group", std::to_string(m.quant_group)});
+    if (!m.icq) a.emplace_back("--quant-no-icq");
+    const auto gptq = gptq_cli_args(m.gptq);
+    a.insert(a.end(), gptq.begin(), gptq.end());
+  }
+  if (!m.adapter_dir.empty()) a.insert(a.end(), {"--adapter", m.adapter_dir.string()});
+  if (!m.dtype.empty()) a.insert(a.end(), {"--dtype", m.dtype});
+  return a;
+}
+
+MmluOutcome mmlu_outcome(const std::vector<SubjectScore>& subjects) {
+  MmluOutcome out;
+  std::map<std::string, Tally> subcategories, categories;
+  for (const auto& s : subjects) {
+    const Tally t{s.correct, s.total};
+    out.subjects[s.subject] = {s.correct, s.total};
+    out.overall.correct += s.correct;
+    out.overall.total += s.total;
+    add_to_groups(s.subject, t, MmluCategories::builtin(), &subcategories, &categories);
+  }
+  for (const auto& [k, t] : categories) out.categories[k] = {t.correct, t.total};
   return out;
 }
 

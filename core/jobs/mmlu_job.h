@@ -12,6 +12,7 @@
 
 #include "common/progress.h"
 #include "jobs/eval_model_spec.h"
+#include "runs/runs_db.h"
 
 namespace irq {
 
@@ -38,6 +39,15 @@ struct MmluOutcome {
 };
 
 std::vector<std::string> validate(const MmluRequest& r);
+
+// The `irqlora eval mmlu` arguments for this request (a remote job): data,
+// shots, subjects and the model spec (quantization, adapter, device, dtype).
+// Throws Error(kUnsupported) for a spec the CLI has no options for (a whole
+// recorded setting).
+std::vector<std::string> mmlu_cli_args(const MmluRequest& r);
+// The outcome from per-subject scores (a remote run's "subject" events):
+// categories grouped as evaluate_mmlu groups them.
+MmluOutcome mmlu_outcome(const std::vector<SubjectScore>& subjects);
 // preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
 // as it is instead of being loaded again; null: the job loads it.
 MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,

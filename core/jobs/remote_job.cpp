@@ -74,6 +74,8 @@ class Follower {
       };
       out_.layers.push_back({e.value("name", std::string()), e.value("numel", int64_t{0}), number("entropy_plain"), number("entropy"),
                              number("mse"), number("sqnr_db"), number("bits_per_weight"), number("offset_spread")});
+    } else if (event == "subject") {
+      out_.subjects.push_back({e.value("subject", std::string()), e.value("correct", int64_t{0}), e.value("total", int64_t{0})});
     } else if (event == "artifact") {
       const std::string kind = e.value("kind", std::string("artifact")), path = e.value("path", std::string());
       out_.artifacts.emplace_back(kind, path);
@@ -178,6 +180,7 @@ RemoteOutcome run_remote(const RemoteRequest& r, ProgressSink* progress, const C
       throw make_error(error_kind(out.exit_code), where + ": irqlora " + r.verb,
                        follow.error().empty() ? "exit code " + std::to_string(out.exit_code) : follow.error());
     if (RunsDb* db = rec.db(); db && !out.layers.empty()) db->add_quant_layers(out.run_id, out.layers);
+    if (RunsDb* db = rec.db(); db && !out.subjects.empty()) db->add_mmlu(out.run_id, out.subjects);
   });
   return out;
 }

@@ -6,7 +6,8 @@
 // app/cli/event_stream.h) drives the same ProgressSink and metrics as a
 // local job, and the run is recorded in the local runs database: device
 // "remote:HOST", the command in its config, every metrics event, a
-// quantize pass's per-layer statistics (its "layer" events), the
+// quantize pass's per-layer statistics (its "layer" events), MMLU's
+// per-subject scores ("subject" events), the
 // artifacts as HOST:PATH, and the host's own record of the run as a
 // "remote-run" artifact (HOST:DATABASE#ID). Cancel sends SIGTERM to the
 // remote CLI (through the launcher, by the pid of its start event) and
@@ -43,6 +44,7 @@ struct RemoteOutcome {
   std::vector<std::pair<std::string, std::string>> artifacts;  // kind, path on the host
   std::map<std::string, double> last_metrics;
   std::vector<LayerRow> layers;  // quantize: the per-layer statistics of its "layer" events (recorded here too)
+  std::vector<SubjectScore> subjects;  // eval mmlu: its "subject" events (recorded here too)
 };
 
 // The full argv that run_remote starts: with a launcher, the CLI's words go

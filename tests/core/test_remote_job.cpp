@@ -19,6 +19,7 @@
 
 #include "common/child_process.h"
 #include "jobs/finetune_job.h"
+#include "jobs/mmlu_job.h"
 #include "jobs/quant_job.h"
 #include "jobs/remote_job.h"
 #include "runs/runs_db.h"
@@ -164,6 +165,41 @@ class TestRemoteJob : public QObject {
     QVERIFY(std::abs(stats.mean_entropy - out.last_metrics.at("mean_entropy")) < 1e-12);
     QVERIFY(std::abs(stats.sqnr_db - out.last_metrics.at("sqnr_db")) < 1e-9);
     QVERIFY(std::abs(stats.bits_per_weight - out.last_metrics.at("bits_per_weight")) < 1e-12);
+  }
+
+  // MMLU on a host: each subject's score streamed back, recorded here as
+  // the host recorded it, and grouped into the categories a local run gives.
+  void mmlu_subjects_come_back() {
+    const fs::path db = tmp() / "mmlu.sqlite", remote_db = tmp() / "mmlu-remote.sqlite";
+    irq::MmluRequest r;
+    r.model.model_dir = tiny();
+    r.model.device = "cpu";
+    r.data_dir = irq::test::fixtures() / "mmlu_tiny";
+    r.shots = 2;
+    auto args = irq::mmlu_cli_args(r);
+    args.insert(args.end(), {"--db", remote_db.string()});
+    const auto out = irq::run_remote(local_cli("eval mmlu", args, db));
+    QCOMPARE(out.exit_code, 0);
+    QCOMPARE(static_cast<int>(out.subjects.size()), 3);  // the fixture's three subjects
+    irq::RunsDb here(db), there(remote_db);
+    const auto mine = here.mmlu(out.run_id), theirs = there.mmlu(out.remote_run_id);
+    QCOMPARE(mine.size(), theirs.size());
+    for (size_t i = 0; i < mine.size(); ++i) {
+      QCOMPARE(QString::fromStdString(mine[i].subject), QString::fromStdString(theirs[i].subject));
+      QCOMPARE(mine[i].correct, theirs[i].correct);
+      QCOMPARE(mine[i].total, theirs[i].total);
+    }
+    const auto local = irq::run_mmlu(r);  // the same evaluation in this process
+    const auto grouped = irq::mmlu_outcome(out.subjects);
+    QCOMPARE(grouped.overall.correct, local.overall.correct);
+    QCOMPARE(grouped.overall.total, local.overall.total);
+    QCOMPARE(grouped.categories.size(), local.categories.size());
+    for (const auto& [cat, t] : local.categories) {
+      QCOMPARE(grouped.categories.at(cat).correct, t.correct);
+      QCOMPARE(grouped.categories.at(cat).total, t.total);
+    }
+    r.model.settings = irq::QuantSettings::for_method("nf4");  // no CLI options for a whole recorded setting
+    QVERIFY(irq::test::throws_error([&] { irq::mmlu_cli_args(r); }, ErrorKind::kUnsupported, {"recorded"}));
   }
 
   void finetune_metrics_and_artifacts_are_recorded() {

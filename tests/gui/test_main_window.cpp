@@ -736,6 +736,28 @@ class TestMainWindow : public QObject {
     auto* bars = qobject_cast<QCPBars*>(e->plot()->plottable(0));
     QCOMPARE(bars->dataCount(), static_cast<int>(e->outcome().categories.size()) + 1);  // + overall
     QCOMPARE(w.experiments()->table()->rowCount(), 2);
+
+    // The same through the CLI (a host stood in for by the local CLI): the
+    // streamed subjects give the same tallies; tasks and perplexity stay here.
+    const auto here = e->outcome();
+    e->run_on()->set_local_cli(IRQ_CLI);
+    e->run_on()->target_box()->setCurrentIndex(1);
+    QVERIFY(!e->start_perplexity());
+    QVERIFY2(e->message().contains("perplexity runs in this process"), qPrintable(e->message()));
+    QSignalSpy remote(e, &irq::ui::EvaluateView::finished);
+    QVERIFY(e->start());
+    QVERIFY(remote.wait(120000));
+    QVERIFY2(remote.at(0).at(0).toBool(), qPrintable(remote.at(0).at(1).toString()));
+    QCOMPARE(e->outcome().overall.correct, here.overall.correct);
+    QCOMPARE(e->outcome().overall.total, here.overall.total);
+    QCOMPARE(e->outcome().categories.size(), here.categories.size());
+    for (const auto& [cat, t] : here.categories) {
+      QCOMPARE(e->outcome().categories.at(cat).correct, t.correct);
+      QCOMPARE(e->outcome().categories.at(cat).total, t.total);
+    }
+    irq::RunsDb runs4((tmp_.path() + "/runs2.sqlite").toStdString());
+    QCOMPARE(QString::fromStdString(runs4.get(e->outcome().run_id).device), QString("remote:localhost"));
+    QCOMPARE(runs4.mmlu(e->outcome().run_id).size(), here.subjects.size());
   }
 
   // File > Export writes a GGUF of the open model, refuses to overwrite it

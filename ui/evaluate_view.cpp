@@ -188,7 +188,18 @@ bool EvaluateView::start_tasks() {
   TasksRequest r = tasks_request();
   std::vector<std::string> problems;
   if (!tasks_form_->fill(r)) problems.push_back("tasks: check at least one task");
-  if (!run_on_->in_process()) problems.push_back("run on: the zero-shot tasks run in this process (Run on applies to MMLU)");
+  if (const auto remote = run_on_->remote("eval tasks", tasks_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
+    // each task's scores come back as "task" events
+    if (remote->launcher.empty())
+      for (const auto& p : validate(r)) problems.push_back(p);
+    if (problems.empty()) run_on_->remember();
+    return launch(Running::kTasks, problems, tr("zero-shot tasks (%1) on %2").arg(r.tasks.size()).arg(QString::fromStdString(remote->host)),
+                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
+                    const auto out = run_remote(rr, p, c);
+                    tasks_outcome_ = irq::tasks_outcome(out.tasks);
+                    tasks_outcome_.run_id = out.run_id;
+                  });
+  }
   for (const auto& p : validate(r)) problems.push_back(p);
   return launch(Running::kTasks, problems, tr("zero-shot tasks (%1)").arg(r.tasks.size()),
                 [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
@@ -197,9 +208,18 @@ bool EvaluateView::start_tasks() {
 bool EvaluateView::start_perplexity() {
   if (running()) return false;
   const auto r = perplexity_request();
-  auto problems = validate(r);
-  if (!run_on_->in_process()) problems.push_back("run on: perplexity runs in this process (Run on applies to MMLU)");
-  return launch(Running::kPerplexity, problems, tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
+  if (const auto remote = run_on_->remote("eval ppl", perplexity_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
+    // each window's figures come back as "window" events
+    const auto problems = remote->launcher.empty() ? validate(r) : std::vector<std::string>{};
+    if (problems.empty()) run_on_->remember();
+    return launch(Running::kPerplexity, problems, tr("perplexity on %1").arg(QString::fromStdString(remote->host)),
+                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
+                    const auto out = run_remote(rr, p, c);
+                    ppl_outcome_ = irq::perplexity_outcome(out.windows);
+                    ppl_outcome_.run_id = out.run_id;
+                  });
+  }
+  return launch(Running::kPerplexity, validate(r), tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
                 [this, r](ProgressSink* p, const CancelToken* c) { ppl_outcome_ = run_perplexity(r, p, c); });
 }
 

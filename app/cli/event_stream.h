@@ -10,6 +10,9 @@
 //    "entropy_plain":3.71,"entropy":3.86,"mse":1.2e-5,"sqnr_db":20.4,"bits_per_weight":4.25,"offset_spread":0.02}
 //     (quantize: one per layer, as the runs database records it; null for a value that is not finite)
 //   {"event":"subject","run_id":7,"subject":"abstract_algebra","correct":31,"total":100}   (eval mmlu)
+//   {"event":"task","run_id":7,"task":"piqa","n":1838,"acc":0.78,"acc_stderr":0.01,"acc_norm":0.79,"acc_norm_stderr":0.01}
+//     (eval tasks; acc_norm null for a task without it)
+//   {"event":"window","run_id":7,"index":0,"tokens":512,"nll":1234.5}   (eval ppl: summed nll of the window's scored tokens)
 //   {"event":"message","text":"..."}
 //   {"event":"result","exit_code":0,"error":null,"run_id":7,"seconds":15.2}
 // The last line is always the result (exit code and, on failure, the error

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/event_stream.h"
 #include "cli/memory_check.h"
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
@@ -111,6 +112,9 @@ int run_ppl(const ParsedArgs& args) {
   bar.finish();
   std::printf("perplexity %.4f (nll %.4f nats/token) over %lld tokens, %lld windows, %.2f s\n", p.perplexity, p.nll,
               (long long)p.tokens, (long long)p.windows, p.seconds);
+  for (size_t i = 0; i < p.window_nll.size(); ++i)  // --progress jsonl: each window, for a program that follows the CLI
+    events::emit("window", {{"run_id", p.run_id >= 0 ? nlohmann::ordered_json(p.run_id) : nlohmann::ordered_json(nullptr)},
+                            {"index", static_cast<int64_t>(i)}, {"tokens", p.window_tokens[i]}, {"nll", p.window_nll[i]}});
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cli/event_stream.h"
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
@@ -55,6 +56,13 @@ int run(const ParsedArgs& args) {
     if (s.has_acc_norm) std::printf("|%-14s|%6s|%-8s|%7.4f|± |%7s|\n", "", "", "acc_norm", s.acc_norm, stderr_text(s.acc_norm_stderr).c_str());
   }
   if (out.run_id >= 0) std::printf("recorded as run %lld\n", (long long)out.run_id);
+  for (const auto& task : res.order) {  // --progress jsonl: each task's scores, for a program that follows the CLI
+    const auto& s = res.scores.at(task);
+    events::emit("task", {{"run_id", out.run_id >= 0 ? nlohmann::ordered_json(out.run_id) : nlohmann::ordered_json(nullptr)},
+                          {"task", task}, {"n", s.n}, {"acc", s.acc}, {"acc_stderr", s.acc_stderr},
+                          {"acc_norm", s.has_acc_norm ? nlohmann::ordered_json(s.acc_norm) : nlohmann::ordered_json(nullptr)},
+                          {"acc_norm_stderr", s.has_acc_norm ? nlohmann::ordered_json(s.acc_norm_stderr) : nlohmann::ordered_json(nullptr)}});
+  }
   return 0;
 }
 

@@ -27,21 +27,11 @@ std::vector<std::string> validate(const MmluRequest& r) {
 }
 
 std::vector<std::string> mmlu_cli_args(const MmluRequest& r) {
-  const EvalModelSpec& m = r.model;
-  if (m.settings)
-    throw make_error(ErrorKind::kUnsupported, "eval mmlu through the CLI", "a whole recorded quantization setting runs in this process");
-  std::vector<std::string> a = {m.model_dir.string(), "--data", r.data_dir.string(), "--shots", std::to_string(r.shots), "--device", m.device};
+  auto a = eval_model_cli_args(r.model, "eval mmlu");
+  a.insert(a.end(), {"--data", r.data_dir.string(), "--shots", std::to_string(r.shots)});
   std::string list;
   for (const auto& s : r.subjects) list += (list.empty() ? "" : ",") + s;
   if (!list.empty()) a.insert(a.end(), {"--subjects", list});
-  if (!m.quant.empty()) {
-    a.insert(a.end(), {"--quant", m.quant, "--quant-group", std::to_string(m.quant_group)});
-    if (!m.icq) a.emplace_back("--quant-no-icq");
-    const auto gptq = gptq_cli_args(m.gptq);
-    a.insert(a.end(), gptq.begin(), gptq.end());
-  }
-  if (!m.adapter_dir.empty()) a.insert(a.end(), {"--adapter", m.adapter_dir.string()});
-  if (!m.dtype.empty()) a.insert(a.end(), {"--dtype", m.dtype});
   return a;
 }
 

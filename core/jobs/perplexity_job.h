@@ -32,6 +32,13 @@ struct PerplexityOutcome {
 };
 
 std::vector<std::string> validate(const PerplexityRequest& r);
+
+// The `irqlora eval ppl` arguments for this request (a remote job); throws
+// Error(kUnsupported) for a spec the CLI has no options for.
+std::vector<std::string> perplexity_cli_args(const PerplexityRequest& r);
+// The outcome from each window's (tokens, summed nll), as a remote run
+// streams them: nll per token and perplexity as run_perplexity computes them.
+PerplexityOutcome perplexity_outcome(const std::vector<std::pair<int64_t, double>>& windows);
 // preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
 // as it is instead of being loaded again; null: the job loads it.
 PerplexityOutcome run_perplexity(const PerplexityRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,

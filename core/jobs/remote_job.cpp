@@ -76,6 +76,23 @@ class Follower {
                              number("mse"), number("sqnr_db"), number("bits_per_weight"), number("offset_spread")});
     } else if (event == "subject") {
       out_.subjects.push_back({e.value("subject", std::string()), e.value("correct", int64_t{0}), e.value("total", int64_t{0})});
+    } else if (event == "task") {
+      auto number = [&](const char* key) {  // null: not finite, or absent
+        return e.contains(key) && e[key].is_number() ? e[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+      };
+      TaskScore s;
+      s.n = e.value("n", int64_t{0});
+      s.acc = number("acc");
+      s.acc_stderr = number("acc_stderr");
+      s.has_acc_norm = e.contains("acc_norm") && e["acc_norm"].is_number();
+      if (s.has_acc_norm) {
+        s.acc_norm = number("acc_norm");
+        s.acc_norm_stderr = number("acc_norm_stderr");
+      }
+      out_.tasks.emplace_back(e.value("task", std::string()), s);
+    } else if (event == "window") {
+      out_.windows.emplace_back(e.value("tokens", int64_t{0}),
+                                e.contains("nll") && e["nll"].is_number() ? e["nll"].get<double>() : std::numeric_limits<double>::quiet_NaN());
     } else if (event == "artifact") {
       const std::string kind = e.value("kind", std::string("artifact")), path = e.value("path", std::string());
       out_.artifacts.emplace_back(kind, path);

@@ -7,7 +7,8 @@
 // local job, and the run is recorded in the local runs database: device
 // "remote:HOST", the command in its config, every metrics event, a
 // quantize pass's per-layer statistics (its "layer" events), MMLU's
-// per-subject scores ("subject" events), the
+// per-subject scores ("subject" events), the zero-shot tasks' scores and
+// perplexity's windows ("task", "window"), the
 // artifacts as HOST:PATH, and the host's own record of the run as a
 // "remote-run" artifact (HOST:DATABASE#ID). Cancel sends SIGTERM to the
 // remote CLI (through the launcher, by the pid of its start event) and
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "common/progress.h"
+#include "eval/task_results.h"
 #include "runs/runs_db.h"
 
 namespace irq {
@@ -45,6 +47,8 @@ struct RemoteOutcome {
   std::map<std::string, double> last_metrics;
   std::vector<LayerRow> layers;  // quantize: the per-layer statistics of its "layer" events (recorded here too)
   std::vector<SubjectScore> subjects;  // eval mmlu: its "subject" events (recorded here too)
+  std::vector<std::pair<std::string, TaskScore>> tasks;  // eval tasks: its "task" events, in order
+  std::vector<std::pair<int64_t, double>> windows;       // eval ppl: (tokens, summed nll) of each "window" event
 };
 
 // The full argv that run_remote starts: with a launcher, the CLI's words go

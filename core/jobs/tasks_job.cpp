@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "jobs/job_problems.h"
 #include "eval/tasks_eval.h"
+#include "jobs/cli_words.h"
 #include "jobs/eval_model.h"
 #include "runs/run_recorder.h"
 
@@ -35,6 +36,27 @@ std::vector<std::string> validate(const TasksRequest& r) {
   }
   if (r.limit < 0) out.push_back("limit: must be 0 (all) or a positive number of documents");
   if (r.batch < 0) out.push_back("batch: must be 0 (automatic) or positive");
+  return out;
+}
+
+std::vector<std::string> tasks_cli_args(const TasksRequest& r) {
+  auto a = eval_model_cli_args(r.model, "eval tasks");
+  a.insert(a.end(), {"--data", r.data_dir.string(), "--limit", std::to_string(r.limit), "--batch", std::to_string(r.batch)});
+  std::string list;
+  for (const auto& t : r.tasks) list += (list.empty() ? "" : ",") + t;
+  if (!list.empty()) a.insert(a.end(), {"--tasks", list});
+  if (!r.split.empty()) a.insert(a.end(), {"--split", r.split});
+  if (!r.shared_prefix) a.emplace_back("--whole");
+  return a;
+}
+
+TasksOutcome tasks_outcome(const std::vector<std::pair<std::string, TaskScore>>& tasks) {
+  TasksOutcome out;
+  for (const auto& [task, score] : tasks) {
+    out.result.order.push_back(task);
+    out.result.scores[task] = score;
+    out.result.documents += score.n;
+  }
   return out;
 }
 

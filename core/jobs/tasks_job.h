@@ -40,6 +40,12 @@ struct TasksOutcome {
 
 std::vector<std::string> validate(const TasksRequest& r);
 std::vector<std::string> requested_tasks(const TasksRequest& r);  // r.tasks or all seven
+
+// The `irqlora eval tasks` arguments for this request (a remote job);
+// throws Error(kUnsupported) for a spec the CLI has no options for.
+std::vector<std::string> tasks_cli_args(const TasksRequest& r);
+// The outcome from the tasks' scores in order (a remote run's "task" events).
+TasksOutcome tasks_outcome(const std::vector<std::pair<std::string, TaskScore>>& tasks);
 // preloaded: the model r.model describes, already loaded (jobs/eval_model.h), used
 // as it is instead of being loaded again; null: the job loads it.
 TasksOutcome run_tasks(const TasksRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr,

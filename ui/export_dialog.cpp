@@ -15,6 +15,8 @@
 #include <QSpinBox>
 
 #include "jobs_panel.h"
+#include "run_on_form.h"
+#include "jobs/remote_job.h"
 
 namespace irq::ui {
 
@@ -33,6 +35,7 @@ ExportDialog::ExportDialog(const QString& model_dir, const QString& db_path, Job
       icq_(new QCheckBox(tr("ICQ"))),
       force_(new QCheckBox(tr("Overwrite an existing output"))),
       export_(new QPushButton(tr("Export"))),
+      run_on_(new RunOnForm),
       status_(new QLabel) {
   setWindowTitle(tr("Export %1").arg(model_dir));
   format_->addItem(tr("irqlora-quant checkpoint (codes, absmax, tau)"), "irq");
@@ -73,6 +76,7 @@ ExportDialog::ExportDialog(const QString& model_dir, const QString& db_path, Job
   form->addRow(tr("GGUF type"), gguf_);
   form->addRow(tr("Tensor dtype"), dtype_);
   form->addRow(QString(), force_);
+  form->addRow(tr("Run on"), run_on_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
   buttons->addButton(export_, QDialogButtonBox::ActionRole);
   form->addRow(status_);
@@ -127,6 +131,14 @@ bool ExportDialog::start() {
   auto token = std::make_shared<CancelToken>();
   job_ = jobs_ ? jobs_->add(tr("export %1").arg(QString::fromStdString(r.format)), [token] { token->cancel(); }) : 0;
   auto progress = std::make_shared<JobProgress>(jobs_, job_);
+  if (auto remote = run_on_->remote("export", export_cli_args(r), r.model_dir.string(), r.db_path.string())) {
+    // the output is written there; the record here keeps it as HOST:PATH
+    run_on_->remember();
+    host_ = QString::fromStdString(remote->host);
+    watcher_.setFuture(run_in_worker([rr = *remote, token, progress] { run_remote(rr, progress.get(), token.get()); }));
+    return true;
+  }
+  host_.clear();
   watcher_.setFuture(run_in_worker([r, token, progress] { run_export(r, progress.get(), token.get()); }));
   return true;
 }
@@ -135,7 +147,8 @@ void ExportDialog::on_done() {
   QCoreApplication::sendPostedEvents(this);
   export_->setEnabled(true);
   const QString error = watcher_.result();
-  const QString text = error.isEmpty() ? tr("exported to %1").arg(out_->text()) : error;
+  const QString where = host_.isEmpty() ? out_->text() : tr("%1:%2").arg(host_, out_->text());
+  const QString text = error.isEmpty() ? tr("exported to %1").arg(where) : error;
   status_->setText(text);
   if (jobs_) jobs_->finish(job_, text);
   Q_EMIT finished(error.isEmpty(), text);

@@ -19,6 +19,7 @@ class QSpinBox;
 namespace irq::ui {
 
 class JobsPanel;
+class RunOnForm;
 
 class ExportDialog : public QDialog {
   Q_OBJECT
@@ -33,6 +34,7 @@ class ExportDialog : public QDialog {
   QComboBox* gguf_box() const { return gguf_; }
   QLineEdit* out_edit() const { return out_; }
   QCheckBox* force_box() const { return force_; }
+  RunOnForm* run_on() const { return run_on_; }
   QString message() const;
 
  Q_SIGNALS:
@@ -48,7 +50,9 @@ class ExportDialog : public QDialog {
   QSpinBox* group_;
   QCheckBox *icq_, *force_;
   QPushButton* export_;
+  RunOnForm* run_on_;
   QLabel* status_;
+  QString host_;  // where the running export writes ("" here)
   QFutureWatcher<QString> watcher_;
   int job_ = 0;
 };

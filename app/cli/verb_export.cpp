@@ -5,7 +5,9 @@
 // other): loads in float32 on the CPU, optionally quantizes and adds an
 // adapter, writes the export atomically and records it as a run artifact.
 #include <cstdio>
+#include <filesystem>
 
+#include "cli/event_stream.h"
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
@@ -40,6 +42,8 @@ int run(const ParsedArgs& args) {
   run_export(r, &bar);
   bar.finish();
   std::printf("exported %s: %s\n", r.format.c_str(), r.out.c_str());
+  // --progress jsonl: where the export is, for a program that follows the CLI (the job recorded it already)
+  events::emit("artifact", {{"run_id", nullptr}, {"kind", "export-" + r.format}, {"path", std::filesystem::absolute(r.out).string()}});
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "jobs/cli_words.h"
 #include "export/bnb_export.h"
 #include "export/export_target.h"
 #include "export/gguf_export.h"
@@ -91,6 +92,21 @@ void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& op
 }
 
 }  // namespace
+
+std::vector<std::string> export_cli_args(const ExportRequest& r) {
+  std::vector<std::string> a = {r.model_dir.string(), "--format", r.format, "--out", r.out.string(), "--gguf-type", r.gguf_type,
+                                "--out-dtype", r.out_dtype};
+  if (!r.adapter_dir.empty()) a.insert(a.end(), {"--adapter", r.adapter_dir.string()});
+  if (r.merge_adapter) a.emplace_back("--merge-adapter");
+  if (r.force) a.emplace_back("--force");
+  if (!r.quant.empty()) {
+    a.insert(a.end(), {"--quant", r.quant, "--quant-group", std::to_string(r.quant_group)});
+    if (!r.quant_icq) a.emplace_back("--quant-no-icq");
+    const auto gptq = gptq_cli_args(r.quant_gptq);
+    a.insert(a.end(), gptq.begin(), gptq.end());
+  }
+  return a;
+}
 
 int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   static const char* kFormats[] = {"irq", "peft", "merged", "gguf", "bnb-nf4"};

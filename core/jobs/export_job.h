@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/progress.h"
 #include "io/dtype.h"
@@ -30,6 +31,10 @@ struct ExportRequest {
 };
 
 // Throws irq::Error naming the file and the problem; returns the run id (-1 when not recorded).
+// The `irqlora export` arguments for this request (a remote job): every
+// field but db_path (the CLI there records into its own database).
+std::vector<std::string> export_cli_args(const ExportRequest& r);
+
 int64_t run_export(const ExportRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
 
 struct LoadedModel;

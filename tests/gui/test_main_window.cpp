@@ -66,6 +66,8 @@ class TestMainWindow : public QObject {
     QCoreApplication::setOrganizationName("irqlora-test");
     qputenv("XDG_CONFIG_HOME", (tmp_.path() + "/config").toUtf8());
     qputenv("IRQ_DEMO_DIR", (tmp_.path() + "/demo").toUtf8());
+    // the CLIs that jobs run "on a host" record into their default database: a scratch one, not the user's
+    qputenv("IRQ_RUNS_DB", (tmp_.path() + "/cli-default-runs.sqlite").toUtf8());
   }
 
   void opens_a_checkpoint_into_the_tree() {
@@ -791,6 +793,22 @@ class TestMainWindow : public QObject {
     QVERIFY(!done.at(2).at(0).toBool());
     QVERIFY(d->message().contains("--force"));
     QVERIFY(w.experiments()->table()->findItems("export", Qt::MatchExactly).size() == 3);
+    // The same export through the CLI (standing in for a host): written there, recorded here as HOST:PATH.
+    const QString there = tmp_.path() + "/dialog-cli.gguf";
+    d->out_edit()->setText(there);
+    d->run_on()->set_local_cli(IRQ_CLI);
+    d->run_on()->target_box()->setCurrentIndex(1);
+    QVERIFY(d->start());
+    QVERIFY(done.wait(120000));
+    QVERIFY2(done.at(3).at(0).toBool(), qPrintable(d->message()));
+    QVERIFY2(d->message().contains("localhost:" + there), qPrintable(d->message()));
+    QCOMPARE(QFileInfo(there).size(), QFileInfo(out).size());  // the same model, type and quantization
+    irq::RunsDb runs((tmp_.path() + "/runs3.sqlite").toStdString());
+    const auto rec = runs.list().back();
+    QCOMPARE(QString::fromStdString(rec.device), QString("remote:localhost"));
+    const auto artifacts = runs.artifacts(rec.id);
+    QVERIFY(std::any_of(artifacts.begin(), artifacts.end(),
+                        [&](const auto& a) { return a.first == "export-gguf" && a.second == "localhost:" + there.toStdString(); }));
   }
 
   // Evaluate > zero-shot tasks: the checklist and document limit become the

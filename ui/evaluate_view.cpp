@@ -164,23 +164,25 @@ bool EvaluateView::launch(Running kind, const std::vector<std::string>& problems
   return true;
 }
 
+bool EvaluateView::launch_through(Running kind, const RemoteRequest& remote, std::vector<std::string> problems,
+                                  const std::vector<std::string>& local_problems, const QString& title,
+                                  std::function<void(const RemoteOutcome&)> take) {
+  if (remote.launcher.empty()) problems.insert(problems.end(), local_problems.begin(), local_problems.end());  // over ssh: the host's paths
+  if (problems.empty()) run_on_->remember();
+  return launch(kind, problems, tr("%1 on %2").arg(title, QString::fromStdString(remote.host)),
+                [remote, take](ProgressSink* p, const CancelToken* c) { take(run_remote(remote, p, c)); });
+}
+
 bool EvaluateView::start() {
   if (running()) return false;
   const auto r = request();
-  if (const auto remote = run_on_->remote("eval mmlu", mmlu_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
-    // The CLI there streams each subject's score; categories are grouped here as a local run groups them.
-    const bool over_ssh = !remote->launcher.empty();  // paths are the host's: its CLI checks them
-    const auto problems = over_ssh ? std::vector<std::string>{} : validate(r);
-    if (problems.empty()) run_on_->remember();
-    return launch(Running::kMmlu, problems, tr("MMLU %1-shot on %2").arg(r.shots).arg(QString::fromStdString(remote->host)),
-                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
-                    const auto out = run_remote(rr, p, c);
-                    outcome_ = mmlu_outcome(out.subjects);
-                    outcome_.run_id = out.run_id;
-                  });
-  }
-  return launch(Running::kMmlu, validate(r), tr("MMLU %1-shot").arg(r.shots),
-                [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
+  const auto title = tr("MMLU %1-shot").arg(r.shots);
+  if (const auto remote = run_on_->remote("eval mmlu", mmlu_cli_args(r), r.model.model_dir.string(), r.db_path.string()))
+    return launch_through(Running::kMmlu, *remote, {}, validate(r), title, [this](const RemoteOutcome& out) {
+      outcome_ = mmlu_outcome(out.subjects);  // categories grouped here as a local run groups them
+      outcome_.run_id = out.run_id;
+    });
+  return launch(Running::kMmlu, validate(r), title, [this, r](ProgressSink* p, const CancelToken* c) { outcome_ = run_mmlu(r, p, c); });
 }
 
 bool EvaluateView::start_tasks() {
@@ -188,38 +190,26 @@ bool EvaluateView::start_tasks() {
   TasksRequest r = tasks_request();
   std::vector<std::string> problems;
   if (!tasks_form_->fill(r)) problems.push_back("tasks: check at least one task");
-  if (const auto remote = run_on_->remote("eval tasks", tasks_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
-    // each task's scores come back as "task" events
-    if (remote->launcher.empty())
-      for (const auto& p : validate(r)) problems.push_back(p);
-    if (problems.empty()) run_on_->remember();
-    return launch(Running::kTasks, problems, tr("zero-shot tasks (%1) on %2").arg(r.tasks.size()).arg(QString::fromStdString(remote->host)),
-                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
-                    const auto out = run_remote(rr, p, c);
-                    tasks_outcome_ = irq::tasks_outcome(out.tasks);
-                    tasks_outcome_.run_id = out.run_id;
-                  });
-  }
+  const auto title = tr("zero-shot tasks (%1)").arg(r.tasks.size());
+  if (const auto remote = run_on_->remote("eval tasks", tasks_cli_args(r), r.model.model_dir.string(), r.db_path.string()))
+    return launch_through(Running::kTasks, *remote, problems, validate(r), title, [this](const RemoteOutcome& out) {
+      tasks_outcome_ = irq::tasks_outcome(out.tasks);
+      tasks_outcome_.run_id = out.run_id;
+    });
   for (const auto& p : validate(r)) problems.push_back(p);
-  return launch(Running::kTasks, problems, tr("zero-shot tasks (%1)").arg(r.tasks.size()),
-                [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
+  return launch(Running::kTasks, problems, title, [this, r](ProgressSink* p, const CancelToken* c) { tasks_outcome_ = run_tasks(r, p, c); });
 }
 
 bool EvaluateView::start_perplexity() {
   if (running()) return false;
   const auto r = perplexity_request();
-  if (const auto remote = run_on_->remote("eval ppl", perplexity_cli_args(r), r.model.model_dir.string(), r.db_path.string())) {
-    // each window's figures come back as "window" events
-    const auto problems = remote->launcher.empty() ? validate(r) : std::vector<std::string>{};
-    if (problems.empty()) run_on_->remember();
-    return launch(Running::kPerplexity, problems, tr("perplexity on %1").arg(QString::fromStdString(remote->host)),
-                  [this, rr = *remote](ProgressSink* p, const CancelToken* c) {
-                    const auto out = run_remote(rr, p, c);
-                    ppl_outcome_ = irq::perplexity_outcome(out.windows);
-                    ppl_outcome_.run_id = out.run_id;
-                  });
-  }
-  return launch(Running::kPerplexity, validate(r), tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string())),
+  const auto title = tr("perplexity of %1").arg(QString::fromStdString(r.text_file.filename().string()));
+  if (const auto remote = run_on_->remote("eval ppl", perplexity_cli_args(r), r.model.model_dir.string(), r.db_path.string()))
+    return launch_through(Running::kPerplexity, *remote, {}, validate(r), title, [this](const RemoteOutcome& out) {
+      ppl_outcome_ = irq::perplexity_outcome(out.windows);
+      ppl_outcome_.run_id = out.run_id;
+    });
+  return launch(Running::kPerplexity, validate(r), title,
                 [this, r](ProgressSink* p, const CancelToken* c) { ppl_outcome_ = run_perplexity(r, p, c); });
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "jobs/mmlu_job.h"
+#include "jobs/remote_job.h"
 #include "jobs/perplexity_job.h"
 #include "jobs/tasks_job.h"
 
@@ -87,6 +88,12 @@ class EvaluateView : public QWidget {
   // Shows the problems and returns false, or starts body in a worker as job `title`.
   bool launch(Running kind, const std::vector<std::string>& problems, const QString& title,
               std::function<void(ProgressSink*, const CancelToken*)> body);
+  // The same through the irqlora CLI (Run on): `problems` are the form's,
+  // `local_problems` the request's paths, which only a CLI on this machine
+  // can check here; `take` turns the streamed results into the outcome.
+  bool launch_through(Running kind, const RemoteRequest& remote, std::vector<std::string> problems,
+                      const std::vector<std::string>& local_problems, const QString& title,
+                      std::function<void(const RemoteOutcome&)> take);
   QFutureWatcher<QString> watcher_;
   MmluOutcome outcome_;
   int job_ = 0;

@@ -7,6 +7,7 @@
 #include "cli/event_stream.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "dist/dist_env.h"
 #include "io/hub_cache.h"
 
 namespace irq::cli {
@@ -64,8 +65,12 @@ int run_verb(const Verb& verb, std::vector<std::string> rest, const std::functio
         if (mode == "jsonl") {
           // data parallel: rank 0 alone streams; under our launcher (which
           // writes start and result) without those two
-          const char* rank = std::getenv("RANK");
-          if (!rank || std::string(rank) == "0") events::enable(verb.spec.name, /*announce=*/!std::getenv("IRQLORA_LAUNCHED"));
+          int rank = 0;
+          try {
+            rank = dist_env().rank;  // torchrun's RANK or Slurm's SLURM_PROCID
+          } catch (const Error&) {  // malformed: the data-parallel verbs report it
+          }
+          if (rank == 0) events::enable(verb.spec.name, /*announce=*/!std::getenv("IRQLORA_LAUNCHED"));
         }
         rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i) + 2);
         break;

@@ -8,14 +8,15 @@
 
 namespace irq::cli {
 
-void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind) {
+void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind, bool print) {
   const auto plan = plan_memory(request);
   const bool finetune = std::string(kind) == "finetune";
   const double need = finetune ? plan.finetune_bytes : plan.eval_bytes;
   const double have = cuda_total_memory_bytes(device);
-  std::fprintf(stderr, "memory plan: %s predicted to peak at %s of GPU memory%s%s (irqlora plan shows the terms)\n", kind,
-               format_bytes(need).c_str(), have > 0 ? " on a device of " : "", have > 0 ? format_bytes(have).c_str() : "");
-  if (plan.finetune_host_bytes > 0 && finetune)
+  if (print)
+    std::fprintf(stderr, "memory plan: %s predicted to peak at %s of GPU memory%s%s (irqlora plan shows the terms)\n", kind,
+                 format_bytes(need).c_str(), have > 0 ? " on a device of " : "", have > 0 ? format_bytes(have).c_str() : "");
+  if (print && plan.finetune_host_bytes > 0 && finetune)
     std::fprintf(stderr, "memory plan: AdamW moments offloaded: %s of host memory\n", format_bytes(plan.finetune_host_bytes).c_str());
   if (have > 0 && need > have) {
     std::string hint = "quantize the base, lower --batch / --seq / --rank, or turn on gradient checkpointing";

@@ -10,6 +10,7 @@
 namespace irq::cli {
 
 // kind: "finetune" or "eval". Throws Error(kUnsupported) when it cannot fit.
-void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind);
+// print = false: the check alone (a data-parallel rank other than 0).
+void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind, bool print = true);
 
 }  // namespace irq::cli

@@ -162,7 +162,7 @@ int run(const ParsedArgs& given) {
     plan.checkpointing = c.gradient_checkpointing == 1 || (c.gradient_checkpointing < 0 && device.is_cuda());
     plan.dtype_bytes = args.has("dtype") ? static_cast<int>(torch::elementSize(parse_dtype(args.str("dtype"))))
                                            : device.is_cuda() ? 2 : 4;
-    check_memory_plan(plan, device, "finetune");
+    check_memory_plan(plan, device, "finetune", /*print=*/lead);
   }
   if (args.flag("tf32")) allow_tf32_matmul(true);
   // the rendezvous before the model loads: a missing rank or a taken port fails at once

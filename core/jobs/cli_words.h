@@ -29,6 +29,17 @@ inline std::vector<std::string> gptq_cli_args(const GptqSettings& g) {
   return a;
 }
 
+// --quant M --quant-group G [--quant-no-icq] [GPTQ]: quantize the base on
+// load, as the eval verbs and export read it (nothing for a base as stored).
+inline std::vector<std::string> base_quant_cli_args(const std::string& method, int64_t group, bool icq, const GptqSettings& gptq) {
+  if (method.empty()) return {};
+  std::vector<std::string> a = {"--quant", method, "--quant-group", std::to_string(group)};
+  if (!icq) a.emplace_back("--quant-no-icq");
+  const auto g = gptq_cli_args(gptq);
+  a.insert(a.end(), g.begin(), g.end());
+  return a;
+}
+
 // MODEL_DIR and the model options of the eval verbs (the CLI's
 // eval_model_spec() reads them back): quantization, adapter, device, dtype.
 // Throws Error(kUnsupported) for a whole recorded setting (no CLI options).
@@ -36,12 +47,8 @@ inline std::vector<std::string> eval_model_cli_args(const EvalModelSpec& m, cons
   if (m.settings)
     throw make_error(ErrorKind::kUnsupported, verb + " through the CLI", "a whole recorded quantization setting runs in this process");
   std::vector<std::string> a = {m.model_dir.string(), "--device", m.device};
-  if (!m.quant.empty()) {
-    a.insert(a.end(), {"--quant", m.quant, "--quant-group", std::to_string(m.quant_group)});
-    if (!m.icq) a.emplace_back("--quant-no-icq");
-    const auto gptq = gptq_cli_args(m.gptq);
-    a.insert(a.end(), gptq.begin(), gptq.end());
-  }
+  const auto quant = base_quant_cli_args(m.quant, m.quant_group, m.icq, m.gptq);
+  a.insert(a.end(), quant.begin(), quant.end());
   if (!m.adapter_dir.empty()) a.insert(a.end(), {"--adapter", m.adapter_dir.string()});
   if (!m.dtype.empty()) a.insert(a.end(), {"--dtype", m.dtype});
   return a;

@@ -99,12 +99,8 @@ std::vector<std::string> export_cli_args(const ExportRequest& r) {
   if (!r.adapter_dir.empty()) a.insert(a.end(), {"--adapter", r.adapter_dir.string()});
   if (r.merge_adapter) a.emplace_back("--merge-adapter");
   if (r.force) a.emplace_back("--force");
-  if (!r.quant.empty()) {
-    a.insert(a.end(), {"--quant", r.quant, "--quant-group", std::to_string(r.quant_group)});
-    if (!r.quant_icq) a.emplace_back("--quant-no-icq");
-    const auto gptq = gptq_cli_args(r.quant_gptq);
-    a.insert(a.end(), gptq.begin(), gptq.end());
-  }
+  const auto quant = base_quant_cli_args(r.quant, r.quant_group, r.quant_icq, r.quant_gptq);
+  a.insert(a.end(), quant.begin(), quant.end());
   return a;
 }
 

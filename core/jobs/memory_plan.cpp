@@ -69,12 +69,10 @@ MemoryPlan plan_memory(const MemoryPlanRequest& r) {
     QuantSettings s = QuantSettings::for_method(r.quant);
     s.block_size = r.quant_group;
     s.icq = r.icq;
+    // Resident, not stored: plain NF4 holds a zero tau in memory for its
+    // kernels (quantized_tensor.h), so it takes ICQ-NF4's bytes there.
+    if (s.method == "nf4") s.icq = true;
     for (const auto& part : quantized_parts("w", {pr.out, pr.in}, s)) base_proj += static_cast<double>(part.bytes());
-    if (s.method == "nf4" && !s.icq) {  // not stored, but in memory the kernels read plain NF4's zero tau (quantized_tensor.h)
-      s.icq = true;
-      const auto with_tau = quantized_parts("w", {pr.out, pr.in}, s);
-      for (size_t i = 4; i < with_tau.size(); ++i) base_proj += static_cast<double>(with_tau[i].bytes());
-    }
   }
   const double norms = static_cast<double>(L * 2 * C + C + (c.qk_norm ? L * 2 * c.head_dim : 0));
   const double others = (static_cast<double>(V) * C * (c.tie_word_embeddings ? 1 : 2) + norms) * d;

@@ -20,6 +20,12 @@ namespace irq {
 
 namespace {
 
+// A number field of an event; NaN where the CLI wrote null (not finite) or
+// left it out.
+double number_or_nan(const nlohmann::json& e, const char* key) {
+  return e.contains(key) && e[key].is_number() ? e[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::vector<std::string> split_words(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0, sp;
@@ -69,17 +75,13 @@ class Follower {
       for (const auto& [k, v] : values) out_.last_metrics[k] = v;
       if (on_metrics_) on_metrics_(step, values);
     } else if (event == "layer") {
-      auto number = [&](const char* key) {
-        return e.contains(key) && e[key].is_number() ? e[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
-      };
+      auto number = [&](const char* key) { return number_or_nan(e, key); };
       out_.layers.push_back({e.value("name", std::string()), e.value("numel", int64_t{0}), number("entropy_plain"), number("entropy"),
                              number("mse"), number("sqnr_db"), number("bits_per_weight"), number("offset_spread")});
     } else if (event == "subject") {
       out_.subjects.push_back({e.value("subject", std::string()), e.value("correct", int64_t{0}), e.value("total", int64_t{0})});
     } else if (event == "task") {
-      auto number = [&](const char* key) {  // null: not finite, or absent
-        return e.contains(key) && e[key].is_number() ? e[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
-      };
+      auto number = [&](const char* key) { return number_or_nan(e, key); };
       TaskScore s;
       s.n = e.value("n", int64_t{0});
       s.acc = number("acc");
@@ -91,8 +93,7 @@ class Follower {
       }
       out_.tasks.emplace_back(e.value("task", std::string()), s);
     } else if (event == "window") {
-      out_.windows.emplace_back(e.value("tokens", int64_t{0}),
-                                e.contains("nll") && e["nll"].is_number() ? e["nll"].get<double>() : std::numeric_limits<double>::quiet_NaN());
+      out_.windows.emplace_back(e.value("tokens", int64_t{0}), number_or_nan(e, "nll"));
     } else if (event == "artifact") {
       const std::string kind = e.value("kind", std::string("artifact")), path = e.value("path", std::string());
       out_.artifacts.emplace_back(kind, path);

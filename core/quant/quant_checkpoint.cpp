@@ -40,11 +40,11 @@ std::vector<T> read_vec(const CheckpointWeights& w, const std::string& name, DTy
 // The data of quantized_parts(), same order.
 std::vector<std::pair<const void*, uint64_t>> part_data(const QuantizedTensor& q) {
   auto bytes = [](const auto& v) { return std::make_pair(static_cast<const void*>(v.data()), uint64_t(v.size() * sizeof(v[0]))); };
-  if (q.settings.method == "nf4")
-    return q.settings.icq ? std::vector<std::pair<const void*, uint64_t>>{bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale),
-                                                                          {&q.absmax_offset, 4}, bytes(q.tau_q), bytes(q.tau_scale)}
-                          : std::vector<std::pair<const void*, uint64_t>>{bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale),
-                                                                          {&q.absmax_offset, 4}};
+  if (q.settings.method == "nf4") {
+    std::vector<std::pair<const void*, uint64_t>> parts = {bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale), {&q.absmax_offset, 4}};
+    if (q.settings.icq) parts.insert(parts.end(), {bytes(q.tau_q), bytes(q.tau_scale)});  // plain NF4's zero tau is not stored
+    return parts;
+  }
   return {bytes(q.codes), bytes(q.scale), bytes(q.zero)};
 }
 

@@ -109,9 +109,6 @@ class Trainer {
                            int64_t* targets, bool sum = false);
   int world() const;
   int rank() const;
-  // Sums the gradients over the ranks and returns the step's loss and tokens
-  // summed over them; fills each rank's tokens/s.
-  void reduce_step(torch::Tensor& loss_sum, int64_t* tokens, double seconds, std::vector<double>* rank_tps);
   void check_replicas();
   void flatten_parameters();
   void build_epoch(int64_t epoch);

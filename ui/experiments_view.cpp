@@ -38,15 +38,8 @@ const QColor kColors[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44,
                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127)};
 QColor color(size_t i) { return kColors[i % (sizeof kColors / sizeof kColors[0])]; }
 
-QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y) {
-  auto* p = new QCustomPlot;
-  p->plotLayout()->insertRow(0);
-  p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 10, QFont::Bold)));
-  p->xAxis->setLabel(x);
-  p->yAxis->setLabel(y);
-  legend_below(p, /*columns=*/4);
-  make_interactive(p);
-  return p;
+QCustomPlot* runs_plot(const QString& title, const QString& x, const QString& y) {
+  return titled_plot(title, x, y, /*title_points=*/10, /*legend_columns=*/4);
 }
 
 QString label(const RunRecord& r) { return QString("run %1 (%2)").arg(r.id).arg(QString::fromStdString(r.kind)); }
@@ -67,9 +60,9 @@ ExperimentsView::ExperimentsView(QWidget* parent)
       filter_(new QLineEdit),
       table_(new QTableWidget(0, 8 + static_cast<int>(run_summary_columns().size()))),
       tabs_(new QTabWidget),
-      loss_(make_plot(tr("Training loss"), tr("step"), tr("loss"))),
-      mmlu_(make_plot(tr("MMLU accuracy per category"), tr("category"), tr("accuracy %"))),
-      entropy_(make_plot(tr("Code entropy per layer"), tr("layer (in model order)"), tr("entropy (bits)"))),
+      loss_(runs_plot(tr("Training loss"), tr("step"), tr("loss"))),
+      mmlu_(runs_plot(tr("MMLU accuracy per category"), tr("category"), tr("accuracy %"))),
+      entropy_(runs_plot(tr("Code entropy per layer"), tr("layer (in model order)"), tr("entropy (bits)"))),
       diff_(new QTableWidget),
       ablation_(new AblationPanel),
       smoothing_(new QSlider(Qt::Horizontal)),

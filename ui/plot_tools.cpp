@@ -87,6 +87,17 @@ void legend_below(QCustomPlot* plot, int columns) {
   plot->plotLayout()->setRowStretchFactor(row, 0.001);
 }
 
+QCustomPlot* titled_plot(const QString& title, const QString& x, const QString& y, int title_points, int legend_columns) {
+  auto* p = new QCustomPlot;
+  p->plotLayout()->insertRow(0);
+  p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", title_points, QFont::Bold)));
+  p->xAxis->setLabel(x);
+  p->yAxis->setLabel(y);
+  legend_below(p, legend_columns);
+  make_interactive(p);
+  return p;
+}
+
 void make_interactive(QCustomPlot* plot) {
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setContextMenuPolicy(Qt::CustomContextMenu);

@@ -9,6 +9,10 @@ class QString;
 namespace irq::ui {
 
 void make_interactive(QCustomPlot* plot);
+// A new interactive plot with `title` above the axes (bold, `title_points`)
+// and its legend below them (legend_below), so that neither the title is cut
+// nor the legend covers data at small sizes.
+QCustomPlot* titled_plot(const QString& title, const QString& x, const QString& y, int title_points, int legend_columns);
 // Moves the legend out of the axes into a row below them (up to `columns`
 // entries per line), so that it never covers data; shows it.
 void legend_below(QCustomPlot* plot, int columns);

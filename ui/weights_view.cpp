@@ -28,17 +28,10 @@ namespace {
 
 const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180), kCompare(44, 160, 44);
 
-// A plot with its title above and its legend below the axes (one row), so
-// that neither the title is cut nor the legend covers data at small sizes.
-QCustomPlot* make_plot(const QString& title, const QString& x, const QString& y) {
-  auto* p = new QCustomPlot;
-  p->plotLayout()->insertRow(0);
-  p->plotLayout()->addElement(0, 0, new QCPTextElement(p, title, QFont("sans", 9, QFont::Bold)));
-  p->xAxis->setLabel(x);
-  p->yAxis->setLabel(y);
+// One legend entry per line: never cut at the panels' narrow widths.
+QCustomPlot* weights_plot(const QString& title, const QString& x, const QString& y) {
+  QCustomPlot* p = titled_plot(title, x, y, /*title_points=*/9, /*legend_columns=*/1);
   p->setMinimumSize(200, 150);
-  legend_below(p, /*columns=*/1);  // one entry per line: never cut at narrow widths
-  make_interactive(p);
   return p;
 }
 
@@ -94,13 +87,13 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       block_box_(new QSpinBox),
       block_slider_(new QSlider(Qt::Horizontal)),
       info_(new QLabel),
-      weights_(make_plot(tr("Layer weights, block levels"), tr("weight"), tr("count"))),
-      block_(make_plot(tr("Block weights and levels"), tr("index in block"), tr("weight"))),
-      codes_(make_plot(tr("Block codes"), tr("code"), tr("count"))),
-      search_(make_plot(tr("ICQ search on the block"), tr("candidate offset"), tr("entropy (bits)"))),
-      entropy_(make_plot(tr("Entropy per block"), tr("entropy (bits)"), tr("blocks"))),
-      tau_(make_plot(tr("Offset per block"), tr("tau (NF4) / p (INT)"), tr("blocks"))),
-      error_(make_plot(tr("Error per block"), tr("log10 MSE"), tr("blocks"))),
+      weights_(weights_plot(tr("Layer weights, block levels"), tr("weight"), tr("count"))),
+      block_(weights_plot(tr("Block weights and levels"), tr("index in block"), tr("weight"))),
+      codes_(weights_plot(tr("Block codes"), tr("code"), tr("count"))),
+      search_(weights_plot(tr("ICQ search on the block"), tr("candidate offset"), tr("entropy (bits)"))),
+      entropy_(weights_plot(tr("Entropy per block"), tr("entropy (bits)"), tr("blocks"))),
+      tau_(weights_plot(tr("Offset per block"), tr("tau (NF4) / p (INT)"), tr("blocks"))),
+      error_(weights_plot(tr("Error per block"), tr("log10 MSE"), tr("blocks"))),
       method_(new QComboBox),
       group_(new QSpinBox),
       n_(new QSpinBox),

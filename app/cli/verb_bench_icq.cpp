@@ -91,7 +91,7 @@ double run_oracle(const std::string& oracle, const QuantSettings& s, int64_t row
   return wps;
 }
 
-int run(const ParsedArgs& args) {
+int run_bench_icq(const ParsedArgs& args) {
   init_runtime();
   auto s = QuantSettings::for_method(args.str("method"));
   if (args.has("n")) s.n = static_cast<int>(args.integer("n"));
@@ -149,7 +149,7 @@ Verb bench_icq_verb() {
                   {"baseline-rows", "R", "rows of the baseline matrix", "256"},
                   {"baseline-cols", "C", "columns of the baseline matrix", "512"},
                   {"oracle", "PATH", "icq_oracle.py to time as the numpy baseline", ""}};
-  return {spec, &run};
+  return {spec, &run_bench_icq};
 }
 
 }  // namespace irq::cli

@@ -71,7 +71,7 @@ Forward measure_forward(LlamaForCausalLM& model, const torch::Tensor& ids, int64
   return f;
 }
 
-int run(const ParsedArgs& args) {
+int run_bench_load(const ParsedArgs& args) {
   const std::filesystem::path dir = args.positional[0];
   const int64_t repeats = std::max<int64_t>(1, args.integer("repeats"));
 
@@ -174,7 +174,7 @@ Verb bench_load_verb() {
                   {"versus-full", "", "with --quant: measure the unquantized model too, same run, and print the ratios", ""}};
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : quant_options()) spec.options.push_back(o);  // --quant: quantize on load, report its peak RSS
-  return {spec, &run};
+  return {spec, &run_bench_load};
 }
 
 }  // namespace irq::cli

@@ -15,7 +15,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_bench_mmlu(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR is required");
   auto subjects = load_mmlu(args.str("data"), "test", args.list("subjects"));
   const int64_t per_subject = args.integer("questions");
@@ -59,7 +59,7 @@ Verb bench_mmlu_verb() {
                   {"shots", "K", "few-shot examples", "5"},
                   {"batch", "B", "questions per forward on the shared path (0: 4 on CPU, 16 on CUDA)", "0"}};
   for (auto& o : model_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_bench_mmlu};
 }
 
 }  // namespace irq::cli

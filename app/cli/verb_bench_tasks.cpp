@@ -16,7 +16,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_bench_tasks(const ParsedArgs& args) {
   if (!args.has("data")) throw Error(ErrorKind::kUsage, "--data DIR is required");
   std::vector<std::string> order = args.list("tasks");
   if (order.empty())
@@ -61,7 +61,7 @@ Verb bench_tasks_verb() {
                   {"limit", "N", "documents per task (0 = all)", "50"},
                   {"batch", "B", "requests per forward (0: 8 on CPU, 32 on CUDA)", "0"}};
   for (auto& o : model_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_bench_tasks};
 }
 
 }  // namespace irq::cli

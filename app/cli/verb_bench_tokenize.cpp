@@ -53,7 +53,7 @@ uint64_t fnv1a(const std::vector<std::vector<int64_t>>& docs) {
   return h;
 }
 
-int run(const ParsedArgs& args) {
+int run_bench_tokenize(const ParsedArgs& args) {
   const std::filesystem::path dir = args.positional.at(0);
   const std::string file = args.str("file");
   if (file.empty()) throw make_error(ErrorKind::kUsage, "bench tokenize", "--file is required");
@@ -115,7 +115,7 @@ Verb bench_tokenize_verb() {
   spec.options = {{"file", "F", "text to encode, line by line", ""},
                   {"repeats", "N", "repetitions; the best is reported", "3"},
                   {"python", "PY", "a Python with the tokenizers package (for the comparison)", "python3"}};
-  return {spec, &run};
+  return {spec, &run_bench_tokenize};
 }
 
 }  // namespace irq::cli

@@ -160,7 +160,7 @@ int run_rank(const ParsedArgs& args, const DistEnv& env, const LlamaConfig& conf
   return 0;
 }
 
-int run(const ParsedArgs& given) {
+int run_bench_train(const ParsedArgs& given) {
   init_runtime();
   const DistEnv env = dist_env();
   const bool rank_of_job = std::getenv("IRQLORA_LAUNCHED") || env.distributed();
@@ -221,7 +221,7 @@ Verb bench_train_verb() {
                   {"contended", "", "also measure the full-precision step while another process keeps one core busy", ""},
                   {"dp-baseline", "TOK/S", "(set by --nproc for its ranks) one rank's tokens/s", "0"}};
   for (auto& o : data_parallel_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_bench_train};
 }
 
 }  // namespace irq::cli

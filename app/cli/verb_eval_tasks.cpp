@@ -24,7 +24,7 @@ std::string stderr_text(double v) {
   return buf;
 }
 
-int run(const ParsedArgs& args) {
+int run_eval_tasks(const ParsedArgs& args) {
   TasksRequest r;
   r.model = eval_model_spec(args);
   r.data_dir = args.str("data");
@@ -83,7 +83,7 @@ Verb eval_tasks_verb() {
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_eval_tasks};
 }
 
 }  // namespace irq::cli

@@ -14,7 +14,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_experiment(const ParsedArgs& args) {
   AblationRequest r;
   r.model_dir = args.positional.at(0);
   r.data_file = args.str("data");
@@ -89,7 +89,7 @@ Verb experiment_ablation_verb() {
                   {"tasks-data", "DIR", "evaluate: mean zero-shot accuracy of the seven tasks", ""},
                   {"tasks-limit", "N", "documents per task (0: all)", "0"}};
   for (auto& o : record_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_experiment};
 }
 
 }  // namespace irq::cli

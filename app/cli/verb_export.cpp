@@ -19,7 +19,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_export(const ParsedArgs& args) {
   if (args.str("format").empty()) throw Error(ErrorKind::kUsage, "--format irq|peft|merged|gguf|bnb-nf4 is required");
   if (!args.has("out")) throw Error(ErrorKind::kUsage, "--out PATH is required");
   ExportRequest r;
@@ -60,7 +60,7 @@ Verb export_verb() {
                   {"force", "", "overwrite --out", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_export};
 }
 
 }  // namespace irq::cli

@@ -86,7 +86,7 @@ fs::path latest_checkpoint(const fs::path& out) {
   return best;
 }
 
-int run(const ParsedArgs& given) {
+int run_finetune(const ParsedArgs& given) {
   const ParsedArgs recipe_args = apply_recipe(given);
   if (!recipe_args.has("data")) throw Error(ErrorKind::kUsage, "--data FILE (Alpaca JSON or JSONL) is required");
   if (!recipe_args.has("out")) throw Error(ErrorKind::kUsage, "--out DIR is required");
@@ -276,7 +276,7 @@ Verb finetune_verb() {
   for (auto& o : model_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
   for (auto& o : data_parallel_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_finetune};
 }
 
 }  // namespace irq::cli

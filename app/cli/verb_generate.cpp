@@ -12,7 +12,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_generate(const ParsedArgs& args) {
   init_runtime();
   GenerateRequest r;
   r.model = eval_model_spec(args);
@@ -46,7 +46,7 @@ Verb generate_verb() {
   spec.options.push_back({"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune (its quantized base is rebuilt and checked)", ""});
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_generate};
 }
 
 }  // namespace irq::cli

@@ -41,7 +41,7 @@ nlohmann::json tree_json(const ModuleNode& n) {
   return j;
 }
 
-int run(const ParsedArgs& args) {
+int run_info(const ParsedArgs& args) {
   const std::filesystem::path dir = args.positional.at(0);
   const auto s = inspect_model(dir);
   const auto c = LlamaConfig::from_file(dir / "config.json");
@@ -99,7 +99,7 @@ Verb info_verb() {
   spec.options = {{"tree", "", "print every decoder layer of the module tree", ""},
                   {"tensors", "", "list every checkpoint tensor with dtype and shape", ""},
                   {"json", "", "print the summary as JSON", ""}};
-  return {spec, &run};
+  return {spec, &run_info};
 }
 
 }  // namespace irq::cli

@@ -14,7 +14,7 @@ namespace irq::cli {
 
 namespace {
 
-int run(const ParsedArgs& args) {
+int run_logits(const ParsedArgs& args) {
   if (!args.has("out")) throw Error(ErrorKind::kUsage, "--out FILE.safetensors is required");
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   quantize_for_cli(loaded, args);
@@ -41,7 +41,7 @@ Verb logits_verb() {
                   {"adapter", "DIR", "LoRA / IEC-LoRA adapter from irqlora finetune", ""}};
   for (auto& o : quant_options()) spec.options.push_back(o);
   for (auto& o : model_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_logits};
 }
 
 }  // namespace irq::cli

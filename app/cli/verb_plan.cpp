@@ -22,7 +22,7 @@ void print(const char* title, const std::vector<MemoryItem>& items, double total
   std::printf("\n");
 }
 
-int run(const ParsedArgs& args) {
+int run_plan(const ParsedArgs& args) {
   MemoryPlanRequest r;
   r.model_dir = args.positional.at(0);
   if (args.has("quant")) r.quant = args.str("quant");
@@ -73,7 +73,7 @@ Verb plan_verb() {
                   {"eval-batch", "B", "MMLU suffixes per batch", "16"},
                   {"eval-seq", "T", "MMLU prompt tokens (0: min(2048, context))", "0"},
                   {"budget", "GIB", "say whether each fits this much GPU memory", "0"}};
-  return {spec, &run};
+  return {spec, &run_plan};
 }
 
 }  // namespace irq::cli

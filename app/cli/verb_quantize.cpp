@@ -39,7 +39,7 @@ void print_phases(const ModelQuantStats& stats) {
   for (const auto& name : order) std::printf("  %-36s %8.2f s\n", name.c_str(), total[name]);
 }
 
-int run(const ParsedArgs& args) {
+int run_quantize(const ParsedArgs& args) {
   init_runtime();
   const std::filesystem::path dir = args.positional[0];
   ModelQuantOptions options;
@@ -121,7 +121,7 @@ Verb quantize_verb() {
                   {"device", "DEV", "where quantization runs (the search, the encoding, GPTQ's layers): cpu, cuda, cuda:N or auto", "auto"}};
   for (auto& o : gptq_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
-  return {spec, &run};
+  return {spec, &run_quantize};
 }
 
 }  // namespace irq::cli

@@ -28,7 +28,7 @@ std::string input_text(const ParsedArgs& args) {
   return s.str();
 }
 
-int run(const ParsedArgs& args) {
+int run_tokenize(const ParsedArgs& args) {
   const auto tok = open_tokenizer(args.positional.at(0));
   const std::string text = input_text(args);
   if (args.flag("decode")) {
@@ -60,7 +60,7 @@ Verb tokenize_verb() {
                   {"file", "F", "read the text from a file (as bytes; invalid UTF-8 becomes U+FFFD)", ""},
                   {"special", "", "parse special tokens written in the text; with --decode, keep them", ""},
                   {"decode", "", "the input is ids: print their text", ""}};
-  return {spec, &run};
+  return {spec, &run_tokenize};
 }
 
 }  // namespace irq::cli

@@ -25,7 +25,7 @@ struct Prompt {
 
 // k shots, dropped one at a time until the prompt fits `limit` tokens; a
 // prompt too long even with 0 shots keeps its last `limit` tokens.
-Prompt build(const Tokenizer& tok, const MmluSubject& s, const MmluQuestion& q, int shots, int64_t limit) {
+Prompt build_prompt(const Tokenizer& tok, const MmluSubject& s, const MmluQuestion& q, int shots, int64_t limit) {
   Prompt p;
   p.shots = std::min<int>(shots, static_cast<int>(s.dev.size()));
   const std::string tail = mmlu_example(q, false);
@@ -82,7 +82,7 @@ MmluResult evaluate_mmlu(LlamaForCausalLM& model, const Tokenizer& tok, const st
     std::vector<MmluAnswer> answers(s.test.size());
     std::vector<Prompt> prompts(s.test.size());
     for (size_t i = 0; i < s.test.size(); ++i) {
-      prompts[i] = build(tok, s, s.test[i], options.shots, r.limit);
+      prompts[i] = build_prompt(tok, s, s.test[i], options.shots, r.limit);
       answers[i] = {s.name, static_cast<int>(i), s.test[i].answer, 0, {0, 0, 0, 0}, prompts[i].shots,
                     static_cast<int64_t>(prompts[i].ids.size()), false};
     }

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 
 namespace irq {
 
@@ -21,10 +22,6 @@ uint64_t next_u64(uint64_t& state) {
 }
 
 double next_unit(uint64_t& state) { return static_cast<double>(next_u64(state) >> 11) * 0x1.0p-53; }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "io/tensor_view.h"
 #include "model/model_summary.h"
 #include "quant/quant_checkpoint.h"
@@ -15,13 +16,6 @@
 namespace irq {
 
 namespace fs = std::filesystem;
-
-namespace {
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 const Tokenizer& LoadedModel::require_tokenizer() const {
   if (!tokenizer) throw make_error(ErrorKind::kNotFound, dir.string(), tokenizer_error);

@@ -13,18 +13,6 @@ namespace irq {
 
 namespace {
 
-std::vector<char32_t> code_points(const std::string& s) {
-  std::vector<char32_t> cps;
-  for (size_t i = 0; i < s.size();) {
-    char32_t c = 0;
-    size_t n = utf8::decode_at(s, i, &c);
-    if (!n) n = 1, c = utf8::kReplacement;
-    cps.push_back(c);
-    i += n;
-  }
-  return cps;
-}
-
 class ByteLevelDec final : public Decoder {
  public:
   std::vector<std::string> chain(std::vector<std::string> tokens) const override {
@@ -32,7 +20,7 @@ class ByteLevelDec final : public Decoder {
     for (const auto& t : tokens) {
       std::string mapped;
       bool all = true;
-      for (char32_t c : code_points(t)) {
+      for (char32_t c : utf8::code_points(t)) {
         const int b = byte_level_byte(c);
         if (b < 0) {
           all = false;
@@ -52,7 +40,7 @@ class MetaspaceDec final : public Decoder {
   std::vector<std::string> chain(std::vector<std::string> tokens) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
       std::string out;
-      for (char32_t c : code_points(tokens[i])) {
+      for (char32_t c : utf8::code_points(tokens[i])) {
         if (c == rep_) {
           if (!(i == 0 && prepend_)) out += ' ';
         } else {
@@ -135,7 +123,7 @@ class StripDec final : public Decoder {
   StripDec(char32_t content, size_t start, size_t stop) : content_(content), start_(start), stop_(stop) {}
   std::vector<std::string> chain(std::vector<std::string> tokens) const override {
     for (auto& t : tokens) {
-      const auto cps = code_points(t);
+      const auto cps = utf8::code_points(t);
       size_t b = 0, e = cps.size();
       for (size_t i = 0; i < start_ && i < cps.size() && cps[i] == content_; ++i) b = i + 1;
       for (size_t i = 0; i < stop_ && i < cps.size(); ++i) {
@@ -166,7 +154,7 @@ class SequenceDec final : public Decoder {
 
 char32_t one_char(const nlohmann::json& j, const char* key, char32_t fallback, const std::string& source) {
   if (!j.contains(key) || !j.at(key).is_string()) return fallback;
-  const auto cps = code_points(j.at(key).get<std::string>());
+  const auto cps = utf8::code_points(j.at(key).get<std::string>());
   if (cps.size() != 1) throw make_error(ErrorKind::kInvalidInput, source, std::string("decoder field '") + key + "' must be one character");
   return cps[0];
 }

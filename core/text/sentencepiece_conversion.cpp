@@ -67,12 +67,6 @@ struct Wire {
 
 std::string read_file(const std::filesystem::path& p) { return read_text_file(p, size_t{256} << 20, "the tokenizer model"); }
 
-size_t code_points(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 }  // namespace
 
 SentencePieceModel SentencePieceModel::parse(const std::string& bytes, const std::string& source) {
@@ -132,7 +126,7 @@ std::vector<std::pair<std::string, std::string>> generate_merges(const std::vect
       i += utf8::sequence_length(static_cast<unsigned char>(piece[i]));
       if (i >= piece.size()) break;
       std::string l = piece.substr(0, i), r = piece.substr(i);
-      if (vocab.count(l) && vocab.count(r)) local.push_back({l, r, score, code_points(l), code_points(r)});
+      if (vocab.count(l) && vocab.count(r)) local.push_back({l, r, score, utf8::count_code_points(l), utf8::count_code_points(r)});
     }
     std::stable_sort(local.begin(), local.end(), [&](const Merge& a, const Merge& b) {
       return std::make_pair(vocab[a.l], vocab[a.r]) < std::make_pair(vocab[b.l], vocab[b.r]);

@@ -77,6 +77,18 @@ std::string encode(char32_t cp) {
   return s;
 }
 
+std::vector<char32_t> code_points(std::string_view s) {
+  std::vector<char32_t> cps;
+  for (size_t i = 0; i < s.size();) {
+    char32_t c = 0;
+    size_t n = decode_at(s, i, &c);
+    if (!n) n = 1, c = kReplacement;
+    cps.push_back(c);
+    i += n;
+  }
+  return cps;
+}
+
 bool is_valid(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     char32_t cp;

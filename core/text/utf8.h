@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace irq::utf8 {
 
@@ -26,6 +27,15 @@ std::string repair(std::string_view s);
 // `s` with every occurrence of the non-empty literal `from` replaced by `to`,
 // left to right (the Replace normalizer and decoder with a String pattern).
 std::string replace_literal(std::string_view s, std::string_view from, std::string_view to);
+// The code points of `s`, each byte of an invalid sequence as U+FFFD (the
+// decoders' per-character view of a token).
+std::vector<char32_t> code_points(std::string_view s);
+// Number of code points of valid UTF-8 `s` (bytes that do not continue one).
+inline size_t count_code_points(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 // Byte length of the (valid) code point starting with byte `lead`.
 inline size_t sequence_length(unsigned char lead) {
   return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;

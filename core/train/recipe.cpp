@@ -40,7 +40,7 @@ const std::vector<std::string> kOptimizerNotes = {
     "(the engine's shuffle is its own seeded one, not torch's randperm)",
 };
 
-std::vector<Recipe> build() {
+std::vector<Recipe> build_recipes() {
   Recipe ir{"ir-qlora", "IR-QLoRA as the authors train it: ICQ-NF4 base (lambda 0.1, n 100), IEC-LoRA", common_settings(),
             kOptimizerNotes};
   ir.settings.push_back({"lora-dropout", "0", "irlora.py lora_dropout", ""});
@@ -54,7 +54,7 @@ std::vector<Recipe> build() {
 }
 
 const std::vector<Recipe>& recipes() {
-  static const std::vector<Recipe> all = build();
+  static const std::vector<Recipe> all = build_recipes();
   return all;
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "dist/process_group.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
@@ -52,10 +53,6 @@ int64_t target_count(const std::vector<TrainExample>& data, const std::vector<si
   for (size_t i : rows)
     for (size_t t = 1; t < data[i].labels.size(); ++t) n += data[i].labels[t] != -100;
   return n;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {

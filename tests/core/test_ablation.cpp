@@ -112,5 +112,5 @@ class TestAblation : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestAblation)
+IRQ_TEST_CASE(TestAblation, "test_ablation")
 #include "test_ablation.moc"

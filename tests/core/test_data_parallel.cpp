@@ -338,5 +338,5 @@ class TestDataParallel : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestDataParallel)
+IRQ_TEST_CASE(TestDataParallel, "test_data_parallel")
 #include "test_data_parallel.moc"

@@ -74,5 +74,5 @@ class TestDemoModel : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestDemoModel)
+IRQ_TEST_CASE(TestDemoModel, "test_demo_model")
 #include "test_demo_model.moc"

@@ -34,9 +34,9 @@ constexpr double kMergedTol = 1e-4;         // merged fp32 checkpoint vs adapted
 constexpr double kF16RoundTol = 0.0;        // F16 read back equals torch's float16 rounding exactly
 constexpr double kQ4_1StepFraction = 30.0 / 2048.0;  // |x_gguf - x_int4| <= 2^-11 (15 |s| + |z s|) <= 30 * 2^-11 |s| for z <= 15
 
-irq::LoadedModel tiny() { return irq::load_model(irq::test::fixtures() / "tiny_llama"); }
+irq::LoadedModel load_tiny() { return irq::load_model(irq::test::fixtures() / "tiny_llama"); }
 
-void quantize(irq::LoadedModel& m, const std::string& method, int64_t block, bool icq) {
+void quantize_tiny(irq::LoadedModel& m, const std::string& method, int64_t block, bool icq) {
   irq::ModelQuantOptions o;
   o.settings = irq::QuantSettings::for_method(method);
   o.settings.block_size = block;
@@ -73,8 +73,8 @@ class TestExport : public QObject {
   void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void peft_adapter_folds_iec_exactly() {
-    auto m = tiny();
-    quantize(m, "nf4", 64, true);
+    auto m = load_tiny();
+    quantize_tiny(m, "nf4", 64, true);
     add_trained_iec(m);
     const auto want = logits(m);
     irq::export_peft(m, out("peft"), irq::QuantSettings::for_method("nf4").to_json(), {});
@@ -87,8 +87,8 @@ class TestExport : public QObject {
     QCOMPARE(cfg["target_modules"].size(), size_t(7));
 
     // The same quantized base with the folded adapter as plain LoRA.
-    auto plain = tiny();
-    quantize(plain, "nf4", 64, true);
+    auto plain = load_tiny();
+    quantize_tiny(plain, "nf4", 64, true);
     irq::LoraConfig l;
     l.rank = 8;
     l.alpha = 16;
@@ -109,8 +109,8 @@ class TestExport : public QObject {
   }
 
   void merged_checkpoint_loads_and_matches() {
-    auto m = tiny();
-    quantize(m, "nf4", 64, true);
+    auto m = load_tiny();
+    quantize_tiny(m, "nf4", 64, true);
     add_trained_iec(m);
     const auto want = logits(m);
     irq::export_merged(m, out("merged"), irq::DType::kF32, {});
@@ -125,7 +125,7 @@ class TestExport : public QObject {
   }
 
   void gguf_f32_f16_q8_0_round_trip() {
-    auto m = tiny();
+    auto m = load_tiny();
     add_trained_iec(m);
     const auto merged = irq::model_tensors(m, true);
     for (const auto type : {irq::GgmlType::kF32, irq::GgmlType::kF16, irq::GgmlType::kQ8_0}) {
@@ -168,8 +168,8 @@ class TestExport : public QObject {
   }
 
   void gguf_q4_1_from_int4_within_the_stated_bound() {
-    auto m = tiny();
-    quantize(m, "int4", 32, true);
+    auto m = load_tiny();
+    quantize_tiny(m, "int4", 32, true);
     irq::export_gguf(m, out("q41.gguf"), irq::GgmlType::kQ4_1, {});
     const auto g = irq::GgufFile::open(out("q41.gguf"));
     QCOMPARE(g.find("general.file_type")->value.get<int>(), 3);
@@ -194,20 +194,20 @@ class TestExport : public QObject {
     qInfo("Q4_1 vs INT4: max error %.3g quantization steps (bound %.3g)", worst, kQ4_1StepFraction);
     QVERIFY(worst <= kQ4_1StepFraction);
 
-    auto lora = tiny();
-    quantize(lora, "int4", 32, true);
+    auto lora = load_tiny();
+    quantize_tiny(lora, "int4", 32, true);
     add_trained_iec(lora);
     QVERIFY(irq::test::throws_error([&] { irq::export_gguf(lora, out("no.gguf"), irq::GgmlType::kQ4_1, {}); }, ErrorKind::kUsage,
                                     {"cannot carry an adapter"}));
-    auto nf4 = tiny();
-    quantize(nf4, "nf4", 64, true);
+    auto nf4 = load_tiny();
+    quantize_tiny(nf4, "nf4", 64, true);
     QVERIFY(irq::test::throws_error([&] { irq::export_gguf(nf4, out("no.gguf"), irq::GgmlType::kQ4_1, {}); }, ErrorKind::kUsage,
                                     {"not INT4 with group 32"}));
     QVERIFY(!fs::exists(out("no.gguf")));
   }
 
   void gguf_reader_names_the_problem() {
-    auto m = tiny();
+    auto m = load_tiny();
     irq::export_gguf(m, out("t.gguf"), irq::GgmlType::kF16, {});
     const auto bytes = irq::test::read_file(out("t.gguf"));
     irq::test::write_file(out("cut.gguf"), bytes.substr(0, bytes.size() - 100));
@@ -257,8 +257,8 @@ class TestExport : public QObject {
   }
 
   void bnb_nf4_dequantizes_like_bitsandbytes() {
-    auto m = tiny();
-    quantize(m, "nf4", 64, /*icq=*/false);
+    auto m = load_tiny();
+    quantize_tiny(m, "nf4", 64, /*icq=*/false);
     irq::export_bnb_nf4(m, out("bnb"), irq::DType::kBF16, {});
     const auto cfg = nlohmann::json::parse(irq::test::read_file(out("bnb") / "config.json"));
     QCOMPARE(cfg["quantization_config"]["quant_method"].get<std::string>(), std::string("bitsandbytes"));
@@ -294,8 +294,8 @@ class TestExport : public QObject {
       ++checked;
     }
     QCOMPARE(checked, int64_t(14));
-    auto icq = tiny();
-    quantize(icq, "nf4", 64, /*icq=*/true);
+    auto icq = load_tiny();
+    quantize_tiny(icq, "nf4", 64, /*icq=*/true);
     QVERIFY(irq::test::throws_error([&] { irq::export_bnb_nf4(icq, out("bnb-icq"), irq::DType::kBF16, {}); }, ErrorKind::kUsage,
                                     {"tau", "--quant-no-icq"}));
   }
@@ -311,7 +311,7 @@ class TestExport : public QObject {
   }
 
   void refuses_to_overwrite_and_checks_space() {
-    auto m = tiny();
+    auto m = load_tiny();
     irq::test::write_file(out("keep.gguf"), "user data");
     QVERIFY(irq::test::throws_error([&] { irq::export_gguf(m, out("keep.gguf"), irq::GgmlType::kF16, {}); }, ErrorKind::kUsage,
                                     {"keep.gguf", "--force"}));
@@ -327,5 +327,5 @@ class TestExport : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestExport)
+IRQ_TEST_CASE(TestExport, "test_export")
 #include "test_export.moc"

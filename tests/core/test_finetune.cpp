@@ -29,11 +29,11 @@ std::vector<irq::TrainExample> examples(const irq::Tokenizer& tok) {
   return out;
 }
 
-struct Run {
+struct FinetuneRun {
   std::vector<double> losses;
 };
 
-Run train(const std::string& quant, bool iec, int64_t steps = 40, bool optimizer_offload = false) {
+FinetuneRun train(const std::string& quant, bool iec, int64_t steps = 40, bool optimizer_offload = false) {
   auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
   if (!quant.empty()) {
     irq::ModelQuantOptions o;
@@ -370,5 +370,5 @@ class TestFinetune : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestFinetune)
+IRQ_TEST_CASE(TestFinetune, "test_finetune")
 #include "test_finetune.moc"

@@ -42,7 +42,7 @@ torch::Tensor torch_trajectory(double weight_decay, int steps) {
   return p.detach().clone();
 }
 
-irq::FlatAdamWOptions options(double weight_decay, bool offload, int64_t chunk) {
+irq::FlatAdamWOptions adamw_options(double weight_decay, bool offload, int64_t chunk) {
   irq::FlatAdamWOptions o;
   o.weight_decay = weight_decay;
   o.offload = offload;
@@ -71,7 +71,7 @@ class TestFlatAdamW : public QObject {
         for (int64_t chunk : {irq::kOffloadChunk, int64_t{7}, int64_t{256}}) {
           const auto expected = torch_trajectory(wd, kSteps);
           auto p = fresh_param();
-          irq::FlatAdamW opt(p, options(wd, offload, chunk));
+          irq::FlatAdamW opt(p, adamw_options(wd, offload, chunk));
           run_steps(opt, p, 0, kSteps);
           const double diff = (p.detach() - expected).abs().max().item<double>();
           qInfo("weight decay %.2f, offload %d, chunk %lld: max |diff| %.3g (moved %.3g)", wd, offload, (long long)chunk, diff,
@@ -87,11 +87,11 @@ class TestFlatAdamW : public QObject {
       const fs::path file = fs::path(tmp_.path().toStdString()) / ("optimizer-" + std::to_string(first_offloaded) + ".pt");
       auto p = fresh_param();
       {
-        irq::FlatAdamW opt(p, options(0.0, first_offloaded, 256));
+        irq::FlatAdamW opt(p, adamw_options(0.0, first_offloaded, 256));
         run_steps(opt, p, 0, kSteps / 2);
         opt.save(file);
       }
-      irq::FlatAdamW resumed(p, options(0.0, !first_offloaded, 300));
+      irq::FlatAdamW resumed(p, adamw_options(0.0, !first_offloaded, 300));
       resumed.load(file);
       run_steps(resumed, p, kSteps / 2, kSteps);
       QVERIFY(torch::equal(p.detach(), torch_trajectory(0.0, kSteps)));
@@ -103,14 +103,14 @@ class TestFlatAdamW : public QObject {
     auto small = torch::zeros({10});
     small.set_requires_grad(true);
     small.mutable_grad() = torch::ones({10});
-    irq::FlatAdamW a(small, options(0.0, false, 4));
+    irq::FlatAdamW a(small, adamw_options(0.0, false, 4));
     a.step();
     a.save(file);
     auto p = fresh_param();
-    irq::FlatAdamW b(p, options(0.0, true, 4));
+    irq::FlatAdamW b(p, adamw_options(0.0, true, 4));
     QVERIFY(irq::test::throws_error([&] { b.load(file); }, irq::ErrorKind::kInvalidInput, {"holds 10 moments for 1000 trainable values"}));
   }
 };
 
-QTEST_GUILESS_MAIN(TestFlatAdamW)
+IRQ_TEST_CASE(TestFlatAdamW, "test_flat_adamw")
 #include "test_flat_adamw.moc"

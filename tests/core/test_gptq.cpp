@@ -267,5 +267,5 @@ class TestGptq : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestGptq)
+IRQ_TEST_CASE(TestGptq, "test_gptq")
 #include "test_gptq.moc"

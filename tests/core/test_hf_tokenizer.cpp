@@ -169,5 +169,5 @@ class TestHfTokenizer : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestHfTokenizer)
+IRQ_TEST_CASE(TestHfTokenizer, "test_hf_tokenizer")
 #include "test_hf_tokenizer.moc"

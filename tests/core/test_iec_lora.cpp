@@ -19,11 +19,11 @@ constexpr double kMaxOracleError = 1e-12;  // float64 against float64
 constexpr double kMaxGradRelError = 1e-7;  // autograd vs central differences, float64
 constexpr double kFiniteDiffStep = 1e-6;
 
-struct Golden {
+struct IecGolden {
   irq::SafetensorsFile f;
   torch::Tensor get(const char* n) const { return irq::tensor_view(f, *f.find(n)).clone(); }
 };
-Golden golden() { return {irq::SafetensorsFile::open(irq::test::fixtures() / "iec_golden.safetensors")}; }
+IecGolden iec_golden() { return {irq::SafetensorsFile::open(irq::test::fixtures() / "iec_golden.safetensors")}; }
 }  // namespace
 
 class TestIecLora : public QObject {
@@ -31,14 +31,14 @@ class TestIecLora : public QObject {
 
  private Q_SLOTS:
   void forward_matches_oracle() {
-    const auto g = golden();
+    const auto g = iec_golden();
     const auto y = irq::iec_lora_delta(g.get("x"), g.get("A"), g.get("B"), g.get("beta_a")[0], g.get("beta_b")[0],
                                        g.get("scaling")[0].item<double>());
     QVERIFY(irq::test::max_abs_diff(y, g.get("y"), "IEC-LoRA vs oracle") < kMaxOracleError);
   }
 
   void folds_into_plain_lora() {
-    const auto g = golden();
+    const auto g = iec_golden();
     const auto [A2, B2] = irq::fold_iec(g.get("A"), g.get("B"), g.get("beta_a")[0], g.get("beta_b")[0]);
     QVERIFY(irq::test::max_abs_diff(A2, g.get("A2"), "folded A") < kMaxOracleError);
     QVERIFY(irq::test::max_abs_diff(B2, g.get("B2"), "folded B") < kMaxOracleError);
@@ -47,7 +47,7 @@ class TestIecLora : public QObject {
   }
 
   void folded_path_equals_the_formula() {
-    const auto g = golden();
+    const auto g = iec_golden();
     const auto A = g.get("A"), B = g.get("B");
     const auto G = irq::iec_group_mean_matrix(8, 64, A.options()), R = irq::iec_repeat_matrix(8, 32, A.options());
     const auto y = irq::iec_lora_delta_folded(g.get("x"), A, B, g.get("beta_a")[0], g.get("beta_b")[0], G, R,
@@ -56,7 +56,7 @@ class TestIecLora : public QObject {
   }
 
   void gradients_match_finite_differences() {
-    const auto g = golden();
+    const auto g = iec_golden();
     auto x = g.get("x");
     std::vector<torch::Tensor> params = {g.get("A"), g.get("B"), g.get("beta_a")[0].clone(), g.get("beta_b")[0].clone()};
     for (auto& p : params) p.set_requires_grad(true);
@@ -93,7 +93,7 @@ class TestIecLora : public QObject {
   // folded path built from autograd ops: values and every gradient, IEC on
   // and off, float64.
   void fused_node_equals_the_folded_path() {
-    const auto g = golden();
+    const auto g = iec_golden();
     const double scaling = g.get("scaling")[0].item<double>();
     const auto G = irq::iec_group_mean_matrix(8, 64, torch::kFloat64), R = irq::iec_repeat_matrix(8, 32, torch::kFloat64);
     const auto w = torch::randn({3, 5, 32}, torch::kFloat64);
@@ -171,5 +171,5 @@ class TestIecLora : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestIecLora)
+IRQ_TEST_CASE(TestIecLora, "test_iec_lora")
 #include "test_iec_lora.moc"

@@ -79,5 +79,5 @@ class TestInspectModel : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestInspectModel)
+IRQ_TEST_CASE(TestInspectModel, "test_inspect_model")
 #include "test_inspect_model.moc"

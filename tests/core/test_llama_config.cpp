@@ -140,5 +140,5 @@ class TestLlamaConfig : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestLlamaConfig)
+IRQ_TEST_CASE(TestLlamaConfig, "test_llama_config")
 #include "test_llama_config.moc"

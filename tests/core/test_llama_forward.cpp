@@ -22,12 +22,12 @@ constexpr double kMaxLogitError = 1e-4;
 // Same engine, different but equivalent computation orders (cache, batching, masks).
 constexpr double kMaxReorderError = 2e-5;
 
-struct Golden {
+struct ForwardGolden {
   torch::Tensor ids;     // (B, T) int64
   torch::Tensor logits;  // (B, T, V) float32
 };
 
-Golden golden(const std::string& name) {
+ForwardGolden forward_golden(const std::string& name) {
   const auto file = irq::SafetensorsFile::open(irq::test::fixtures() / name / "golden.safetensors");
   return {irq::tensor_view(file, *file.find("input_ids")).clone(), irq::tensor_view(file, *file.find("logits")).clone()};
 }
@@ -50,7 +50,7 @@ class TestLlamaForward : public QObject {
   void matches_reference_logits() {
     QFETCH(QString, fixture);
     auto loaded = irq::load_model(irq::test::fixtures() / fixture.toStdString());
-    const auto g = golden(fixture.toStdString());
+    const auto g = forward_golden(fixture.toStdString());
     torch::NoGradGuard no_grad;
     const auto logits = loaded.model->forward(g.ids);
     QCOMPARE(logits.sizes(), g.logits.sizes());
@@ -97,7 +97,7 @@ class TestLlamaForward : public QObject {
   void kv_cache_matches_full_forward() {
     auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
     auto& m = loaded.model;
-    const auto g = golden("tiny_llama");
+    const auto g = forward_golden("tiny_llama");
     torch::NoGradGuard no_grad;
     const auto full = m->forward(g.ids);
     const int64_t T = g.ids.size(1);
@@ -121,7 +121,7 @@ class TestLlamaForward : public QObject {
   void batch_rows_are_independent_and_padding_is_masked() {
     auto loaded = irq::load_model(irq::test::fixtures() / "tiny_llama");
     auto& m = loaded.model;
-    const auto g = golden("tiny_llama");
+    const auto g = forward_golden("tiny_llama");
     torch::NoGradGuard no_grad;
     const auto batched = m->forward(g.ids);
     const auto row1 = m->forward(g.ids.narrow(0, 1, 1));
@@ -193,5 +193,5 @@ class TestLlamaForward : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestLlamaForward)
+IRQ_TEST_CASE(TestLlamaForward, "test_llama_forward")
 #include "test_llama_forward.moc"

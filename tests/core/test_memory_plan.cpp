@@ -100,5 +100,5 @@ class TestMemoryPlan : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestMemoryPlan)
+IRQ_TEST_CASE(TestMemoryPlan, "test_memory_plan")
 #include "test_memory_plan.moc"

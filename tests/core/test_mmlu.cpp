@@ -166,5 +166,5 @@ class TestMmlu : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestMmlu)
+IRQ_TEST_CASE(TestMmlu, "test_mmlu")
 #include "test_mmlu.moc"

@@ -215,5 +215,5 @@ class TestQaLora : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestQaLora)
+IRQ_TEST_CASE(TestQaLora, "test_qa_lora")
 #include "test_qa_lora.moc"

@@ -39,13 +39,13 @@ Fixture fixture(const std::string& name) {
   return {irq::SafetensorsFile::open(irq::test::fixtures() / "quant" / (name + ".safetensors"))};
 }
 
-struct Run {
+struct ParityRun {
   irq::QuantizedTensor q;
   irq::LayerQuantStats stats;
   torch::Tensor dequant;
 };
 
-Run run(const irq::QuantFormat& format, const torch::Tensor& w, const irq::QuantSettings& s, bool reference,
+ParityRun run_format(const irq::QuantFormat& format, const torch::Tensor& w, const irq::QuantSettings& s, bool reference,
         const std::vector<float>* terms = nullptr) {
   irq::QuantJob job;
   auto wc = w.contiguous();
@@ -55,7 +55,7 @@ Run run(const irq::QuantFormat& format, const torch::Tensor& w, const irq::Quant
   job.settings = s;
   job.keep_block_histograms = true;
   job.entropy_terms = terms;
-  Run r;
+  ParityRun r;
   (reference ? format.quantize_ref : format.quantize)(job, &r.q, &r.stats);
   r.dequant = torch::empty_like(wc);
   format.dequantize(r.q, r.dequant.data_ptr<float>());
@@ -70,7 +70,7 @@ torch::Tensor unpacked_codes(const irq::QuantizedTensor& q, int64_t count) {
 }
 
 // Shared checks on candidates, entropies, codes and dequantized values.
-void check_parity(const char* what, const Run& r, const torch::Tensor& oracle_cand, const torch::Tensor& oracle_entropy,
+void check_parity(const char* what, const ParityRun& r, const torch::Tensor& oracle_cand, const torch::Tensor& oracle_entropy,
                   const torch::Tensor& oracle_codes, const torch::Tensor& oracle_dequant) {
   const int64_t blocks = oracle_cand.numel();
   auto ours_cand = torch::from_blob(const_cast<int32_t*>(r.stats.candidate.data()), {blocks}, torch::kInt32).to(torch::kInt64);
@@ -124,7 +124,7 @@ class TestQuantParity : public QObject {
     const auto w = f.get("weight");
     const auto terms = f.terms();
     for (bool reference : {false, true}) {
-      const Run r = run(*nf4_, w, s, reference, &terms);
+      const ParityRun r = run_format(*nf4_, w, s, reference, &terms);
       const auto cand = s.icq ? f.get("factor_idx") : torch::full({r.stats.blocks}, -1, torch::kInt64);
       check_parity(qPrintable(name + (reference ? " (ref)" : " (fast)")), r, cand, f.get("entropy"), f.get("codes"),
                    f.get("dequant"));
@@ -148,7 +148,7 @@ class TestQuantParity : public QObject {
     // that picks another candidate reaches the same entropy within 1e-6.
     for (const char* name : {"nf4_normal", "nf4_heavy", "nf4_stories"}) {
       const auto f = fixture(name);
-      const Run r = run(*nf4_, f.get("weight"), irq::QuantSettings::for_method("nf4"), false);
+      const ParityRun r = run_format(*nf4_, f.get("weight"), irq::QuantSettings::for_method("nf4"), false);
       auto ours = torch::from_blob(const_cast<float*>(r.stats.entropy.data()), {r.stats.blocks}, torch::kFloat32);
       auto cand = torch::from_blob(const_cast<int32_t*>(r.stats.candidate.data()), {r.stats.blocks}, torch::kInt32);
       const double same = cand.to(torch::kInt64).eq(f.get("factor_idx")).to(torch::kFloat64).mean().item<double>();
@@ -161,7 +161,7 @@ class TestQuantParity : public QObject {
   void fast_path_equals_reference_path() {
     const auto f = fixture("nf4_heavy");
     const auto s = irq::QuantSettings::for_method("nf4");
-    const Run fast = run(*nf4_, f.get("weight"), s, false), ref = run(*nf4_, f.get("weight"), s, true);
+    const ParityRun fast = run_format(*nf4_, f.get("weight"), s, false), ref = run_format(*nf4_, f.get("weight"), s, true);
     QCOMPARE(fast.stats.candidate, ref.stats.candidate);
     QCOMPARE(fast.q.codes, ref.q.codes);
     QCOMPARE(fast.stats.entropy, ref.stats.entropy);
@@ -182,7 +182,7 @@ class TestQuantParity : public QObject {
     s.lambda = std::stod(f.meta("lam"));
     const auto terms = f.terms();
     for (bool reference : {false, true}) {
-      const Run r = run(*int_, f.get("weight"), s, reference, &terms);
+      const ParityRun r = run_format(*int_, f.get("weight"), s, reference, &terms);
       auto cand = f.get("p_idx").reshape({-1});
       if (!s.icq) cand = torch::full_like(cand, -1);
       check_parity(qPrintable(name + (reference ? " (ref)" : " (fast)")), r, cand, f.get("entropy").reshape({-1}),
@@ -200,7 +200,7 @@ class TestQuantParity : public QObject {
     // cols % group != 0: the last group is quantized on its own columns.
     auto w = torch::randn({4, 100}) * 0.02;
     auto s = irq::QuantSettings::for_method("int4");
-    const Run r = run(*int_, w, s, false);
+    const ParityRun r = run_format(*int_, w, s, false);
     QCOMPARE(r.stats.blocks, int64_t(8));
     const double err = (r.dequant - w).abs().max().item<double>();
     QVERIFY(err < 0.01);
@@ -276,5 +276,5 @@ class TestQuantParity : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestQuantParity)
+IRQ_TEST_CASE(TestQuantParity, "test_quant_parity")
 #include "test_quant_parity.moc"

@@ -28,7 +28,7 @@ namespace {
 // at most this relative RMS.
 constexpr double kMaxNf4RelativeLogitRms = 0.2;
 
-irq::ModelQuantOptions options(const std::string& method, bool icq = true) {
+irq::ModelQuantOptions quant_options(const std::string& method, bool icq = true) {
   irq::ModelQuantOptions o;
   o.settings = irq::QuantSettings::for_method(method);
   o.settings.icq = icq;
@@ -45,7 +45,7 @@ class TestQuantizeModel : public QObject {
   fs::path q_proj_checkpoint(const char* name, const char* method) {
     const fs::path out = tmp() / name;
     std::map<std::string, irq::QuantizedTensor> quantized;
-    auto o = options(method);
+    auto o = quant_options(method);
     o.targets = {"q_proj"};
     irq::quantize_checkpoint(tiny(), o, [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
       quantized.emplace(n, std::move(q));
@@ -88,7 +88,7 @@ class TestQuantizeModel : public QObject {
   // (the same hash an adapter checks).
   void plain_nf4_checkpoint_stores_no_tau() {
     std::map<std::string, irq::QuantizedTensor> quantized;
-    irq::quantize_checkpoint(tiny(), options("nf4", /*icq=*/false),
+    irq::quantize_checkpoint(tiny(), quant_options("nf4", /*icq=*/false),
                              [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) { quantized.emplace(n, std::move(q)); });
     const fs::path out = tmp() / "tiny-plain-nf4";
     irq::write_quant_checkpoint(tiny(), out, quantized, /*overwrite=*/false);
@@ -102,7 +102,7 @@ class TestQuantizeModel : public QObject {
 
   void streams_every_projection_with_stats() {
     std::vector<std::string> seen;
-    const auto stats = irq::quantize_checkpoint(tiny(), options("nf4"), [&](const std::string& name, irq::QuantizedTensor&& q,
+    const auto stats = irq::quantize_checkpoint(tiny(), quant_options("nf4"), [&](const std::string& name, irq::QuantizedTensor&& q,
                                                                           const irq::LayerQuantStats& s) {
       seen.push_back(name);
       QCOMPARE(q.shape, s.shape);
@@ -125,7 +125,7 @@ class TestQuantizeModel : public QObject {
   }
 
   void targets_select_projections() {
-    auto o = options("int4");
+    auto o = quant_options("int4");
     o.targets = irq::parse_targets("q,v");
     const auto stats = irq::quantize_checkpoint(tiny(), o);
     QCOMPARE(stats.layers.size(), size_t(4));
@@ -157,9 +157,9 @@ class TestQuantizeModel : public QObject {
   void quantize_on_load_equals_load_then_quantize() {
     for (const char* method : {"nf4", "int4"}) {
       auto slow = irq::load_model(tiny());
-      irq::quantize_model(slow, options(method));
+      irq::quantize_model(slow, quant_options(method));
       irq::ModelQuantStats stats;
-      auto fast = irq::load_quantized(tiny(), {}, options(method), &stats);
+      auto fast = irq::load_quantized(tiny(), {}, quant_options(method), &stats);
       QCOMPARE(stats.layers.size(), size_t(14));
       QVERIFY(stats.layers[0].entropy.empty());  // per-block arrays dropped on load
       QVERIFY(stats.mean_entropy > 0);
@@ -180,7 +180,7 @@ class TestQuantizeModel : public QObject {
   void checkpoint_roundtrip_and_in_place_agree() {
     const fs::path out = tmp() / "tiny-nf4";
     std::map<std::string, irq::QuantizedTensor> quantized;
-    irq::quantize_checkpoint(tiny(), options("nf4"), [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
+    irq::quantize_checkpoint(tiny(), quant_options("nf4"), [&](const std::string& n, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
       quantized.emplace(n, std::move(q));
     });
     irq::write_quant_checkpoint(tiny(), out, quantized, /*overwrite=*/false);
@@ -192,7 +192,7 @@ class TestQuantizeModel : public QObject {
     auto reloaded = irq::load_model(out);  // no access to the original weights needed
     auto in_place = irq::load_model(tiny());
     auto fp = irq::load_model(tiny());
-    irq::quantize_model(in_place, options("nf4"));
+    irq::quantize_model(in_place, quant_options("nf4"));
     const auto* q0 = reloaded.model->model->layers->at<irq::LlamaDecoderLayerImpl>(0).self_attn->q_proj.get();
     QVERIFY(q0->quantized());
     QCOMPARE(q0->weight.numel(), int64_t(0));
@@ -220,7 +220,7 @@ class TestQuantizeModel : public QObject {
     // A new file in its place (the loaded model's mapping keeps the old one).
     irq::test::write_file(dir / "model.safetensors.new", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8));
     fs::rename(dir / "model.safetensors.new", dir / "model.safetensors");
-    QVERIFY(irq::test::throws_error([&] { irq::quantize_model(loaded, options("nf4")); }, ErrorKind::kInvalidInput,
+    QVERIFY(irq::test::throws_error([&] { irq::quantize_model(loaded, quant_options("nf4")); }, ErrorKind::kInvalidInput,
                                     {"model.safetensors"}));
   }
 
@@ -285,7 +285,7 @@ class TestQuantizeModel : public QObject {
   void cancel_stops_and_writes_nothing() {
     irq::CancelToken cancel;
     cancel.cancel();
-    auto o = options("nf4");
+    auto o = quant_options("nf4");
     o.cancel = &cancel;
     QVERIFY(irq::test::throws_error([&] { irq::quantize_checkpoint(tiny(), o); }, ErrorKind::kCancelled, {"cancelled"}));
   }
@@ -307,5 +307,5 @@ class TestQuantizeModel : public QObject {
   void initTestCase() { irq::ensure_plugins_loaded(); }
 };
 
-QTEST_GUILESS_MAIN(TestQuantizeModel)
+IRQ_TEST_CASE(TestQuantizeModel, "test_quantize_model")
 #include "test_quantize_model.moc"

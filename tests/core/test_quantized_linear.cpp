@@ -25,7 +25,7 @@ struct Case {
   int64_t block, rows, cols;
 };
 
-irq::QuantizedWeight quantize(const Case& c, uint64_t seed) {
+irq::QuantizedWeight quantize_case(const Case& c, uint64_t seed) {
   torch::manual_seed(static_cast<int64_t>(seed));
   const auto w = (torch::randn({c.rows, c.cols}) * 0.02).contiguous();
   irq::QuantJob job;
@@ -60,7 +60,7 @@ class TestQuantizedLinear : public QObject {
                           {"int3", true, 32, 24, 100}, {"int4", false, 64, 10, 130}, {"int8", true, 32, 6, 64},
                           {"int4", true, 32, 24, 128}, {"int4", true, 128, 6, 256},   {"int4", true, 128, 5, 192}};
     for (const auto& c : cases) {
-      const auto w = quantize(c, 1);
+      const auto w = quantize_case(c, 1);
       const auto reference = w.dequantize(torch::kFloat32).view({c.rows, c.cols});
       const auto t = irq::quant_view(w);
       const auto& f = irq::require_quant_format(c.method);
@@ -91,7 +91,7 @@ class TestQuantizedLinear : public QObject {
     Case cm = c;
     const std::string name = method.toStdString();
     cm.method = name.c_str();
-    const auto w = quantize(cm, 2);
+    const auto w = quantize_case(cm, 2);
     const auto W = w.dequantize(torch::kFloat32).view({c.rows, c.cols}).to(torch::kFloat64);
     torch::manual_seed(3);
     const auto x = torch::randn({M, c.cols});
@@ -110,7 +110,7 @@ class TestQuantizedLinear : public QObject {
   // falls back from the fused product to dequantized rows.
   void decode_with_blocks_across_rows() {
     const Case c{"nf4", true, 64, 50, 100};
-    const auto w = quantize(c, 6);
+    const auto w = quantize_case(c, 6);
     const auto W = w.dequantize(torch::kFloat32).view({c.rows, c.cols}).to(torch::kFloat64);
     torch::manual_seed(7);
     const auto x = torch::randn({2, c.cols});
@@ -123,7 +123,7 @@ class TestQuantizedLinear : public QObject {
 
   void batched_input_and_gradient() {
     const Case c{"nf4", true, 64, 200, 256};
-    const auto w = quantize(c, 4);
+    const auto w = quantize_case(c, 4);
     const auto W = w.dequantize(torch::kFloat32).view({c.rows, c.cols}).to(torch::kFloat64);
     torch::manual_seed(5);
     auto x = torch::randn({2, 7, c.cols}).set_requires_grad(true);
@@ -141,5 +141,5 @@ class TestQuantizedLinear : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestQuantizedLinear)
+IRQ_TEST_CASE(TestQuantizedLinear, "test_quantized_linear")
 #include "test_quantized_linear.moc"

@@ -104,5 +104,5 @@ class TestRecipe : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestRecipe)
+IRQ_TEST_CASE(TestRecipe, "test_recipe")
 #include "test_recipe.moc"

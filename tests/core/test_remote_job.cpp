@@ -43,14 +43,14 @@ struct Progress : irq::ProgressSink {
   }
 };
 
-fs::path tiny() { return irq::test::fixtures() / "tiny_llama"; }
+fs::path tiny_dir() { return irq::test::fixtures() / "tiny_llama"; }
 
 irq::RemoteRequest local_cli(const std::string& verb, std::vector<std::string> args, const fs::path& db) {
   irq::RemoteRequest r;
   r.program = IRQ_CLI;
   r.verb = verb;
   r.args = std::move(args);
-  r.model_dir = tiny().string();
+  r.model_dir = tiny_dir().string();
   r.db_path = db;
   return r;
 }
@@ -85,7 +85,7 @@ std::string status_within(const fs::path& db, std::chrono::seconds limit) {
   }
 }
 
-int run(const std::vector<std::string>& argv) {
+int exit_status(const std::vector<std::string>& argv) {  // of a program run to its end, output dropped
   irq::ChildProcess p(argv);
   while (p.read_lines(100, [](int, const std::string&) {})) {
   }
@@ -117,7 +117,7 @@ class TestRemoteJob : public QObject {
     const fs::path db = tmp() / "local.sqlite";
     Progress progress;
     const auto out = irq::run_remote(
-        local_cli("quantize", {tiny().string(), "--method", "int4", "--device", "cpu", "--no-record"}, db), &progress);
+        local_cli("quantize", {tiny_dir().string(), "--method", "int4", "--device", "cpu", "--no-record"}, db), &progress);
     QCOMPARE(out.exit_code, 0);
     QVERIFY(progress.saw("quantize", 14, 14));  // the 14 projections of the tiny model, last event
     irq::RunsDb runs(db);
@@ -134,7 +134,7 @@ class TestRemoteJob : public QObject {
   void quantize_layers_come_back() {
     const fs::path db = tmp() / "layers.sqlite", remote_db = tmp() / "layers-remote.sqlite";
     irq::QuantizeRequest q;
-    q.model_dir = tiny();
+    q.model_dir = tiny_dir();
     q.settings = irq::QuantSettings::for_method("int4");
     q.settings.block_size = 32;
     q.settings.lambda = 0.2;
@@ -172,7 +172,7 @@ class TestRemoteJob : public QObject {
   void mmlu_subjects_come_back() {
     const fs::path db = tmp() / "mmlu.sqlite", remote_db = tmp() / "mmlu-remote.sqlite";
     irq::MmluRequest r;
-    r.model.model_dir = tiny();
+    r.model.model_dir = tiny_dir();
     r.model.device = "cpu";
     r.data_dir = irq::test::fixtures() / "mmlu_tiny";
     r.shots = 2;
@@ -206,7 +206,7 @@ class TestRemoteJob : public QObject {
     const fs::path db = tmp() / "local.sqlite", remote_db = tmp() / "remote.sqlite", ft = tmp() / "ft";
     std::vector<int64_t> steps;
     const auto out = irq::run_remote(local_cli("finetune",
-                                               {tiny().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(),
+                                               {tiny_dir().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(),
                                                 "--rank", "8", "--steps", "2", "--batch", "2", "--device", "cpu", "--out",
                                                 ft.string(), "--db", remote_db.string()},
                                                db),
@@ -231,7 +231,7 @@ class TestRemoteJob : public QObject {
   // The workbench's finetune request, as CLI arguments, runs remotely with its settings.
   void finetune_request_as_cli_arguments() {
     irq::FinetuneRequest req;
-    req.model_dir = tiny();
+    req.model_dir = tiny_dir();
     req.data_file = irq::test::fixtures() / "alpaca_tiny.json";
     req.out_dir = tmp() / "ft-request";
     req.quant = "int4";
@@ -272,7 +272,7 @@ class TestRemoteJob : public QObject {
 
   // What ssh does when it cannot reach the host: stderr text, exit 255, no events.
   void a_command_without_a_result_is_named() {
-    irq::RemoteRequest r = local_cli("quantize", {tiny().string()}, {});
+    irq::RemoteRequest r = local_cli("quantize", {tiny_dir().string()}, {});
     r.launcher = {"sh", "-c", "echo 'ssh: connect to host gpu9 port 22: Connection refused' >&2; exit 255", "--"};
     r.host = "gpu9";
     QVERIFY(irq::test::throws_error([&] { irq::run_remote(r); }, ErrorKind::kIo,
@@ -292,7 +292,7 @@ class TestRemoteJob : public QObject {
     QVERIFY(irq::test::throws_error(
         [&] {
           irq::run_remote(local_cli("finetune",
-                                    {tiny().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(), "--rank",
+                                    {tiny_dir().string(), "--data", (irq::test::fixtures() / "alpaca_tiny.json").string(), "--rank",
                                      "8", "--steps", "100000", "--device", "cpu", "--out", (tmp() / "ft-cancel").string(),
                                      "--db", remote_db.string()},
                                     db),
@@ -313,8 +313,8 @@ class TestRemoteJob : public QObject {
     if (!fs::exists(sshd)) QSKIP("no /usr/sbin/sshd (openssh-server): the loopback ssh test needs one");
     const fs::path d = tmp() / "ssh";
     fs::create_directories(d);
-    if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "host").string()}) != 0 ||
-        run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "id").string()}) != 0)
+    if (exit_status({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "host").string()}) != 0 ||
+        exit_status({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (d / "id").string()}) != 0)
       QSKIP("ssh-keygen failed: no loopback ssh here");
     fs::copy_file(d / "id.pub", d / "authorized_keys");
     const int port = free_port();
@@ -329,7 +329,7 @@ class TestRemoteJob : public QObject {
     // A model folder whose name the remote shell would split or expand unquoted.
     const fs::path model = tmp() / "it's a $HOME model";
     fs::create_directories(model);
-    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(tiny() / f, model / f);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(tiny_dir() / f, model / f);
     irq::RemoteRequest r = local_cli("quantize", {model.string(), "--method", "int4", "--device", "cpu", "--no-record"},
                                      tmp() / "ssh.sqlite");
     r.launcher = {"ssh", "-p", std::to_string(port), "-i", (d / "id").string(), "-o", "BatchMode=yes", "-o",
@@ -360,5 +360,5 @@ class TestRemoteJob : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestRemoteJob)
+IRQ_TEST_CASE(TestRemoteJob, "test_remote_job")
 #include "test_remote_job.moc"

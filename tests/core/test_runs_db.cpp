@@ -283,5 +283,5 @@ class TestRunsDb : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestRunsDb)
+IRQ_TEST_CASE(TestRunsDb, "test_runs_db")
 #include "test_runs_db.moc"

@@ -202,5 +202,5 @@ class TestSafetensors : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestSafetensors)
+IRQ_TEST_CASE(TestSafetensors, "test_safetensors")
 #include "test_safetensors.moc"

@@ -95,5 +95,5 @@ class TestSampling : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestSampling)
+IRQ_TEST_CASE(TestSampling, "test_sampling")
 #include "test_sampling.moc"

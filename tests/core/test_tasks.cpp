@@ -297,5 +297,5 @@ class TestTasks : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestTasks)
+IRQ_TEST_CASE(TestTasks, "test_tasks")
 #include "test_tasks.moc"

@@ -70,5 +70,5 @@ class TestTokenizer : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestTokenizer)
+IRQ_TEST_CASE(TestTokenizer, "test_tokenizer")
 #include "test_tokenizer.moc"

@@ -14,9 +14,9 @@
 namespace fs = std::filesystem;
 
 namespace {
-constexpr double kMaxLogitError = 1e-4;   // vs run.c float32 logits
+constexpr double kMaxRunCLogitError = 1e-4;   // vs run.c float32 logits
 constexpr double kMaxProbError = 1e-4;    // MMLU letter probabilities vs transformers
-constexpr double kMaxLoglikError = 1e-4;  // task log-likelihoods vs transformers
+constexpr double kMaxHfLoglikError = 1e-4;  // task log-likelihoods vs transformers
 }
 
 class TestStories260K : public QObject {
@@ -48,7 +48,7 @@ class TestStories260K : public QObject {
       for (const auto& v : row) flat.push_back(v.get<float>());
     const auto expected = torch::tensor(flat).view({1, ids.size(1), -1});
     torch::NoGradGuard no_grad;
-    QVERIFY(irq::test::max_abs_diff(loaded.model->forward(ids), expected, "stories260K prompt logits") < kMaxLogitError);
+    QVERIFY(irq::test::max_abs_diff(loaded.model->forward(ids), expected, "stories260K prompt logits") < kMaxRunCLogitError);
   }
 
   void greedy_continuation_matches_run_c() {
@@ -124,9 +124,9 @@ class TestStories260K : public QObject {
       }
     QCOMPARE(i, r.examples.size());
     qInfo("stories260K tasks: %zu documents, max |log-likelihood - transformers| %.3g", i, worst);
-    QVERIFY(worst <= kMaxLoglikError);
+    QVERIFY(worst <= kMaxHfLoglikError);
   }
 };
 
-QTEST_GUILESS_MAIN(TestStories260K)
+IRQ_TEST_CASE(TestStories260K, "test_stories260k")
 #include "test_stories260k.moc"

@@ -143,5 +143,5 @@ class TestTokenizerParity : public QObject {
   void stories260k_tokenizer_model() { check("stories260k_auto", data_ / "models" / "stories260K-hf"); }
 };
 
-QTEST_GUILESS_MAIN(TestTokenizerParity)
+IRQ_TEST_CASE(TestTokenizerParity, "test_tokenizer_parity")
 #include "test_tokenizer_parity.moc"

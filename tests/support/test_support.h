@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "support/test_registry.h"
 
 namespace irq::test {
 

@@ -1,1 +1,0 @@
-// Empty translation unit that owns the tests' shared precompiled header.

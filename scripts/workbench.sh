@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 1: sets everything up, builds, writes the built-in demo
 # model and opens irqlora-workbench on it. Without a display it runs the window
-# under Xvfb and saves a screenshot to build/workbench-demo.png instead.
+# under Xvfb and saves a screenshot to build/workbench-demo.png instead (with
+# the build tree's irqlora-workbench-shot: the same window, rendered to a PNG).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IRQ_BUILD_DIR:-$root/build}"
@@ -13,4 +14,4 @@ if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec "$build/bin/irqlora-workbench" "$demo" "$@"
 fi
 echo "no display: rendering the workbench under Xvfb to $build/workbench-demo.png"
-xvfb-run -a -s "-screen 0 1400x900x24" "$build/bin/irqlora-workbench" "$demo" --screenshot "$build/workbench-demo.png" "$@"
+xvfb-run -a -s "-screen 0 1400x900x24" "$build/bin/irqlora-workbench-shot" "$demo" --screenshot "$build/workbench-demo.png" "$@"

@@ -98,7 +98,8 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
       group_(new QSpinBox),
       n_(new QSpinBox),
       lambda_(new QDoubleSpinBox),
-      compare_(new QCheckBox(tr("vs lambda"))),
+      compare_(new QCheckBox(tr("compare with"))),
+      method_b_(new QComboBox),
       lambda_b_(new QDoubleSpinBox),
       n_b_(new QSpinBox),
       debounce_(new QTimer(this)) {
@@ -106,7 +107,7 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   for (auto [w, name] : std::initializer_list<std::pair<QWidget*, const char*>>{
            {layer_, "weights.layer"}, {inspect_, "weights.inspect"}, {info_, "weights.info"}, {method_, "weights.method"},
            {group_, "weights.group"}, {n_, "weights.n"}, {lambda_, "weights.lambda"}, {compare_, "weights.compare"},
-           {lambda_b_, "weights.compare_lambda"}, {search_, "weights.search"}})
+           {method_b_, "weights.compare_method"}, {lambda_b_, "weights.compare_lambda"}, {search_, "weights.search"}})
     w->setObjectName(name);
   layer_->setMinimumContentsLength(40);
   auto* gain = new QPushButton(tr("Largest entropy gain"));
@@ -125,7 +126,11 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   blocks->addWidget(worst);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   info_->setWordWrap(true);
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) method_->addItem(QString(m).toUpper(), QString(m));
+  method_b_->addItem(tr("same method"), QString());
+  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) {
+    method_->addItem(QString(m).toUpper(), QString(m));
+    method_b_->addItem(QString(m).toUpper(), QString(m));
+  }
   group_->setRange(2, 4096);
   n_->setRange(1, 1000);
   lambda_->setRange(0.001, 0.999);
@@ -146,9 +151,11 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   lambda_b_->setValue(0.2);
   n_b_->setRange(1, 1000);
   n_b_->setValue(100);
-  compare_->setToolTip(tr("Compare: a second lambda and n for the same method and blocks"));
+  compare_->setToolTip(tr("Compare: a second setting on the same blocks, another method or another lambda and n"));
   controls->addSpacing(12);
   controls->addWidget(compare_);
+  controls->addWidget(method_b_);
+  controls->addWidget(new QLabel(tr("lambda")));
   controls->addWidget(lambda_b_);
   controls->addWidget(new QLabel(tr("n")));
   controls->addWidget(n_b_);
@@ -156,6 +163,7 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   set_settings(settings_);
   // With a comparison: five entries in the search plot, three in the codes plot; two lines each.
   search_->legend->setWrap(2);
+  search_->yAxis->ticker()->setTickCount(3);  // its legend leaves the axes little height
   search_->legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
   codes_->legend->setWrap(2);
   codes_->legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
@@ -187,6 +195,13 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   for (auto* s : {group_, n_}) connect(s, &QSpinBox::valueChanged, this, [this] { controls_changed(); });
   connect(lambda_, &QDoubleSpinBox::valueChanged, this, [this] { controls_changed(); });
   connect(compare_, &QCheckBox::toggled, this, [this] { controls_changed(); });
+  connect(method_b_, &QComboBox::currentIndexChanged, this, [this] {
+    const QString m = method_b_->currentData().toString();
+    const bool nf4 = (m.isEmpty() ? method_->currentData().toString() : m) == "nf4";
+    const QSignalBlocker b(n_b_);
+    n_b_->setValue(nf4 ? 100 : 50);  // the compared method's default search width
+    if (compare_->isChecked()) controls_changed();
+  });
   connect(lambda_b_, &QDoubleSpinBox::valueChanged, this, [this] {
     if (compare_->isChecked()) controls_changed();
   });
@@ -241,6 +256,32 @@ void WeightsView::controls_changed() {
   debounce_->start();  // restarted by every change: one run after the user pauses
 }
 
+std::optional<QuantSettings> WeightsView::compared_settings(const QuantSettings& s, QString* why) const {
+  const QString m = method_b_->currentData().toString();
+  QuantSettings b = m.isEmpty() ? s : QuantSettings::for_method(m.toStdString());
+  b.block_size = s.block_size;  // the same blocks, so that a block can be compared
+  b.lambda = lambda_b_->value();
+  b.n = n_b_->value();
+  try {
+    b.validate();
+  } catch (const std::exception& e) {
+    *why = QString::fromUtf8(e.what());
+    return std::nullopt;
+  }
+  return b;
+}
+
+QString WeightsView::compared_name(bool brief) const {
+  if (!data_b_) return {};
+  const auto& b = data_b_->settings;
+  const bool same = data_ && b.method == data_->settings.method;
+  const QString method = QString::fromStdString(b.method).toUpper();
+  if (brief)  // legends: narrow plots
+    return (same ? QString() : method + " ") + QString::fromUtf8("\u03bb %1, n %2").arg(b.lambda).arg(b.n);
+  const QString search = tr("lambda %1, n %2").arg(b.lambda).arg(b.n);
+  return same ? search : method + " ICQ, " + search;
+}
+
 void WeightsView::inspect(const QString& weight_name) {
   if (model_dir_.isEmpty() || weight_name.isEmpty()) return;
   if (running()) {  // superseded: cancel, and run again when it has ended
@@ -257,10 +298,10 @@ void WeightsView::inspect(const QString& weight_name) {
   const std::string dir = model_dir_.toStdString(), name = weight_name.toStdString();
   const QuantSettings s = settings_;
   std::optional<QuantSettings> b;
-  if (compare_->isChecked()) {  // the same method and blocks, another search
-    b = s;
-    b->lambda = lambda_b_->value();
-    b->n = n_b_->value();
+  if (compare_->isChecked()) {
+    QString why;
+    b = compared_settings(s, &why);
+    if (!b) Q_EMIT log(tr("compare: %1").arg(why));
   }
   watcher_.setFuture(run_in_worker([this, dir, name, s, b, token] {
     pending_ = std::make_shared<LayerInspection>(inspect_layer(dir, name, s, token.get()));
@@ -303,9 +344,13 @@ void WeightsView::on_done() {
 void WeightsView::draw_layer() {
   const auto& d = *data_;
   entropy_->clearPlottables();
-  const double hmax = std::log2(static_cast<double>(d.icq.levels));
+  const int levels = data_b_ ? std::max(d.icq.levels, data_b_->icq.levels) : d.icq.levels;
+  const double hmax = std::log2(static_cast<double>(levels));
   histogram(entropy_, d.plain.entropy, 40, 0, hmax, kPlain, tr("plain (mean %1)").arg(d.plain.mean_entropy, 0, 'f', 3));
   histogram(entropy_, d.icq.entropy, 40, 0, hmax, kIcq, tr("ICQ (mean %1)").arg(d.icq.mean_entropy, 0, 'f', 3));
+  if (data_b_)
+    histogram(entropy_, data_b_->icq.entropy, 40, 0, hmax, kCompare,
+              tr("%1 (mean %2)").arg(compared_name(/*brief=*/true)).arg(data_b_->icq.mean_entropy, 0, 'f', 3));
   entropy_->rescaleAxes();
   entropy_->replot();
 
@@ -323,11 +368,16 @@ void WeightsView::draw_layer() {
     return out;
   };
   const auto lp = logs(d.plain.mse), li = logs(d.icq.mse);
-  std::vector<float> both = lp;
-  both.insert(both.end(), li.begin(), li.end());
-  range_of(both, &lo, &hi);
+  const auto lb = data_b_ ? logs(data_b_->icq.mse) : std::vector<float>();
+  std::vector<float> all = lp;
+  all.insert(all.end(), li.begin(), li.end());
+  all.insert(all.end(), lb.begin(), lb.end());
+  range_of(all, &lo, &hi);
   histogram(error_, lp, 50, lo, hi, kPlain, tr("plain (SQNR %1 dB)").arg(d.plain.sqnr_db, 0, 'f', 2));
   histogram(error_, li, 50, lo, hi, kIcq, tr("ICQ (SQNR %1 dB)").arg(d.icq.sqnr_db, 0, 'f', 2));
+  if (data_b_)
+    histogram(error_, lb, 50, lo, hi, kCompare,
+              tr("%1 (SQNR %2 dB)").arg(compared_name(/*brief=*/true)).arg(data_b_->icq.sqnr_db, 0, 'f', 2));
   error_->rescaleAxes();
   error_->replot();
 }
@@ -364,6 +414,8 @@ void WeightsView::show_block(int64_t b) {
   for (size_t k = 0; k < idx.size(); ++k) g->addData(static_cast<double>(k), d.weights[static_cast<size_t>(idx[k])]);
   for (float l : plain_levels) hline(block_, l, kPlain, Qt::DashLine);
   for (float l : icq_levels) hline(block_, l, kIcq, Qt::SolidLine);
+  if (data_b_)  // the compared setting's levels for the same weights
+    for (float l : data_b_->block_levels(true, b)) hline(block_, l, kCompare, Qt::DotLine);
   block_->rescaleAxes();
   double ylo = g->data()->begin()->value, yhi = ylo;
   for (auto it = g->data()->begin(); it != g->data()->end(); ++it) ylo = std::min(ylo, it->value), yhi = std::max(yhi, it->value);
@@ -389,16 +441,19 @@ void WeightsView::show_block(int64_t b) {
     bp->addData(c - shift, d.plain.histogram[static_cast<size_t>(b * n + c)]);
     bi->addData(data_b_ ? c : c + shift, d.icq.histogram[static_cast<size_t>(b * n + c)]);
   }
-  if (data_b_) {  // the compared search's codes of the same block
+  int codes = n;
+  if (data_b_) {  // the compared setting's codes of the same block (its own number of levels)
+    const int nb = data_b_->icq.levels;
+    codes = std::max(n, nb);
     auto* bb = new QCPBars(codes_->xAxis, codes_->yAxis);
-    bb->setName(tr("lambda %1, H = %2").arg(data_b_->settings.lambda).arg(data_b_->icq.entropy[static_cast<size_t>(b)], 0, 'f', 3));
+    bb->setName(tr("%1: H = %2").arg(compared_name(/*brief=*/true)).arg(data_b_->icq.entropy[static_cast<size_t>(b)], 0, 'f', 3));
     bb->setWidth(w);
     bb->setPen(Qt::NoPen);
     bb->setBrush(kCompare);
-    for (int c = 0; c < n; ++c) bb->addData(c + shift, data_b_->icq.histogram[static_cast<size_t>(b * n + c)]);
+    for (int c = 0; c < nb; ++c) bb->addData(c + shift, data_b_->icq.histogram[static_cast<size_t>(b * nb + c)]);
   }
   codes_->rescaleAxes();
-  codes_->xAxis->setRange(-0.7, n - 0.3);
+  codes_->xAxis->setRange(-0.7, codes - 0.3);
   codes_->replot();
   draw_search(b);
   info_->setText(block_text());
@@ -432,23 +487,30 @@ void WeightsView::draw_search(int64_t b) {
   plain->setPen(QPen(kPlain, 1, Qt::DashLine));
   double lo = curve[order.front()].offset, hi = curve[order.back()].offset;
   if (hi <= lo) hi = lo + 1e-6;
-  if (data_b_) {  // the compared lambda / n: its own candidates on the same block
+  // The compared setting's candidates on the same block. NF4 searches an
+  // offset tau, INT a range multiplier p: across those two its curve gets the
+  // top axis, between INT widths (or the same method) it shares the bottom one.
+  const bool own_axis = data_b_ && (d.settings.method == "nf4") != (data_b_->settings.method == "nf4");
+  QCPAxis* xb = own_axis ? search_->xAxis2 : search_->xAxis;
+  double blo = lo, bhi = hi;
+  if (data_b_) {
     const auto other = data_b_->search_curve(b);
     std::vector<size_t> ob(other.size());
     for (size_t i = 0; i < ob.size(); ++i) ob[i] = i;
     std::sort(ob.begin(), ob.end(), [&](size_t x, size_t y) { return other[x].offset < other[y].offset; });
-    auto* gb = search_->addGraph();
-    gb->setName(tr("lambda %1, n %2").arg(data_b_->settings.lambda).arg(data_b_->settings.n));
+    auto* gb = search_->addGraph(xb, search_->yAxis);
+    gb->setName(compared_name(/*brief=*/true));
     gb->setPen(QPen(kCompare, 1.2));
     for (size_t i : ob) gb->addData(other[i].offset, other[i].entropy);
     const size_t cb = static_cast<size_t>(std::max(0, data_b_->icq.candidate[static_cast<size_t>(b)]));
-    auto* pb = search_->addGraph();
+    auto* pb = search_->addGraph(xb, search_->yAxis);
     pb->setName(tr("its choice: %1").arg(other[cb].offset, 0, 'g', 4));
     pb->setLineStyle(QCPGraph::lsNone);
     pb->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, kCompare, 9));
     pb->addData(other[cb].offset, other[cb].entropy);
-    lo = std::min<double>(lo, other[ob.front()].offset);
-    hi = std::max<double>(hi, other[ob.back()].offset);
+    blo = other[ob.front()].offset, bhi = other[ob.back()].offset;
+    if (bhi <= blo) bhi = blo + 1e-6;
+    if (!own_axis) lo = std::min(lo, blo), hi = std::max(hi, bhi);
   }
   plain->addData(lo, d.plain.entropy[static_cast<size_t>(b)]);
   plain->addData(hi, d.plain.entropy[static_cast<size_t>(b)]);
@@ -457,6 +519,11 @@ void WeightsView::draw_search(int64_t b) {
   const double pad = 0.08 * std::max(yr.size(), 1e-3);
   search_->yAxis->setRange(yr.lower - pad, yr.upper + pad);
   search_->xAxis->setRange(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo));
+  search_->xAxis2->setVisible(own_axis);
+  if (own_axis) {
+    search_->xAxis2->setLabel(data_b_->settings.method == "nf4" ? tr("its offset tau") : tr("its range multiplier p"));
+    search_->xAxis2->setRange(blo - 0.02 * (bhi - blo), bhi + 0.02 * (bhi - blo));
+  }
   search_->replot();
 }
 
@@ -474,7 +541,12 @@ QString WeightsView::block_text() const {
       .arg(d.settings.method == "nf4" ? tr("tau") : tr("p"))
       .arg(d.icq.offset[b], 0, 'g', 5)
       .arg(d.plain.mse[b], 0, 'e', 3)
-      .arg(d.icq.mse[b], 0, 'e', 3);
+      .arg(d.icq.mse[b], 0, 'e', 3) +
+         (data_b_ ? tr(";  compared (%1): entropy %2 bits, MSE %3")
+                        .arg(compared_name(/*brief=*/false))
+                        .arg(data_b_->icq.entropy[b], 0, 'f', 4)
+                        .arg(data_b_->icq.mse[b], 0, 'e', 3)
+                  : QString());
 }
 
 void WeightsView::jump_to_largest_gain() {

@@ -7,11 +7,15 @@
 // code entropy (plain vs ICQ), offset and error. Method, group, lambda and n
 // sit above the plots: changing one re-quantizes the layer in a worker thread
 // (debounced; a run still going is cancelled and its result dropped).
-// Compare: a second lambda and n for the same method and blocks, whose ICQ
-// codes and search curve are drawn beside the first setting's.
+// Compare: a second setting on the same blocks (same group): another method
+// (NF4 against INT4, INT3 against INT2, ...) or the same method with another
+// lambda and n. Its ICQ levels, codes, search curve (on the top axis when its
+// method searches another quantity), entropy and error are drawn beside the
+// first setting's.
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include <QFutureWatcher>
 #include <QWidget>
@@ -63,7 +67,9 @@ class WeightsView : public QWidget {
   QSpinBox* n_box() const { return n_; }
   QSpinBox* group_box() const { return group_; }
   QCheckBox* compare_box() const { return compare_; }
+  QComboBox* compare_method_box() const { return method_b_; }  // "" data: the same method
   QDoubleSpinBox* compare_lambda_box() const { return lambda_b_; }
+  QSpinBox* compare_n_box() const { return n_b_; }
   const LayerInspection* comparison() const { return data_b_ ? data_b_.get() : nullptr; }
   QString block_text() const;
 
@@ -76,6 +82,10 @@ class WeightsView : public QWidget {
   void draw_layer();
   void draw_search(int64_t block);
   void controls_changed();  // debounced: re-quantize the shown layer with the controls' settings
+  // The compared setting from the compare controls (`s`'s group), or why it is invalid.
+  std::optional<QuantSettings> compared_settings(const QuantSettings& s, QString* why) const;
+  // The compared setting's name: brief for legends, else with "ICQ" and "lambda" spelled out.
+  QString compared_name(bool brief) const;
   JobsPanel* jobs_;
   QString model_dir_;
   QuantSettings settings_;
@@ -89,6 +99,7 @@ class WeightsView : public QWidget {
   QSpinBox *group_, *n_;
   QDoubleSpinBox* lambda_;
   QCheckBox* compare_;
+  QComboBox* method_b_;
   QDoubleSpinBox* lambda_b_;
   QSpinBox* n_b_;
   QTimer* debounce_;

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The workbench in a real X window (Xvfb), driven as a user drives it: xdotool
 # moves the pointer and clicks or types into the experiment controls (tabs,
-# the Weights tab's live settings and compare mode, Quantize, the heatmap's
-# statistic, the Experiments loss smoothing), and every step checks what the
+# the Weights tab's live settings and compare mode: another lambda, another
+# method; Quantize, the heatmap's statistic, the Experiments loss
+# smoothing), and every step checks what the
 # click changed, read from the workbench's widget probe (ui/widget_probe.h:
-# IRQ_WIDGET_PROBE=FILE, the named widgets' rectangles and state as JSON).
-#   click_through.sh WORKBENCH FIXTURES_DIR [SCREENSHOT_DIR]
+# IRQ_WIDGET_PROBE=FILE, the named widgets' rectangles and state as JSON),
+# which the build tree's irqlora-workbench-shot installs (the same window as
+# irqlora-workbench; app/gui/workbench_shot.cpp).
+#   click_through.sh build/bin/irqlora-workbench-shot FIXTURES_DIR [SCREENSHOT_DIR]
 # Exit 77 (CTest: skipped) without Xvfb, xdotool or python3.
 set -uo pipefail
 app=$1 fixtures=$2 shots=${3:-}
@@ -115,6 +118,9 @@ graphs=$(probe get weights.search graphs)
 click weights.compare
 until_ok "compare mode is on" equals weights.compare checked true
 until_ok "the search plot gains the compared setting's curves" greater weights.search graphs "$graphs"
+next_item weights.compare_method
+until_ok "the compared method steps to NF4" equals weights.compare_method text NF4
+until_ok "the compared setting is re-quantized as NF4" contains weights.info text "compared (NF4 ICQ"
 shot weights
 
 # Quantize the whole model, then colour the heatmap by another statistic.

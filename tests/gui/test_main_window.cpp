@@ -718,6 +718,41 @@ class TestMainWindow : public QObject {
     float top_b = curve_b[0].entropy;
     for (const auto& pt : curve_b) top_b = std::max(top_b, pt.entropy);
     QCOMPARE(v->search_plot()->graph(4)->data()->at(0)->value, static_cast<double>(top_b));
+    QVERIFY(!v->search_plot()->xAxis2->visible());  // INT3 against INT3: one quantity, one axis
+
+    // Another method on the same blocks: NF4 (its own default n) against the
+    // shown INT3, group 32. Its 16 levels over the block's weights beside
+    // INT3's plain and ICQ levels, its 16 codes, its search over tau on the
+    // top axis (INT3's is over p), its entropy and error over the layer.
+    again.clear();
+    v->compare_method_box()->setCurrentIndex(v->compare_method_box()->findData("nf4"));
+    QVERIFY(again.wait(20000));
+    const auto* cmp = v->comparison();
+    QVERIFY(cmp);
+    QCOMPARE(QString::fromStdString(cmp->settings.method), QString("nf4"));
+    QCOMPARE(cmp->settings.block_size, int64_t{32});
+    QCOMPARE(cmp->settings.n, 100);
+    QCOMPARE(cmp->blocks(), v->inspection()->blocks());
+    const int64_t cb = v->block();
+    const auto nf4_levels = cmp->block_levels(true, cb);
+    QCOMPARE(nf4_levels.size(), size_t{16});
+    const auto int3_plain = v->inspection()->block_levels(false, cb), int3_icq = v->inspection()->block_levels(true, cb);
+    QCOMPARE(v->block_plot()->itemCount(), static_cast<int>(int3_plain.size() + int3_icq.size() + nf4_levels.size()));
+    auto* last_line = qobject_cast<QCPItemStraightLine*>(v->block_plot()->item(v->block_plot()->itemCount() - 1));
+    QVERIFY(last_line);
+    QCOMPARE(last_line->point1->coords().y(), static_cast<double>(nf4_levels.back()));
+    QCOMPARE(bar_sum(v->code_plot(), 2), 32.0);  // the block's 32 weights as NF4 codes
+    QCOMPARE(qobject_cast<QCPBars*>(v->code_plot()->plottable(2))->dataCount(), 16);
+    QVERIFY(v->search_plot()->xAxis2->visible());
+    QCOMPARE(v->search_plot()->graph(3)->keyAxis(), v->search_plot()->xAxis2);
+    QCOMPARE(v->search_plot()->graph(3)->dataCount(), 201);  // 2n + 1 candidates of tau
+    QCOMPARE(v->search_plot()->graph(0)->keyAxis(), v->search_plot()->xAxis);
+    QCOMPARE(v->entropy_plot()->plottableCount(), 3);
+    QCOMPARE(bar_sum(v->entropy_plot(), 2), static_cast<double>(cmp->blocks()));
+    QCOMPARE(bar_sum(v->error_plot(), 2), static_cast<double>(cmp->blocks()));
+    QVERIFY2(v->block_text().contains(QString("compared (NF4 ICQ, lambda 0.3, n 100): entropy %1")
+                                          .arg(cmp->icq.entropy[static_cast<size_t>(cb)], 0, 'f', 4)),
+             qPrintable(v->block_text()));
     if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
       w.resize(1280, 800);
       w.tabs()->setCurrentWidget(v);

@@ -1,0 +1,48 @@
+// The workbench's start, shared by its program and its screenshot tool.
+#include "startup.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QSettings>
+#include <QStringList>
+
+#include "main_window.h"
+#include "plugin/plugin_loader.h"
+
+namespace irq::ui {
+
+void set_application_identity() {
+  QApplication::setOrganizationName("irqlora");
+  QApplication::setApplicationName("irqlora-workbench");
+  QApplication::setApplicationVersion(IRQ_VERSION);
+}
+
+void StartOptions::add_to(QCommandLineParser& cli) const {
+  cli.addHelpOption();
+  cli.addVersionOption();
+  cli.addPositionalArgument("model", "Hugging Face model folder to open (default: the most recent, else the demo model).");
+  cli.addOptions({model, demo, db});
+}
+
+QString StartOptions::model_dir(const QCommandLineParser& cli, bool use_recent) const {
+  QString dir = cli.value(model);
+  if (dir.isEmpty() && !cli.positionalArguments().isEmpty()) dir = cli.positionalArguments().first();
+  if (dir.isEmpty() && use_recent && !cli.isSet(demo)) {
+    const QStringList recent = QSettings().value("recentModels").toStringList();
+    if (!recent.isEmpty()) dir = recent.first();
+  }
+  return dir;
+}
+
+void StartOptions::apply(const QCommandLineParser& cli, MainWindow& window) const {
+  if (cli.isSet(db)) window.set_db_path(cli.value(db));
+}
+
+void load_plugins(MainWindow& window) {
+  const auto& plugins = ensure_plugins_loaded();
+  for (const auto& name : plugins.loaded) window.log(QString("plugin %1 loaded").arg(QString::fromStdString(name)));
+  for (const auto& [file, why] : plugins.skipped)
+    window.log(QString("plugin %1 skipped: %2").arg(QString::fromStdString(file), QString::fromStdString(why)));
+}
+
+}  // namespace irq::ui

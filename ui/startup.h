@@ -1,0 +1,35 @@
+// What the workbench and its screenshot tool (app/gui/workbench_shot.cpp) do
+// when they start, written once: their identity (the QSettings scope that
+// holds recent models and remembered form values), the command-line options
+// they share, the quantizer plugins reported in the log, the model to open.
+#pragma once
+
+#include <QCommandLineOption>
+#include <QString>
+
+class QCommandLineParser;
+
+namespace irq::ui {
+
+class MainWindow;
+
+void set_application_identity();
+
+// [MODEL_DIR] [--model DIR] [--demo] [--db PATH], help and version.
+struct StartOptions {
+  QCommandLineOption model{"model", "Model folder to open.", "DIR"};
+  QCommandLineOption demo{"demo", "Open the built-in demo model."};
+  QCommandLineOption db{"db", "Runs database (default $IRQ_RUNS_DB or ~/.local/share/irqlora/runs.sqlite).", "PATH"};
+  void add_to(QCommandLineParser& cli) const;
+  // The folder to open: --model, else MODEL_DIR, else (when `use_recent` and
+  // without --demo) the most recently opened one; "" opens the demo model.
+  QString model_dir(const QCommandLineParser& cli, bool use_recent) const;
+  // The runs database of --db, when given.
+  void apply(const QCommandLineParser& cli, MainWindow& window) const;
+};
+
+// Loads the quantizer plugins (once per process) and logs each loaded one, and
+// each skipped one with its reason, in the window's log.
+void load_plugins(MainWindow& window);
+
+}  // namespace irq::ui

@@ -3,7 +3,7 @@
 #include "support/test_registry.h"
 
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,7 +26,11 @@ void print_names(std::FILE* to) {
 }  // namespace
 
 bool register_test(const char* name, TestFactory make) {
-  return registry().emplace(name, make).second;
+  if (!registry().emplace(name, make).second) {  // one of them would never run
+    std::fprintf(stderr, "irq_tests: two test classes registered as '%s'\n", name);
+    std::exit(2);
+  }
+  return true;
 }
 
 }  // namespace irq::test

@@ -14,7 +14,8 @@ namespace irq::test {
 
 using TestFactory = std::unique_ptr<QObject> (*)();
 
-// Returns a value so that registration can initialise a namespace-scope constant.
+// Returns a value so that registration can initialise a namespace-scope
+// constant; a name registered twice ends the program (exit 2) before main.
 bool register_test(const char* name, TestFactory make);
 
 }  // namespace irq::test

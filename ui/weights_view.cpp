@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -74,6 +75,29 @@ void hline(QCustomPlot* p, double y, const QColor& c, Qt::PenStyle style) {
   l->point1->setCoords(0, y);
   l->point2->setCoords(1, y);
   l->setPen(QPen(c, 1, style));
+}
+
+// One setting's search on a block: its candidates' entropy sorted by offset
+// (NF4's tau, INT's p) on axis `x`, and its choice marked. Returns the
+// offsets' range.
+std::pair<double, double> plot_search(QCustomPlot* p, QCPAxis* x, const std::vector<SearchPoint>& curve, int chosen,
+                                      const QPen& pen, const QCPScatterStyle& mark, const QString& name,
+                                      const QString& choice) {
+  std::vector<size_t> order(curve.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t c) { return curve[a].offset < curve[c].offset; });
+  auto* g = p->addGraph(x, p->yAxis);
+  g->setName(name);
+  g->setPen(pen);
+  for (size_t i : order) g->addData(curve[i].offset, curve[i].entropy);
+  const auto& pick = curve[static_cast<size_t>(std::max(0, chosen))];
+  auto* m = p->addGraph(x, p->yAxis);
+  m->setName(choice.arg(pick.offset, 0, 'g', 4));
+  m->setLineStyle(QCPGraph::lsNone);
+  m->setScatterStyle(mark);
+  m->addData(pick.offset, pick.entropy);
+  const double lo = curve[order.front()].offset, hi = curve[order.back()].offset;
+  return {lo, hi > lo ? hi : lo + 1e-6};
 }
 
 }  // namespace
@@ -468,48 +492,22 @@ void WeightsView::draw_search(int64_t b) {
     search_->replot();
     return;
   }
-  auto* g = search_->addGraph();
-  g->setName(tr("%1 candidates").arg(curve.size()));
-  g->setPen(QPen(kWeights, 1.2));
-  // x sorted: NF4's tau and INT's p (1 first, then up, then down) as offsets.
-  std::vector<size_t> order(curve.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t c) { return curve[a].offset < curve[c].offset; });
-  for (size_t i : order) g->addData(curve[i].offset, curve[i].entropy);
-  const size_t chosen = static_cast<size_t>(std::max(0, d.icq.candidate[static_cast<size_t>(b)]));
-  auto* pick = search_->addGraph();
-  pick->setName(tr("chosen: %1").arg(curve[chosen].offset, 0, 'g', 4));
-  pick->setLineStyle(QCPGraph::lsNone);
-  pick->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kIcq, 8));
-  pick->addData(curve[chosen].offset, curve[chosen].entropy);
+  auto [lo, hi] = plot_search(search_, search_->xAxis, curve, d.icq.candidate[static_cast<size_t>(b)], QPen(kWeights, 1.2),
+                              QCPScatterStyle(QCPScatterStyle::ssDisc, kIcq, 8), tr("%1 candidates").arg(curve.size()),
+                              tr("chosen: %1"));
   auto* plain = search_->addGraph();
   plain->setName(tr("plain, H = %1").arg(d.plain.entropy[static_cast<size_t>(b)], 0, 'f', 3));
   plain->setPen(QPen(kPlain, 1, Qt::DashLine));
-  double lo = curve[order.front()].offset, hi = curve[order.back()].offset;
-  if (hi <= lo) hi = lo + 1e-6;
   // The compared setting's candidates on the same block. NF4 searches an
   // offset tau, INT a range multiplier p: across those two its curve gets the
   // top axis, between INT widths (or the same method) it shares the bottom one.
   const bool own_axis = data_b_ && (d.settings.method == "nf4") != (data_b_->settings.method == "nf4");
-  QCPAxis* xb = own_axis ? search_->xAxis2 : search_->xAxis;
   double blo = lo, bhi = hi;
   if (data_b_) {
-    const auto other = data_b_->search_curve(b);
-    std::vector<size_t> ob(other.size());
-    for (size_t i = 0; i < ob.size(); ++i) ob[i] = i;
-    std::sort(ob.begin(), ob.end(), [&](size_t x, size_t y) { return other[x].offset < other[y].offset; });
-    auto* gb = search_->addGraph(xb, search_->yAxis);
-    gb->setName(compared_name(/*brief=*/true));
-    gb->setPen(QPen(kCompare, 1.2));
-    for (size_t i : ob) gb->addData(other[i].offset, other[i].entropy);
-    const size_t cb = static_cast<size_t>(std::max(0, data_b_->icq.candidate[static_cast<size_t>(b)]));
-    auto* pb = search_->addGraph(xb, search_->yAxis);
-    pb->setName(tr("its choice: %1").arg(other[cb].offset, 0, 'g', 4));
-    pb->setLineStyle(QCPGraph::lsNone);
-    pb->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, kCompare, 9));
-    pb->addData(other[cb].offset, other[cb].entropy);
-    blo = other[ob.front()].offset, bhi = other[ob.back()].offset;
-    if (bhi <= blo) bhi = blo + 1e-6;
+    std::tie(blo, bhi) = plot_search(search_, own_axis ? search_->xAxis2 : search_->xAxis, data_b_->search_curve(b),
+                                     data_b_->icq.candidate[static_cast<size_t>(b)], QPen(kCompare, 1.2),
+                                     QCPScatterStyle(QCPScatterStyle::ssDiamond, kCompare, 9),
+                                     compared_name(/*brief=*/true), tr("its choice: %1"));
     if (!own_axis) lo = std::min(lo, blo), hi = std::max(hi, bhi);
   }
   plain->addData(lo, d.plain.entropy[static_cast<size_t>(b)]);

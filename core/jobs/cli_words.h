@@ -13,6 +13,14 @@
 
 namespace irq {
 
+// {option, "a,b,c"} for a comma-separated list option; nothing when empty.
+inline std::vector<std::string> cli_list_args(const std::string& option, const std::vector<std::string>& values) {
+  if (values.empty()) return {};
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ",") + v;
+  return {option, list};
+}
+
 inline std::string cli_number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", x);

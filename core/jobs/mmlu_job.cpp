@@ -29,9 +29,8 @@ std::vector<std::string> validate(const MmluRequest& r) {
 std::vector<std::string> mmlu_cli_args(const MmluRequest& r) {
   auto a = eval_model_cli_args(r.model, "eval mmlu");
   a.insert(a.end(), {"--data", r.data_dir.string(), "--shots", std::to_string(r.shots)});
-  std::string list;
-  for (const auto& s : r.subjects) list += (list.empty() ? "" : ",") + s;
-  if (!list.empty()) a.insert(a.end(), {"--subjects", list});
+  const auto subjects = cli_list_args("--subjects", r.subjects);
+  a.insert(a.end(), subjects.begin(), subjects.end());
   return a;
 }
 

@@ -42,9 +42,8 @@ std::vector<std::string> validate(const TasksRequest& r) {
 std::vector<std::string> tasks_cli_args(const TasksRequest& r) {
   auto a = eval_model_cli_args(r.model, "eval tasks");
   a.insert(a.end(), {"--data", r.data_dir.string(), "--limit", std::to_string(r.limit), "--batch", std::to_string(r.batch)});
-  std::string list;
-  for (const auto& t : r.tasks) list += (list.empty() ? "" : ",") + t;
-  if (!list.empty()) a.insert(a.end(), {"--tasks", list});
+  const auto tasks = cli_list_args("--tasks", r.tasks);
+  a.insert(a.end(), tasks.begin(), tasks.end());
   if (!r.split.empty()) a.insert(a.end(), {"--split", r.split});
   if (!r.shared_prefix) a.emplace_back("--whole");
   return a;

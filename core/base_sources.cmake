@@ -33,8 +33,15 @@ set(IRQ_BASE_SOURCES
   runtime/threads.cpp
   text/added_vocabulary.cpp
   text/bpe_model.cpp
+  text/chat_template.cpp
   text/decoders.cpp
   text/hf_tokenizer.cpp
+  text/jinja/filters.cpp
+  text/jinja/lexer.cpp
+  text/jinja/operators.cpp
+  text/jinja/parser.cpp
+  text/jinja/template.cpp
+  text/jinja/value.cpp
   text/normalizers.cpp
   text/open_tokenizer.cpp
   text/pcre_regex.cpp

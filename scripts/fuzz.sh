@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IRQ_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-60}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(json config safetensors tokenizer quant_meta gguf csv alpaca tasks)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(json config safetensors tokenizer quant_meta gguf csv alpaca tasks chat_template)
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt install clang)"; exit 2; }
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -20,6 +20,7 @@
 #include "form_helpers.h"
 #include "jobs_panel.h"
 #include "runs/runs_db.h"
+#include "text/chat_template.h"
 
 namespace irq::ui {
 
@@ -34,6 +35,8 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
       top_p_(new QDoubleSpinBox),
       device_(new QComboBox),
       compare_(new QCheckBox(tr("Compare with pane B"))),
+      chat_(new QCheckBox(tr("Chat template"))),
+      system_(new QLineEdit),
       start_(new QPushButton(tr("Generate"))),
       errors_(new QLabel),
       timer_(new QTimer(this)) {
@@ -57,6 +60,12 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
   seed_->setMinimumWidth(80);
   add_device_choices(device_);
   compare_->setChecked(true);
+  system_->setPlaceholderText(tr("System message (optional)"));
+  for (auto [w, name] : std::initializer_list<std::pair<QWidget*, const char*>>{
+           {chat_, "playground.chat"}, {system_, "playground.system"}, {prompt_, "playground.prompt"}, {start_, "playground.generate"}})
+    w->setObjectName(name);  // names for out-of-process tests (widget_probe.h)
+  chat_->setEnabled(false);
+  system_->setEnabled(false);
   errors_->setStyleSheet("color: #b00020;");
   errors_->setWordWrap(true);
   auto* sampling = new QHBoxLayout;
@@ -75,7 +84,11 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
   auto* panes = new QHBoxLayout;
   panes->addWidget(make_pane(tr("Pane A"), &panes_[0]), 1);
   panes->addWidget(make_pane(tr("Pane B"), &panes_[1]), 1);
+  auto* chat_row = new QHBoxLayout;
+  chat_row->addWidget(chat_);
+  chat_row->addWidget(system_, 1);
   auto* outer = new QVBoxLayout(this);
+  outer->addLayout(chat_row);
   outer->addWidget(prompt_);
   outer->addLayout(sampling);
   outer->addWidget(errors_);
@@ -84,6 +97,10 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
   timer_->setInterval(50);  // at most 20 updates a second
   connect(timer_, &QTimer::timeout, this, [this] { flush(); });
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
+  connect(chat_, &QCheckBox::toggled, this, [this](bool on) {
+    system_->setEnabled(on);
+    prompt_->setPlaceholderText(on ? tr("Your message (sent as the user's turn in the chat template)") : tr("Prompt (BOS is prepended)"));
+  });
   connect(compare_, &QCheckBox::toggled, this, [this](bool on) {
     for (QWidget* w : {static_cast<QWidget*>(panes_[1].base), static_cast<QWidget*>(panes_[1].adapter)}) w->setEnabled(on);
   });
@@ -91,6 +108,22 @@ PlaygroundView::PlaygroundView(JobsPanel* jobs, QWidget* parent)
 }
 
 PlaygroundView::~PlaygroundView() { wait(); }
+
+void PlaygroundView::set_model_dir(const QString& dir) {
+  model_dir_ = dir;
+  chat_template_.reset();
+  QString why;
+  try {
+    if (auto t = ChatTemplate::from_directory(dir.toStdString())) chat_template_ = std::make_shared<const ChatTemplate>(std::move(*t));
+    else why = tr("This model's tokenizer files hold no chat template (chat_template.jinja or tokenizer_config.json).");
+  } catch (const std::exception& e) {
+    why = tr("The chat template cannot be used: %1").arg(e.what());
+  }
+  chat_->setEnabled(chat_template_ != nullptr);
+  chat_->setChecked(chat_template_ != nullptr);  // a model that has one is usually meant to be prompted through it
+  chat_->setToolTip(chat_template_ ? tr("Template: %1").arg(QString::fromStdString(chat_template_->source())) : why);
+  system_->setEnabled(chat_->isChecked());
+}
 
 void PlaygroundView::set_db_path(const QString& path) {
   db_path_ = path;
@@ -164,6 +197,9 @@ QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
   pane->output = new QPlainTextEdit;
   pane->output->setReadOnly(true);
   pane->stats = new QLabel;
+  const QString suffix = pane == &panes_[0] ? "a" : "b";
+  pane->output->setObjectName("playground.output_" + suffix);
+  pane->stats->setObjectName("playground.stats_" + suffix);
   auto* form = new QFormLayout;
   form->addRow(tr("Base"), pane->base);
   form->addRow(tr("Adapter"), pane->adapter);
@@ -184,6 +220,8 @@ GenerateRequest PlaygroundView::request(int pane) const {
   r.model.adapter_dir = panes_[pane].adapter->text().trimmed().toStdString();
   r.model.device = device_->currentData().toString().toStdString();
   r.prompt = prompt_->toPlainText().toStdString();
+  r.chat = chat_->isEnabled() && chat_->isChecked();
+  if (r.chat) r.system = system_->text().toStdString();
   r.sampling.max_new_tokens = max_tokens_->value();
   r.sampling.temperature = temperature_->value();
   r.sampling.top_k = top_k_->value();
@@ -210,8 +248,22 @@ bool PlaygroundView::start() {
     return false;
   }
   errors_->clear();
+  // The panes start with the text the model is given: the prompt, or the
+  // chat template's rendering of it (the job renders the same).
+  std::string shown_prompt = requests[0].prompt;
+  if (requests[0].chat && chat_template_) {
+    std::vector<ChatMessage> messages;
+    if (!requests[0].system.empty()) messages.push_back({"system", requests[0].system});
+    messages.push_back({"user", requests[0].prompt});
+    try {
+      shown_prompt = chat_template_->render(messages, /*add_generation_prompt=*/true);
+    } catch (const std::exception& e) {
+      errors_->setText(QString::fromUtf8(e.what()));
+      return false;
+    }
+  }
   for (int p = 0; p < 2; ++p) {
-    panes_[p].output->setPlainText(p < panes ? QString::fromStdString(requests[static_cast<size_t>(p)].prompt) : QString());
+    panes_[p].output->setPlainText(p < panes ? QString::fromStdString(shown_prompt) : QString());
     panes_[p].stats->clear();
     outcomes_[p] = GenerateOutcome();
     streamed_[p].clear();
@@ -260,7 +312,7 @@ void PlaygroundView::on_done() {
     const auto& o = outcomes_[p];
     if (o.prompt_tokens == 0) continue;
     // The stream was a preview: the pane ends with the final decode.
-    panes_[p].output->setPlainText(QString::fromStdString(request(p).prompt + o.text));
+    panes_[p].output->setPlainText(QString::fromStdString(o.rendered_prompt + o.text));
     const QString s = tr("%1 prompt tokens, %2 new; prefill %3 ms, %4 tokens/s")
                           .arg(o.prompt_tokens)
                           .arg(o.new_tokens)

@@ -5,8 +5,10 @@
 // or the adapter of a recorded finetune run, whose base it rebuilds);
 // Generate runs pane A, then pane B when it is on, in a worker thread
 // (jobs/generate_job.h), streaming the continuations into the panes at most
-// 20 times a second, with tokens/s per pane. No chat template yet: the
-// tokenizers read here carry none (README).
+// 20 times a second, with tokens/s per pane. When the model's tokenizer
+// files hold a chat template (text/chat_template.h), "Chat template" sends
+// the prompt as the user's message in it, after an optional system message;
+// the panes show the rendered template (special tokens included) and the reply.
 #pragma once
 
 #include <map>
@@ -28,6 +30,10 @@ class QPushButton;
 class QSpinBox;
 class QTimer;
 
+namespace irq {
+class ChatTemplate;
+}
+
 namespace irq::ui {
 
 class JobsPanel;
@@ -37,7 +43,9 @@ class PlaygroundView : public QWidget {
  public:
   explicit PlaygroundView(JobsPanel* jobs, QWidget* parent = nullptr);
   ~PlaygroundView() override;
-  void set_model_dir(const QString& dir) { model_dir_ = dir; }
+  // Also reads the directory's chat template, if any (one small JSON or
+  // .jinja file): "Chat template" is offered when there is one.
+  void set_model_dir(const QString& dir);
   // The runs database whose quantize runs (bases) and finetune runs
   // (adapters) the panes offer; read again whenever the tab is shown.
   void set_db_path(const QString& path);
@@ -52,6 +60,8 @@ class PlaygroundView : public QWidget {
   QComboBox* adapter_run_box(int pane) const { return panes_[pane].adapter_run; }
   QLineEdit* adapter_edit(int pane) const { return panes_[pane].adapter; }
   QCheckBox* compare_box() const { return compare_; }
+  QCheckBox* chat_box() const { return chat_; }
+  QLineEdit* system_edit() const { return system_; }
   QString output(int pane) const;
   const GenerateOutcome& outcome(int pane) const { return outcomes_[pane]; }
   QString message() const;
@@ -80,7 +90,9 @@ class PlaygroundView : public QWidget {
   QSpinBox *max_tokens_, *top_k_, *seed_;
   QDoubleSpinBox *temperature_, *top_p_;
   QComboBox* device_;
-  QCheckBox* compare_;
+  QCheckBox *compare_, *chat_;
+  QLineEdit* system_;
+  std::shared_ptr<const ChatTemplate> chat_template_;  // the model's, or null
   QPushButton* start_;
   QLabel* errors_;
   Pane panes_[2];

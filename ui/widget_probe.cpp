@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QTabBar>
@@ -60,6 +61,8 @@ QJsonObject describe(QWidget* w) {
     o["text"] = l->text();
   } else if (auto* e = qobject_cast<QLineEdit*>(w)) {
     o["text"] = e->text();
+  } else if (auto* pt = qobject_cast<QPlainTextEdit*>(w)) {
+    o["text"] = pt->toPlainText();
   } else if (auto* t = qobject_cast<QTabWidget*>(w)) {
     o["text"] = t->tabText(t->currentIndex()).remove('&');
     QJsonArray tabs;

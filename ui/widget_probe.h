@@ -5,7 +5,7 @@
 // written to FILE as JSON every 200 ms, replaced atomically: each one's
 // global rectangle, whether it is visible, and its state (a button's checked
 // state, a combo box's current text, a spin box's or slider's value, a
-// label's or line edit's text, a tab widget's current tab and the rectangle
+// label's, line edit's or text box's text, a tab widget's current tab and the rectangle
 // of every tab, a plot's titles and axis labels). The test aims at a
 // widget's rectangle and reads what its clicks changed. Without the variable
 // nothing is installed.

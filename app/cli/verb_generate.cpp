@@ -1,5 +1,5 @@
-// irqlora generate MODEL_DIR --prompt "..." [--max-new-tokens N] [--temperature T]
-//   [--adapter DIR] [--quant M ...]: the generate job (jobs/generate_job.h),
+// irqlora generate MODEL_DIR --prompt "..." [--chat [--system TEXT]] [--max-new-tokens N]
+//   [--temperature T] [--adapter DIR] [--quant M ...]: the generate job (jobs/generate_job.h),
 // streaming the prompt and its continuation to stdout, statistics to stderr.
 #include <cstdio>
 
@@ -23,6 +23,8 @@ int run_generate(const ParsedArgs& args) {
   r.sampling.top_p = args.number("top-p");
   r.sampling.seed = static_cast<uint64_t>(args.integer("seed"));
   r.echo_prompt = true;
+  r.chat = args.flag("chat");
+  r.system = args.str("system");
   const auto out = run_generate(r, [&](const std::string& piece) {
     std::printf("%s", piece.c_str());
     std::fflush(stdout);
@@ -38,6 +40,8 @@ int run_generate(const ParsedArgs& args) {
 Verb generate_verb() {
   VerbSpec spec{"generate", "MODEL_DIR", "continue a prompt (greedy, or sampled with --temperature)", {}, 1, 1};
   spec.options = {{"prompt", "TEXT", "the prompt (BOS is prepended)", ""},
+                  {"chat", "", "send the prompt as the user's message in the model's chat template", ""},
+                  {"system", "TEXT", "with --chat: a system message before it", ""},
                   {"max-new-tokens", "N", "tokens to generate", "64"},
                   {"temperature", "T", "0 = greedy; > 0 samples", "0"},
                   {"top-k", "K", "sample among the K most likely tokens (0 = all)", "0"},

@@ -41,6 +41,17 @@ check "info json"          0 '"total_params": 127296'         -- "$irq" info "$f
 check "info tensors"       0 "model.layers.1.mlp.up_proj.weight +BF16 +\[96, 64\]" -- "$irq" info "$fixtures/tiny_llama" --tensors
 check "generate"           0 "prompt tokens, 5 new"           -- "$irq" generate "$fixtures/tiny_llama" --prompt "the robot" --max-new-tokens 5 --device cpu
 check "generate sampled"   0 "5 new"                          -- "$irq" generate "$fixtures/tiny_qwen2" --prompt "a" --max-new-tokens 5 --temperature 0.8 --top-k 20 --device cpu
+# Chat templates (TinyLlama-chat's, from tests/fixtures/chat_templates): the prompt as the user's turn.
+mkdir -p "$tmp/chat" "$tmp/badchat"
+cp "$fixtures/tiny_llama/"* "$tmp/chat/"; cp "$fixtures/tiny_llama/"* "$tmp/badchat/"
+printf '{"tokenizer_class": "LlamaTokenizer", "legacy": false, "bos_token": "<s>", "eos_token": "</s>"}' | tee "$tmp/chat/tokenizer_config.json" > "$tmp/badchat/tokenizer_config.json"
+cp "$fixtures/chat_templates/tinyllama_chat.jinja" "$tmp/chat/chat_template.jinja"
+printf 'ok\n{%% for m in messages %%}' > "$tmp/badchat/chat_template.jinja"
+check "generate --chat"    0 "^<\|system\|>$"                  -- "$irq" generate "$tmp/chat" --chat --system "Be brief." --prompt "the robot" --max-new-tokens 3 --device cpu
+check "generate --chat ids" 0 "^\[26 prompt tokens, 3 new"      -- "$irq" generate "$tmp/chat" --chat --prompt "the robot" --max-new-tokens 3 --device cpu
+check "chat without template" 3 "tiny_llama: has no chat template" -- "$irq" generate "$fixtures/tiny_llama" --chat --prompt hi --device cpu
+check "broken chat template" 3 "badchat/chat_template.jinja: line 2: the template ends inside a block: expected else or endfor" -- "$irq" generate "$tmp/badchat" --chat --prompt hi --device cpu
+check "system without chat" 2 "system: a system message needs chat" -- "$irq" generate "$tmp/chat" --system "x" --prompt hi --device cpu
 check "missing model dir"  4 "$tmp/absent: not a model directory" -- "$irq" info "$tmp/absent"
 
 mkdir -p "$tmp/truncated"; cp "$fixtures/tiny_llama/config.json" "$tmp/truncated/"

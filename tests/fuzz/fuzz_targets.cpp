@@ -15,6 +15,7 @@
 #include "model/llama_config.h"
 #include "quant/quant_checkpoint.h"
 #include "text/hf_tokenizer.h"
+#include "text/jinja/template.h"
 #include "eval/csv.h"
 #include "eval/task_docs.h"
 #include "export/gguf_format.h"
@@ -91,6 +92,29 @@ void run_tasks(const uint8_t* d, size_t n) {
   load_task_docs(scratch(), spec.name);
 }
 
+// A chat template (chat_template.jinja): parsed, then rendered over a
+// conversation with a system message, turns, a tool call and the special tokens.
+void run_chat_template(const uint8_t* d, size_t n) {
+  const jinja::Template t(std::string(text(d, n)), "chat_template.jinja");
+  using jinja::Value;
+  const auto message = [](const char* role, const char* content) {
+    return Value::dict({{"role", Value::string(role)}, {"content", Value::string(content)}});
+  };
+  const Value call = Value::dict({{"id", Value::string("abc123def")}, {"type", Value::string("function")},
+                                  {"function", Value::dict({{"name", Value::string("f")},
+                                                            {"arguments", Value::dict({{"x", Value::integer(1)}})}})}});
+  Value assistant = Value::dict({{"role", Value::string("assistant")}, {"content", Value::string("<think>a</think>b")},
+                                 {"tool_calls", Value::list({call})}});
+  const jinja::ValueDict vars{
+      {"bos_token", Value::string("<s>")},
+      {"eos_token", Value::string("</s>")},
+      {"messages", Value::list({message("system", "sys"), message("user", "Hi \xC3\xA9"), assistant, message("tool", "1"),
+                                message("user", "again")})},
+      {"add_generation_prompt", Value::boolean(true)},
+  };
+  (void)t.render(vars);
+}
+
 }  // namespace
 
 const std::vector<Target>& targets() {
@@ -105,6 +129,7 @@ const std::vector<Target>& targets() {
       {"csv", "test.csv", &run_csv},
       {"alpaca", "alpaca.json", &run_alpaca},
       {"tasks", "<task>_<split>.jsonl", &run_tasks},
+      {"chat_template", "chat_template.jinja", &run_chat_template},
   };
   return all;
 }

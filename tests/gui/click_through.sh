@@ -3,7 +3,7 @@
 # moves the pointer and clicks or types into the experiment controls (tabs,
 # the Weights tab's live settings and compare mode: another lambda, another
 # method; Quantize, the heatmap's statistic, the Experiments loss
-# smoothing), and every step checks what the
+# smoothing, the Playground's chat template), and every step checks what the
 # click changed, read from the workbench's widget probe (ui/widget_probe.h:
 # IRQ_WIDGET_PROBE=FILE, the named widgets' rectangles and state as JSON),
 # which the build tree's irqlora-workbench-shot installs (the same window as
@@ -72,6 +72,7 @@ until_ok() {
 equals() { [ "$(probe get "$1" "$2")" = "$3" ]; }
 contains() { probe get "$1" "$2" | grep -q -- "$3"; }
 differs() { [ "$(probe get "$1" "$2")" != "$3" ]; }
+hidden_or_off() { ! probe shown "$1"; }
 greater() { [ "$(probe get "$1" "$2")" -gt "$3" ]; }
 
 click_at() { xdotool mousemove --sync "$1" "$2" click 1; }
@@ -90,11 +91,15 @@ for _ in $(seq 50); do [ -s "$tmp/display" ] && break; sleep 0.1; done
 export DISPLAY=":$(head -1 "$tmp/display")"
 echo "X display $DISPLAY"
 
-# The workbench on the tiny fixture, with its own settings and runs database.
-mkdir -p "$tmp/home"
+# The workbench on the tiny fixture (with TinyLlama-chat's template beside
+# it, for the Playground), with its own settings and runs database.
+mkdir -p "$tmp/home" "$tmp/model"
+cp "$fixtures/tiny_llama/"* "$tmp/model/"
+cp "$fixtures/chat_templates/tinyllama_chat.jinja" "$tmp/model/chat_template.jinja"
+printf '{"tokenizer_class": "LlamaTokenizer", "legacy": false, "bos_token": "<s>", "eos_token": "</s>"}' > "$tmp/model/tokenizer_config.json"
 HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" IRQ_WIDGET_PROBE="$tmp/probe.json" QT_QPA_PLATFORM=xcb \
   IRQ_NUM_THREADS=2 OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE \
-  "$app" --model "$fixtures/tiny_llama" --db "$tmp/runs.sqlite" >"$tmp/app.log" 2>&1 &
+  "$app" --model "$tmp/model" --db "$tmp/runs.sqlite" >"$tmp/app.log" 2>&1 &
 app_pid=$!
 pids+=($app_pid)
 until_ok "the window is up and probed" probe get main.tabs text || { cat "$tmp/app.log"; exit 1; }
@@ -145,6 +150,25 @@ smoothing=$(probe get experiments.smoothing value)
 xy=$(probe right experiments.smoothing) && click_at $xy
 until_ok "a click on the slider moves the smoothing" differs experiments.smoothing value "$smoothing"
 shot experiments
+
+# Playground: the model's chat template, off and on again with clicks, then
+# a reply generated through it.
+click_tab Playground
+until_ok "the Playground tab opens" equals main.tabs text Playground
+until_ok "the chat template is offered, and on" equals playground.chat checked true
+click playground.chat
+until_ok "a click turns the chat template off" equals playground.chat checked false
+until_ok "the system message box goes off with it" hidden_or_off playground.system
+click playground.chat
+until_ok "a second click turns it on" equals playground.chat checked true
+click playground.system && xdotool type --delay 30 "Be brief."
+until_ok "a system message is typed" equals playground.system text "Be brief."
+click playground.prompt && xdotool type --delay 30 "the robot"
+until_ok "a prompt is typed" equals playground.prompt text "the robot"
+click playground.generate
+until_ok "pane A shows the template's rendering" contains playground.output_a text "<|system|>"
+until_ok "pane A finishes with its tokens/s" contains playground.stats_a text "tokens/s"
+shot playground
 
 xdotool key ctrl+q
 for _ in $(seq 100); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done

@@ -37,7 +37,6 @@
 #include "gptq_form.h"
 #include "heatmap_view.h"
 #include "perplexity_form.h"
-#include "playground_view.h"
 #include "quantize_view.h"
 #include "weights_view.h"
 #include "plugin/plugin_loader.h"
@@ -62,13 +61,7 @@ class TestMainWindow : public QObject {
   QTemporaryDir tmp_;
 
  private Q_SLOTS:
-  void initTestCase() {
-    QCoreApplication::setOrganizationName("irqlora-test");
-    qputenv("XDG_CONFIG_HOME", (tmp_.path() + "/config").toUtf8());
-    qputenv("IRQ_DEMO_DIR", (tmp_.path() + "/demo").toUtf8());
-    // the CLIs that jobs run "on a host" record into their default database: a scratch one, not the user's
-    qputenv("IRQ_RUNS_DB", (tmp_.path() + "/cli-default-runs.sqlite").toUtf8());
-  }
+  void initTestCase() { irq::test::isolate_user_state(tmp_.path()); }
 
   void opens_a_checkpoint_into_the_tree() {
     irq::ui::MainWindow w;
@@ -286,83 +279,6 @@ class TestMainWindow : public QObject {
       QVERIFY(!f->qa_lora_box()->isChecked());
       f->steps_box()->setValue(6);
       f->rank_box()->setValue(8);
-    }
-  }
-
-  // Playground: both panes stream a continuation; pane A's text is the
-  // generate job's own (greedy, as stored), pane B's comes from the NF4 base.
-  // The panes offer what the runs database holds: a quantize run's exact
-  // setting as a base, a finetune run's adapter.
-  void playground_offers_recorded_runs() {
-    irq::ensure_plugins_loaded();
-    const QString db = tmp_.path() + "/runs_recorded.sqlite";
-    const QString tiny = QString::fromStdString((irq::test::fixtures() / "tiny_llama").string());
-    auto cli = [](const QStringList& args) {
-      QProcess p;
-      p.start(IRQ_CLI, args);
-      return p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-    };
-    QVERIFY(cli({"quantize", tiny, "--method", "int4", "--group", "32", "--lambda", "0.2", "--n", "20", "--device", "cpu", "--db", db}));
-    QVERIFY(cli({"finetune", tiny, "--data", QString::fromStdString((irq::test::fixtures() / "alpaca_tiny.json").string()), "--steps",
-                 "2", "--rank", "4", "--quant", "nf4", "--device", "cpu", "--db", db, "--out", tmp_.path() + "/pg-ft"}));
-    irq::ui::MainWindow w;
-    w.set_db_path(db);
-    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
-    w.open_model(tiny);
-    QVERIFY(loaded.wait(60000));
-    auto* p = w.playground();
-    const int base = p->base_box(1)->findData("run:1");
-    QVERIFY2(base >= 0, "the quantize run is not offered as a base");
-    QVERIFY2(p->base_box(1)->itemText(base).contains("lambda 0.2"), qPrintable(p->base_box(1)->itemText(base)));
-    p->base_box(1)->setCurrentIndex(base);
-    const auto settings = p->request(1).model.settings;
-    QVERIFY(settings.has_value());
-    QCOMPARE(QString::fromStdString(settings->method), QString("int4"));
-    QCOMPARE(settings->block_size, int64_t{32});
-    QCOMPARE(settings->lambda, 0.2);
-    QCOMPARE(settings->n, int64_t{20});
-    QCOMPARE(p->adapter_run_box(0)->count(), 2);  // the prompt to choose, the finetune run
-    p->base_box(0)->setCurrentIndex(p->base_box(0)->findData("nf4"));
-    p->adapter_run_box(0)->setCurrentIndex(1);
-    QCOMPARE(p->adapter_edit(0)->text(), tmp_.path() + "/pg-ft/adapter");
-    QCOMPARE(p->base_box(0)->currentIndex(), 0);  // as stored: the adapter rebuilds its base
-    p->prompt_edit()->setPlainText("Once upon a time");
-    p->max_tokens_box()->setValue(8);
-    QSignalSpy done(p, &irq::ui::PlaygroundView::finished);
-    QVERIFY(p->start());
-    QVERIFY(done.wait(120000));
-    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
-    QVERIFY(p->outcome(0).new_tokens > 0);
-    QVERIFY(p->outcome(1).new_tokens > 0);
-  }
-
-  void playground_streams_two_panes() {
-    irq::ensure_plugins_loaded();
-    irq::ui::MainWindow w;
-    w.set_db_path(tmp_.path() + "/runs_pg.sqlite");
-    QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
-    w.open_model(QString::fromStdString((irq::test::fixtures() / "tiny_llama").string()));
-    QVERIFY(loaded.wait(60000));
-    auto* p = w.playground();
-    p->prompt_edit()->setPlainText("the robot");
-    p->max_tokens_box()->setValue(12);
-    QSignalSpy done(p, &irq::ui::PlaygroundView::finished);
-    QVERIFY(p->start());
-    QVERIFY(!p->start());  // one run at a time
-    QVERIFY(done.wait(60000));
-    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
-    const auto direct = irq::run_generate(p->request(0));
-    QCOMPARE(p->outcome(0).text, direct.text);
-    QCOMPARE(p->output(0), QString::fromStdString(p->request(0).prompt + direct.text));
-    QVERIFY(p->outcome(0).new_tokens > 0 && p->outcome(0).new_tokens <= 12);
-    QVERIFY(p->outcome(1).new_tokens > 0);
-    QCOMPARE(p->request(1).model.quant, std::string("nf4"));
-    QCOMPARE(p->output(1), QString::fromStdString(p->request(1).prompt + p->outcome(1).text));
-    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {
-      w.resize(1280, 800);
-      w.tabs()->setCurrentWidget(p);
-      QCoreApplication::processEvents();
-      w.grab().save(QString(dir) + "/playground.png");
     }
   }
 
@@ -988,5 +904,5 @@ class TestMainWindow : public QObject {
   }
 };
 
-QTEST_MAIN(TestMainWindow)
+IRQ_TEST_CASE(TestMainWindow, "test_main_window")
 #include "test_main_window.moc"

@@ -1,5 +1,6 @@
-// main() of irq_tests: runs the test class registered under argv[1] with the
-// rest of the command line, as QTEST_GUILESS_MAIN would for that class alone.
+// main() of irq_tests and test_gui: runs the test class registered under
+// argv[1] with the rest of the command line, as QTEST_GUILESS_MAIN (or, built
+// with IRQ_TEST_WIDGETS, QTEST_MAIN) would for that class alone.
 #include "support/test_registry.h"
 
 #include <cstdio>
@@ -9,6 +10,9 @@
 #include <vector>
 
 #include <QCoreApplication>
+#ifdef IRQ_TEST_WIDGETS
+#include <QApplication>
+#endif
 #include <QtTest/QtTest>
 
 namespace irq::test {
@@ -53,7 +57,11 @@ int main(int argc, char** argv) {
   args.insert(args.end(), argv + 2, argv + argc);
   int count = static_cast<int>(args.size());
   args.push_back(nullptr);
+#ifdef IRQ_TEST_WIDGETS
+  QApplication app(count, args.data());
+#else
   QCoreApplication app(count, args.data());
+#endif
   app.setAttribute(Qt::AA_Use96Dpi, true);
   const std::unique_ptr<QObject> test = found->second();
   return QTest::qExec(test.get(), count, args.data());

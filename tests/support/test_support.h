@@ -39,6 +39,16 @@ inline void write_file(const std::filesystem::path& p, const std::string& bytes)
   out << bytes;
 }
 
+// A GUI test's own settings, demo folder and CLI runs database under `dir`:
+// never the user's (QSettings, IRQ_DEMO_DIR, IRQ_RUNS_DB).
+inline void isolate_user_state(const QString& dir) {
+  QCoreApplication::setOrganizationName("irqlora-test");
+  qputenv("XDG_CONFIG_HOME", (dir + "/config").toUtf8());
+  qputenv("IRQ_DEMO_DIR", (dir + "/demo").toUtf8());
+  // the CLIs that jobs run "on a host" record into their default database: a scratch one, not the user's
+  qputenv("IRQ_RUNS_DB", (dir + "/cli-default-runs.sqlite").toUtf8());
+}
+
 // Max |a - b| with a printed report; both are converted to float64 on CPU.
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b, const char* what) {
   auto x = a.to(torch::kCPU, torch::kFloat64).flatten();

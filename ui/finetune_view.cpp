@@ -17,6 +17,7 @@
 
 #include <qcustomplot.h>
 
+#include "finetune_options_form.h"
 #include "form_helpers.h"
 #include "run_on_form.h"
 #include "jobs_panel.h"
@@ -62,6 +63,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       alpha_(new QDoubleSpinBox),
       lr_(new QDoubleSpinBox),
       all_gpus_(new QCheckBox),
+      options_(new FinetuneOptionsForm),
       run_on_(new RunOnForm),
       start_(new QPushButton(tr("Start finetune"))),
       cancel_(new QPushButton(tr("Cancel"))),
@@ -70,28 +72,29 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       plot_(new QCustomPlot) {
   quant_->addItem(tr("full precision"), QString());
   for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(QString(m).toUpper(), QString(m));
+  const FinetuneRequest d;  // the defaults: the request's (train/train_config.h), as the CLI's
   quant_->setCurrentIndex(1);
-  icq_->setChecked(true);
-  iec_->setChecked(true);
+  icq_->setChecked(d.icq);
+  iec_->setChecked(d.lora.iec);
   group_->setRange(0, 4096);
-  group_->setValue(64);
+  group_->setValue(static_cast<int>(d.quant_group));
   group_->setSpecialValueText(tr("per channel"));
   qa_lora_->setEnabled(false);
   qa_lora_->setToolTip(tr("lora_A over the sums of the INT base's groups: merges exactly into its zero points"));
   rank_->setRange(1, 1024);
-  rank_->setValue(8);
+  rank_->setValue(static_cast<int>(d.lora.rank));
   alpha_->setRange(0.01, 4096);
-  alpha_->setValue(16);
+  alpha_->setValue(d.lora.alpha);
   steps_->setRange(1, 1000000);
-  steps_->setValue(100);
+  steps_->setValue(static_cast<int>(d.train.steps));
   batch_->setRange(1, 4096);
-  batch_->setValue(4);
+  batch_->setValue(static_cast<int>(d.train.batch));
   accum_->setRange(1, 4096);
-  accum_->setValue(1);
+  accum_->setValue(static_cast<int>(d.train.accum));
   lr_->setDecimals(6);
   lr_->setRange(1e-6, 1.0);
   lr_->setSingleStep(1e-4);
-  lr_->setValue(2e-4);
+  lr_->setValue(d.train.lr);
   add_device_choices(device_);
   out_->setText(QDir::home().filePath("irqlora-finetune"));
   errors_->setStyleSheet("color: #b00020;");
@@ -116,6 +119,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   form->addRow(tr("Device"), device_);
   form->addRow(QString(), all_gpus_);
   form->addRow(tr("Run on"), run_on_);
+  form->addRow(options_);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(start_);
   buttons->addWidget(cancel_);
@@ -188,17 +192,19 @@ FinetuneRequest FinetuneView::request() const {
   r.db_path = db_path_.toStdString();
   r.quant = quant_->currentData().toString().toStdString();
   r.icq = icq_->isChecked();
-  r.iec = iec_->isChecked();
+  r.lora.iec = iec_->isChecked();
   r.quant_group = group_->value();
   r.qa_lora = qa_lora_->isChecked();
-  r.rank = rank_->value();
-  r.alpha = alpha_->value();
-  r.steps = steps_->value();
-  r.batch = batch_->value();
-  r.accum = accum_->value();
-  r.lr = lr_->value();
+  r.lora.rank = rank_->value();
+  r.lora.alpha = alpha_->value();
+  r.train.steps = steps_->value();
+  r.train.batch = batch_->value();
+  r.train.accum = accum_->value();
+  r.train.lr = lr_->value();
   r.device = device_->currentData().toString().toStdString();
   r.nproc = all_gpus_->isChecked() && gpu_count_ > 1 ? gpu_count_ : 1;
+  options_->apply_to(&r);
+  r.front_end = "workbench";
   return r;
 }
 
@@ -226,8 +232,8 @@ bool FinetuneView::start() {
   cancel_->setEnabled(true);
   const QString title = tr("finetune %1%2, %3 steps")
                             .arg(req.quant.empty() ? tr("fp") : QString::fromStdString(req.quant).toUpper(),
-                                 req.iec ? tr(" + IEC-LoRA") : tr(" + LoRA"))
-                            .arg(req.steps) +
+                                 req.lora.iec ? tr(" + IEC-LoRA") : tr(" + LoRA"))
+                            .arg(req.train.steps) +
                         (req.nproc > 1 ? tr(", %1 ranks").arg(req.nproc) : QString());
   auto token = token_;
   job_ = jobs_ ? jobs_->add(title, [token] { token->cancel(); }) : 0;
@@ -237,7 +243,7 @@ bool FinetuneView::start() {
   QPointer<FinetuneView> self(this);
   if (remote) {
     // The CLI's metrics events become the same points as an in-process run's.
-    watcher_.setFuture(run_in_worker([r = *remote, steps = req.steps, token, self] {
+    watcher_.setFuture(run_in_worker([r = *remote, steps = req.train.steps, token, self] {
       run_remote(r, nullptr, token.get(), [self, steps](int64_t step, const std::map<std::string, double>& v) {
         if (!v.count("loss")) return;  // held-out evaluations
         auto at = [&](const char* k) { return v.count(k) ? v.at(k) : 0.0; };
@@ -257,12 +263,15 @@ bool FinetuneView::start() {
     return true;
   }
   watcher_.setFuture(run_in_worker([req, token, self] {
-    run_finetune(
-        req,
-        [self](const FinetunePoint& p) {
-          if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
-        },
-        token.get());
+    FinetuneEvents events;
+    events.on_step = [self](const FinetunePoint& p) {
+      if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
+    };
+    events.run.on_message = [self](const std::string& line) {  // memory plan, held-out losses, resume: to the log
+      const QString text = QString::fromStdString(line);
+      if (self) QMetaObject::invokeMethod(self.data(), [self, text] { if (self) Q_EMIT self->log(text); }, Qt::QueuedConnection);
+    };
+    run_finetune(req, events, token.get());
   }));
   return true;
 }

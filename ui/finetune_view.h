@@ -1,7 +1,9 @@
 // Finetune tab: the settings `irqlora finetune` takes (quantized base, LoRA /
-// IEC-LoRA, data, steps, batch, LR, device — showing whether CUDA is there),
-// validated with messages, a Start/Cancel pair, and the live loss and LR
-// curves of the running job. The job runs the engine (jobs/finetune_job.h)
+// IEC-LoRA, data, steps, batch, LR, device — showing whether CUDA is there;
+// the rest — schedule, dropout, targets, lengths, held-out evaluation,
+// checkpoints and resume, memory — folded under "More options"), validated
+// with messages naming the field, a Start/Cancel pair, and the live loss and
+// LR curves of the running job. The job runs the engine (jobs/finetune_job.h)
 // in a worker thread and records the run in the runs database. With several
 // GPUs, "all N GPUs" runs N data-parallel ranks through the CLI (finetune
 // --nproc N), whose rank 0 reports the job's loss and tokens/s (and each
@@ -27,6 +29,7 @@ class QSpinBox;
 
 namespace irq::ui {
 
+class FinetuneOptionsForm;
 class JobsPanel;
 class RunOnForm;
 
@@ -61,6 +64,7 @@ class FinetuneView : public QWidget {
   QCheckBox* qa_lora_box() const { return qa_lora_; }
   QSpinBox* group_box() const { return group_; }
   RunOnForm* run_on() const { return run_on_; }
+  FinetuneOptionsForm* options() const { return options_; }
   // "all N GPUs": shown when the machine has more than one (set from the
   // CUDA device count at construction).
   void set_gpu_count(int n);
@@ -83,6 +87,7 @@ class FinetuneView : public QWidget {
   int gpu_count_ = 0;
   QSpinBox *rank_, *steps_, *batch_, *accum_, *group_;
   QDoubleSpinBox *alpha_, *lr_;
+  FinetuneOptionsForm* options_;
   RunOnForm* run_on_;
   QPushButton *start_, *cancel_;
   QLabel *errors_, *stats_;

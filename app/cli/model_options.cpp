@@ -29,8 +29,9 @@ ModelQuantOptions quant_from_args(const ParsedArgs& args) {
 }
 
 void print_quant_stats(const ModelQuantOptions& o, const ModelQuantStats& stats) {
-  std::fprintf(stderr, "%s base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight\n", o.settings.label().c_str(),
-               stats.mean_entropy_plain, stats.mean_entropy, stats.sqnr_db, stats.bits_per_weight);
+  ModelQuantStats labelled = stats;
+  labelled.settings = o.settings;
+  std::fprintf(stderr, "%s\n", labelled.summary().c_str());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/event_stream.h"
+#include "cli/progress_bar.h"
 #include "common/error.h"
 #include "quant/quant_stats.h"
 
@@ -20,16 +21,6 @@ std::filesystem::path record_db_path(const ParsedArgs& args) {
   return args.has("db") ? std::filesystem::path(args.str("db")) : RunsDb::default_path();
 }
 
-RunRecorder::RunRecorder(const ParsedArgs& args, const std::string& kind, const std::string& model_dir,
-                         const nlohmann::json& config, const std::string& device)
-    : rec_(record_db_path(args), kind, model_dir, config, device) {
-  if (rec_.db()) {
-    std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(rec_.id()), rec_.db()->path().c_str());
-    events::set_run(rec_.id());
-    events::emit("run", {{"run_id", rec_.id()}, {"db", rec_.db()->path().string()}});
-  }
-}
-
 namespace {
 nlohmann::ordered_json run_field() {
   const int64_t id = events::run_id();
@@ -37,17 +28,49 @@ nlohmann::ordered_json run_field() {
 }
 }  // namespace
 
-void RunRecorder::metrics(int64_t step, const std::map<std::string, double>& values) {
-  rec_.metrics(step, values);
+void announce_run(int64_t run_id, const std::filesystem::path& db) {
+  std::fprintf(stderr, "run %lld recorded in %s\n", static_cast<long long>(run_id), db.c_str());
+  events::set_run(run_id);
+  events::emit("run", {{"run_id", run_id}, {"db", db.string()}});
+}
+
+void emit_metrics(int64_t step, const std::map<std::string, double>& values) {
   if (!events::enabled()) return;
   nlohmann::ordered_json v = nlohmann::ordered_json::object();
   for (const auto& [k, x] : values) v[k] = x;
   events::emit("metrics", {{"run_id", run_field()}, {"step", step}, {"values", v}});
 }
 
+void emit_artifact(const std::string& kind, const std::filesystem::path& path) {
+  events::emit("artifact", {{"run_id", run_field()}, {"kind", kind}, {"path", std::filesystem::absolute(path).string()}});
+}
+
+RunEvents cli_run_events(ProgressBar* bar) {
+  RunEvents e;
+  e.on_run = [](int64_t id, const std::filesystem::path& db) { announce_run(id, db); };
+  e.on_message = [bar](const std::string& line) {
+    if (bar) bar->finish();
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  e.on_metrics = [](int64_t step, const std::map<std::string, double>& values) { emit_metrics(step, values); };
+  e.on_artifact = [](const std::string& kind, const std::filesystem::path& path) { emit_artifact(kind, path); };
+  return e;
+}
+
+RunRecorder::RunRecorder(const ParsedArgs& args, const std::string& kind, const std::string& model_dir,
+                         const nlohmann::json& config, const std::string& device)
+    : rec_(record_db_path(args), kind, model_dir, config, device) {
+  if (rec_.db()) announce_run(rec_.id(), rec_.db()->path());
+}
+
+void RunRecorder::metrics(int64_t step, const std::map<std::string, double>& values) {
+  rec_.metrics(step, values);
+  emit_metrics(step, values);
+}
+
 void RunRecorder::artifact(const std::string& kind, const std::filesystem::path& path) {
   rec_.artifact(kind, path);
-  events::emit("artifact", {{"run_id", run_field()}, {"kind", kind}, {"path", std::filesystem::absolute(path).string()}});
+  emit_artifact(kind, path);
 }
 
 void RunRecorder::layers(const ModelQuantStats& stats) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "jobs/run_events.h"
 #include "runs/run_recorder.h"
 
 namespace irq::cli {
@@ -19,6 +20,17 @@ namespace irq::cli {
 std::vector<OptionSpec> record_options();
 // The database --db / --no-record select (empty: do not record).
 std::filesystem::path record_db_path(const ParsedArgs& args);
+
+// What the CLI says of a run a job records itself (jobs/finetune_job.h):
+// "run N recorded in DB" and the --progress jsonl events of its id, metrics
+// and artifacts (artifact paths made absolute).
+void announce_run(int64_t run_id, const std::filesystem::path& db);
+void emit_metrics(int64_t step, const std::map<std::string, double>& values);
+void emit_artifact(const std::string& kind, const std::filesystem::path& path);
+class ProgressBar;
+// A job's events as the CLI shows them: the run announced, lines on stderr
+// (after ending `bar`'s line, when given), metrics and artifacts as events.
+RunEvents cli_run_events(ProgressBar* bar = nullptr);
 
 class RunRecorder {
  public:

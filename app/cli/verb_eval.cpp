@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/event_stream.h"
-#include "cli/memory_check.h"
+#include "jobs/memory_check.h"
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
@@ -59,7 +59,7 @@ int run_mmlu(const ParsedArgs& args) {
     plan.eval_batch = o.batch > 0 ? o.batch : device.is_cuda() ? 16 : 4;
     plan.eval_seq = o.max_tokens;
     plan.targets = {};  // the adapter, if any, is small beside the base
-    check_memory_plan(plan, device, "eval");
+    check_memory_plan(plan, device, "eval", [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   }
   auto loaded = load_for_cli(args, /*require_tokenizer=*/true);
   config["quant"] = quantize_for_cli(loaded, args);

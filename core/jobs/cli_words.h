@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,12 @@ inline std::vector<std::string> cli_list_args(const std::string& option, const s
   return {option, list};
 }
 
+// The shortest text that reads back as exactly `x` (0.0002, not
+// 0.00020000000000000001): exact for a remote CLI, readable in --help.
 inline std::string cli_number(double x) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(x);
 }
 
 // --gptq and its options (nothing when GPTQ is off).

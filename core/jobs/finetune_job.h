@@ -1,68 +1,105 @@
-// A whole finetune run behind a torch-free interface, for front ends that
-// must not include LibTorch (the Qt workbench): load the model on the chosen
-// device, quantize the base (optional), add LoRA / IEC-LoRA, train on Alpaca
-// data with per-step metrics, save the adapter, and record the run (config,
-// metrics, artifact, status) in the runs database. Same engine calls as
-// `irqlora finetune`.
+// A finetune run, the engine's one path for it: `irqlora finetune`, the
+// workbench's Finetune tab, the ablation experiment and remote jobs' command
+// lines all build a FinetuneRequest (torch-free, its defaults those of
+// train/train_config.h) and call run_finetune: the memory plan checked
+// against the device, the base loaded (quantized on load, so the
+// full-precision model never exists), LoRA / IEC-LoRA added, Alpaca data
+// tokenized with an optional held-out split, training with checkpoints
+// every N steps, resume from the latest one, held-out evaluation, the
+// adapter saved, and everything recorded in the runs database. A
+// data-parallel rank passes its process group; rank 0 alone reports,
+// records and writes.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/progress.h"
+#include "jobs/run_events.h"
 #include "quant/quant_settings.h"
+#include "train/train_config.h"
 
 namespace irq {
+
+class DataParallelGroup;
 
 struct FinetuneRequest {
   std::filesystem::path model_dir;  // empty: not set
   std::filesystem::path data_file;  // Alpaca JSON / JSONL
-  std::filesystem::path out_dir;    // the adapter goes to out_dir/adapter
+  std::filesystem::path out_dir;    // OUT/checkpoint-N and OUT/adapter
   std::filesystem::path db_path;    // runs database; empty: do not record
-  std::string quant;                // "" full-precision base, else nf4, int2, int3, int4, int8
-  int64_t quant_group = 64;         // NF4 block / INT group (0: per channel)
-  GptqSettings gptq;                // INT with GPTQ
-  bool qa_lora = false;             // QA-LoRA over the INT base's groups (trainer.h LoraConfig::qa_group)
-  bool icq = true, iec = true;
-  int64_t rank = 8, steps = 100, batch = 4, accum = 1;
-  double alpha = 16, lr = 2e-4;
   std::string device = "auto";      // cpu, cuda, cuda:N, auto
-  uint64_t seed = 42;
-  // Data-parallel ranks on this machine (one GPU each on CUDA, Gloo on the
-  // CPU), batch per rank. More than one runs through the irqlora CLI
-  // (`finetune --nproc N`, a remote job on this machine): run_finetune
-  // itself runs one process.
+  std::string dtype;                // "" float32 on the CPU, bfloat16 on CUDA; else float32, bfloat16, float16
+  // The frozen base.
+  std::string quant;                // "" full precision, else nf4, int2, int3, int4, int8
+  int64_t quant_group = 64;         // NF4 block / INT group (0: per channel)
+  bool icq = true;
+  GptqSettings gptq;                // INT by GPTQ
+  bool qa_lora = false;             // QA-LoRA over the INT base's groups (sets lora.qa_group)
+  // The adapter and the optimisation; lora.seed follows train.seed.
+  LoraConfig lora;
+  TrainConfig train;
+  // Held-out rows (as datasets' train_test_split(seed=42)); evaluated on the
+  // first eval_rows of them (0: all) every eval_every steps and at the end.
+  int64_t holdout = 0, eval_rows = 0, eval_every = 0;
+  int64_t save_every = 0;           // OUT/checkpoint-N every N steps (0: at the end only)
+  bool resume = false;              // continue from the latest OUT/checkpoint-N
+  bool tf32 = false;                // float32 matmuls in TF32 on CUDA
+  std::string recipe;               // recorded: the preset whose values the front end applied ("" none)
+  std::string front_end = "cli";    // recorded in the run's config
+  // Data-parallel ranks on this machine; more than one runs through the
+  // irqlora CLI (`finetune --nproc N`), which starts the ranks, each of which
+  // calls run_finetune with its process group.
   int nproc = 1;
 };
 
 struct FinetunePoint {
   int64_t step = 0, steps = 0;
   double loss = 0, lr = 0, grad_norm = 0, tokens_per_second = 0, memory_mb = 0;  // tokens/s: all ranks
+  int64_t tokens = 0;                          // tokens trained on this step, all ranks
   std::vector<double> rank_tokens_per_second;  // data parallel: each rank's; empty otherwise
+  // As recorded in the runs database (and streamed by the CLI's --progress jsonl).
+  std::map<std::string, double> values() const;
+};
+
+// What a run reports while it works, all optional, called on the calling
+// (worker) thread; a data-parallel rank other than 0 reports nothing. `run`:
+// the run's id, lines (memory plan, the work's size, the base's
+// quantization, resume, held-out losses), every metric row (each step's,
+// "eval_loss") and artifact ("checkpoint", "adapter") as recorded.
+struct FinetuneEvents {
+  RunEvents run;
+  ProgressSink* load_progress = nullptr;  // the model's loading
+  std::function<void(const FinetunePoint&)> on_step;
 };
 
 struct FinetuneOutcome {
   int64_t run_id = -1;  // -1 when not recorded
   std::filesystem::path adapter;
-  std::vector<FinetunePoint> points;
+  std::vector<FinetunePoint> points;  // the steps this process ran
+  std::vector<double> losses;         // the trainer's loss per step (after a resume: the steps run here)
+  int64_t steps_done = 0;
   std::string device;
 };
 
-// The request's problems in words (empty when it can run): missing files,
-// non-positive sizes, unknown quantization or device names.
+// The request's problems, each starting with its field's name ("lora.rank:
+// must be at least 1"); empty when it can run.
 std::vector<std::string> validate(const FinetuneRequest& r);
 
-// Runs the request; on_step is called from the calling (worker) thread after
-// every optimizer step. Throws irq::Error (kCancelled when `cancel` fired).
-FinetuneOutcome run_finetune(const FinetuneRequest& r, const std::function<void(const FinetunePoint&)>& on_step,
-                             const CancelToken* cancel = nullptr);
+// Runs the request. Throws irq::Error: kUsage with every problem of
+// validate(), kCancelled when `cancel` fired, kUnsupported when the memory
+// plan exceeds the GPU. `group`: this process's data-parallel group (a rank
+// of `finetune --nproc`, torchrun or srun), null otherwise.
+FinetuneOutcome run_finetune(const FinetuneRequest& r, const FinetuneEvents& events = {}, const CancelToken* cancel = nullptr,
+                             DataParallelGroup* group = nullptr);
 
-// The `irqlora finetune` arguments that run this request (for a remote job,
-// jobs/remote_job.h): every field but db_path (the CLI there records into its
-// own database; the local record is the remote job's).
+// The `irqlora finetune` arguments that run this request (remote jobs,
+// jobs/remote_job.h; data-parallel ranks): every field but db_path (the CLI
+// there records into its own database; the local record is the remote job's).
 std::vector<std::string> finetune_cli_args(const FinetuneRequest& r);
 
 // Whether a CUDA device can be used, and its name ("" when none); how many.

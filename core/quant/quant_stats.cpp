@@ -2,6 +2,7 @@
 #include "quant/quant_stats.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +89,13 @@ nlohmann::json to_json(const ModelQuantStats& s, bool per_block) {
           {"sqnr_db", std::isfinite(s.sqnr_db) ? nlohmann::json(s.sqnr_db) : nlohmann::json("inf")},
           {"bits_per_weight", s.bits_per_weight},
           {"layers", layers}};
+}
+
+std::string ModelQuantStats::summary() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " base: entropy %.4f -> %.4f bits, SQNR %.2f dB, %.3f bits/weight", mean_entropy_plain,
+                mean_entropy, sqnr_db, bits_per_weight);
+  return settings.label() + buf;
 }
 
 }  // namespace irq

@@ -56,6 +56,8 @@ struct ModelQuantStats {
   int64_t numel = 0;
   double mean_entropy_plain = 0, mean_entropy = 0, mse = 0, sqnr_db = 0, bits_per_weight = 0;
   void finish();  // model figures, weighted by layer size
+  // "NF4 ICQ (...) base: entropy 3.68 -> 3.76 bits, SQNR 20.71 dB, 4.272 bits/weight"
+  std::string summary() const;
 };
 
 // per_block: include the per-block arrays (large for big models).

@@ -237,14 +237,21 @@ class TestRemoteJob : public QObject {
     req.quant = "int4";
     req.quant_group = 32;
     req.icq = false;
-    req.iec = false;
-    req.rank = 4;
-    req.alpha = 8;
-    req.steps = 2;
-    req.batch = 2;
-    req.lr = 1.5e-3;
+    req.lora.iec = false;
+    req.lora.rank = 4;
+    req.lora.alpha = 8;
+    req.lora.dropout = 0.05;
+    req.lora.targets = {"q_proj", "v_proj"};
+    req.train.steps = 2;
+    req.train.batch = 2;
+    req.train.lr = 1.5e-3;
+    req.train.schedule = "cosine";
+    req.train.warmup_ratio = 0.25;
+    req.train.target_max_len = 64;
+    req.holdout = 4;
+    req.save_every = 1;
     req.device = "cpu";
-    req.seed = 7;
+    req.train.seed = 7;
     irq::RemoteRequest r = local_cli("finetune", irq::finetune_cli_args(req), tmp() / "req.sqlite");
     r.args.insert(r.args.end(), {"--db", (tmp() / "req-remote.sqlite").string()});
     const auto out = irq::run_remote(r);
@@ -259,6 +266,19 @@ class TestRemoteJob : public QObject {
     QCOMPARE(config.at("iec").get<bool>(), false);
     QCOMPARE(QString::fromStdString(config.at("quant").dump()).contains("\"icq\":false"), true);
     QCOMPARE(QString::fromStdString(config.at("quant").dump()).contains("\"block_size\":32"), true);
+    // The options the workbench's form gained travel too.
+    QCOMPARE(config.at("lora_dropout").get<double>(), 0.05);
+    QCOMPARE(config.at("targets").get<std::vector<std::string>>(), (std::vector<std::string>{"q_proj", "v_proj"}));
+    QCOMPARE(config.at("schedule").get<std::string>(), std::string("cosine"));
+    QCOMPARE(config.at("warmup_ratio").get<double>(), 0.25);
+    QCOMPARE(config.at("target_max_len").get<int64_t>(), int64_t{64});
+    QCOMPARE(config.at("holdout").get<int64_t>(), int64_t{4});
+    QCOMPARE(config.at("front_end").get<std::string>(), std::string("cli"));
+    QVERIFY(fs::exists(req.out_dir / "checkpoint-1"));  // save_every 1
+    QVERIFY(fs::exists(req.out_dir / "checkpoint-2"));
+    bool eval_loss = false;
+    for (const auto& m : there.metrics(out.remote_run_id)) eval_loss = eval_loss || m.name == "eval_loss";
+    QVERIFY2(eval_loss, "the held-out rows were not evaluated");
   }
 
   void remote_error_is_reported_and_recorded() {

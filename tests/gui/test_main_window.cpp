@@ -479,6 +479,7 @@ class TestMainWindow : public QObject {
     f->data_edit()->setText(QString::fromStdString((irq::test::fixtures() / "alpaca_tiny.json").string()));
     f->out_edit()->setText(tmp_.path() + "/ft-dp");
     f->steps_box()->setValue(2);
+    f->rank_box()->setValue(8);  // the default 64 does not divide the tiny model's k/v width
     f->device_box()->setCurrentIndex(1);  // CPU: Gloo ranks
     f->run_on()->set_local_cli(IRQ_CLI);  // "this process" is kept: ranks go through the CLI anyway
     QSignalSpy done(f, &irq::ui::FinetuneView::finished);

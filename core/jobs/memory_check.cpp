@@ -1,23 +1,22 @@
 // Prints the predicted peak and refuses a plan larger than the GPU.
-#include "cli/memory_check.h"
-
-#include <cstdio>
+#include "jobs/memory_check.h"
 
 #include "common/error.h"
 #include "runtime/cuda_memory.h"
 
-namespace irq::cli {
+namespace irq {
 
-void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind, bool print) {
+void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind,
+                       const std::function<void(const std::string&)>& say) {
   const auto plan = plan_memory(request);
   const bool finetune = std::string(kind) == "finetune";
   const double need = finetune ? plan.finetune_bytes : plan.eval_bytes;
   const double have = cuda_total_memory_bytes(device);
-  if (print)
-    std::fprintf(stderr, "memory plan: %s predicted to peak at %s of GPU memory%s%s (irqlora plan shows the terms)\n", kind,
-                 format_bytes(need).c_str(), have > 0 ? " on a device of " : "", have > 0 ? format_bytes(have).c_str() : "");
-  if (print && plan.finetune_host_bytes > 0 && finetune)
-    std::fprintf(stderr, "memory plan: AdamW moments offloaded: %s of host memory\n", format_bytes(plan.finetune_host_bytes).c_str());
+  if (say)
+    say("memory plan: " + std::string(kind) + " predicted to peak at " + format_bytes(need) + " of GPU memory" +
+        (have > 0 ? " on a device of " + format_bytes(have) : std::string()) + " (irqlora plan shows the terms)");
+  if (say && plan.finetune_host_bytes > 0 && finetune)
+    say("memory plan: AdamW moments offloaded: " + format_bytes(plan.finetune_host_bytes) + " of host memory");
   if (have > 0 && need > have) {
     std::string hint = "quantize the base, lower --batch / --seq / --rank, or turn on gradient checkpointing";
     if (finetune && !request.optimizer_offload) {  // what offloading the optimizer would make of it
@@ -32,4 +31,4 @@ void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& de
   }
 }
 
-}  // namespace irq::cli
+}  // namespace irq

@@ -130,6 +130,7 @@ EvalModelSpec eval_model_spec(const ParsedArgs& args) {
   s.gptq = gptq_from_args(args);
   s.device = args.str("device");
   if (args.has("dtype")) s.dtype = args.str("dtype");
+  if (args.has("requantize-n")) s.requantize_n = static_cast<int>(args.integer("requantize-n"));
   return s;
 }
 

@@ -62,6 +62,7 @@ inline std::vector<std::string> eval_model_cli_args(const EvalModelSpec& m, cons
   a.insert(a.end(), quant.begin(), quant.end());
   if (!m.adapter_dir.empty()) a.insert(a.end(), {"--adapter", m.adapter_dir.string()});
   if (!m.dtype.empty()) a.insert(a.end(), {"--dtype", m.dtype});
+  if (m.requantize_n > 0) a.insert(a.end(), {"--requantize-n", std::to_string(m.requantize_n)});
   return a;
 }
 

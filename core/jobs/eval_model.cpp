@@ -45,9 +45,12 @@ void validate(const EvalModelSpec& s, std::vector<std::string>& problems) {
     } catch (const Error& e) {
       problems.push_back(std::string("dtype: ") + e.what());
     }
+  if (s.requantize_n < 0) problems.push_back("requantize_n: must be >= 1 (0: the adapter's own n)");
+  if (s.requantize_n > 0 && (s.adapter_dir.empty() || !s.quant.empty() || s.settings))
+    problems.push_back("requantize_n: rebuilds an adapter's own base: give an adapter and no quantization");
 }
 
-EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, ProgressSink* progress) {
+EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, ProgressSink* progress, ModelQuantStats* stats) {
   init_runtime();
   LoadOptions lo;
   lo.device = parse_device(s.device);
@@ -65,13 +68,15 @@ EvalModel load_eval_model(const EvalModelSpec& s, const CancelToken* cancel, Pro
   } else if (!s.adapter_dir.empty()) {
     if (const auto base = adapter_base_quant(s.adapter_dir)) {  // load_adapter checks it is the adapter's own
       q = *base;
+      if (s.requantize_n > 0 && q.settings.icq) q.settings.n = s.requantize_n;
       quantize = true;
     }
   }
   // Quantize on load: the full-precision model never exists.
-  m.loaded = quantize ? load_quantized(s.model_dir, lo, q) : load_model(s.model_dir, lo);
+  m.loaded = quantize ? load_quantized(s.model_dir, lo, q, stats) : load_model(s.model_dir, lo);
+  if (quantize && stats) stats->settings = q.settings;
   if (!s.adapter_dir.empty()) {
-    const auto adapter_quant = load_adapter(s.adapter_dir, m.loaded);
+    const auto adapter_quant = load_adapter(s.adapter_dir, m.loaded, s.requantize_n);
     if (m.quant.is_null()) m.quant = adapter_quant;
   }
   return m;

@@ -11,6 +11,7 @@
 #include "common/progress.h"
 #include "jobs/eval_model_spec.h"
 #include "model/model_loader.h"
+#include "quant/quant_stats.h"
 
 namespace irq {
 
@@ -19,6 +20,8 @@ struct EvalModel {
   nlohmann::json quant;  // null: full precision
 };
 
-EvalModel load_eval_model(const EvalModelSpec& spec, const CancelToken* cancel, ProgressSink* progress = nullptr);
+// stats: the base's quantization figures, when it is quantized (else untouched).
+EvalModel load_eval_model(const EvalModelSpec& spec, const CancelToken* cancel, ProgressSink* progress = nullptr,
+                          ModelQuantStats* stats = nullptr);
 
 }  // namespace irq

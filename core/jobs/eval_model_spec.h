@@ -23,6 +23,9 @@ struct EvalModelSpec {
   std::optional<QuantSettings> settings;
   std::string device = "auto";
   std::string dtype;  // "": float32 on CPU, bfloat16 on CUDA
+  // With an adapter and no quant: rebuild its ICQ base with this n (the
+  // reference's evaluate_mmlu.py uses 125); 0 keeps the adapter's own n.
+  int requantize_n = 0;
 };
 
 // Every problem with the spec, each starting with its field's name: missing

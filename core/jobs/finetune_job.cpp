@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "dist/process_group.h"
 #include "jobs/cli_words.h"
+#include "jobs/job_problems.h"
 #include "jobs/memory_check.h"
 #include "model/model_loader.h"
 #include "quant/load_quantized.h"
@@ -208,11 +209,7 @@ nlohmann::json config_of(const FinetuneRequest& r, const LoraConfig& lora, const
 
 FinetuneOutcome run_finetune(const FinetuneRequest& r, const FinetuneEvents& events, const CancelToken* cancel,
                              DataParallelGroup* group) {
-  if (const auto problems = validate(r); !problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-    throw make_error(ErrorKind::kUsage, "finetune", all);
-  }
+  throw_if_problems("finetune", validate(r));
   if (r.nproc > 1 && !group)
     throw make_error(ErrorKind::kUsage, "finetune", "nproc: data-parallel ranks run through the irqlora CLI (finetune --nproc), not in this process");
   init_runtime();

@@ -92,6 +92,13 @@ int exit_status(const std::vector<std::string>& argv) {  // of a program run to 
   return p.wait();
 }
 
+// Questions over all subjects.
+int64_t grouped_total(const std::vector<irq::SubjectScore>& subjects) {
+  int64_t n = 0;
+  for (const auto& s : subjects) n += s.total;
+  return n;
+}
+
 }  // namespace
 
 class TestRemoteJob : public QObject {
@@ -176,6 +183,10 @@ class TestRemoteJob : public QObject {
     r.model.device = "cpu";
     r.data_dir = irq::test::fixtures() / "mmlu_tiny";
     r.shots = 2;
+    r.limit = 3;  // the options the CLI and the job now share travel too
+    r.max_tokens = 1024;
+    r.batch = 2;
+    r.answers_csv = tmp() / "mmlu-remote-answers.csv";
     auto args = irq::mmlu_cli_args(r);
     args.insert(args.end(), {"--db", remote_db.string()});
     const auto out = irq::run_remote(local_cli("eval mmlu", args, db));
@@ -189,7 +200,15 @@ class TestRemoteJob : public QObject {
       QCOMPARE(mine[i].correct, theirs[i].correct);
       QCOMPARE(mine[i].total, theirs[i].total);
     }
+    QCOMPARE(grouped_total(out.subjects), int64_t{9});  // 3 subjects, --limit 3
+    const auto config = nlohmann::json::parse(there.get(out.remote_run_id).config_json);
+    QCOMPARE(config.at("limit").get<int64_t>(), int64_t{3});
+    QCOMPARE(config.at("max_tokens").get<int64_t>(), int64_t{1024});
+    QCOMPARE(config.at("front_end").get<std::string>(), std::string("cli"));
+    QVERIFY(fs::exists(r.answers_csv));
+    r.answers_csv = tmp() / "mmlu-local-answers.csv";
     const auto local = irq::run_mmlu(r);  // the same evaluation in this process
+    QCOMPARE(irq::test::read_file(r.answers_csv), irq::test::read_file(tmp() / "mmlu-remote-answers.csv"));
     const auto grouped = irq::mmlu_outcome(out.subjects);
     QCOMPARE(grouped.overall.correct, local.overall.correct);
     QCOMPARE(grouped.overall.total, local.overall.total);

@@ -75,6 +75,10 @@ void RunRecorder::artifact(const std::string& kind, const std::filesystem::path&
 
 void RunRecorder::layers(const ModelQuantStats& stats) {
   if (RunsDb* db = rec_.db()) db->add_quant_layers(rec_.id(), stats);
+  emit_layers(stats);
+}
+
+void emit_layers(const ModelQuantStats& stats) {
   if (!events::enabled()) return;
   auto number = [](double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr); };
   for (const auto& l : stats.layers) {

@@ -27,6 +27,8 @@ std::filesystem::path record_db_path(const ParsedArgs& args);
 void announce_run(int64_t run_id, const std::filesystem::path& db);
 void emit_metrics(int64_t step, const std::map<std::string, double>& values);
 void emit_artifact(const std::string& kind, const std::filesystem::path& path);
+// A quantize pass's per-layer rows as "layer" events (the job records them).
+void emit_layers(const ModelQuantStats& stats);
 class ProgressBar;
 // A job's events as the CLI shows them: the run announced, lines on stderr
 // (after ending `bar`'s line, when given), metrics and artifacts as events.

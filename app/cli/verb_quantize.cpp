@@ -7,19 +7,13 @@
 // per-layer and per-block statistics as JSON and (--out) the quantized checkpoint.
 #include <cstdio>
 #include <map>
-#include <memory>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/model_options.h"
 #include "cli/progress_bar.h"
 #include "cli/run_recorder.h"
 #include "cli/verbs.h"
-#include "common/atomic_file.h"
-#include "model/llama_config.h"
+#include "jobs/quant_job.h"
 #include "quant/model_quantizer.h"
-#include "quant/quant_checkpoint.h"
-#include "runtime/runtime.h"
 
 namespace irq::cli {
 
@@ -39,68 +33,43 @@ void print_phases(const ModelQuantStats& stats) {
   for (const auto& name : order) std::printf("  %-36s %8.2f s\n", name.c_str(), total[name]);
 }
 
-int run_quantize(const ParsedArgs& args) {
-  init_runtime();
-  const std::filesystem::path dir = args.positional[0];
-  ModelQuantOptions options;
-  options.settings = QuantSettings::for_method(args.str("method"));
-  if (args.has("group")) options.settings.block_size = args.integer("group");
-  if (args.has("n")) options.settings.n = static_cast<int>(args.integer("n"));
-  options.settings.lambda = args.number("lambda");
+// Arguments -> request -> the quantize job (jobs/quant_job.h, as the
+// workbench runs it) -> the per-layer table.
+int run_quantize_verb(const ParsedArgs& args) {
   if (args.flag("icq") && args.flag("no-icq")) throw Error(ErrorKind::kUsage, "--icq and --no-icq exclude each other");
-  options.settings.icq = !args.flag("no-icq");
-  options.settings.gptq = gptq_from_args(args);
-  options.settings.validate();
-  const torch::Device device = parse_device(args.str("device"));
-  options.use_cuda = device.is_cuda();
-  options.cuda_device = device.has_index() ? device.index() : 0;
-  options.targets = parse_targets(args.str("targets"));
-  const bool write_out = args.has("out");
-  if (write_out && std::filesystem::exists(args.str("out")) && !args.flag("force"))
-    throw make_error(ErrorKind::kUsage, args.str("out"), "exists; pass --force to overwrite");
-
-  nlohmann::json config = options.settings.to_json();
-  config["targets"] = args.str("targets");
-  RunRecorder rec(args, "quantize", dir.string(), config, options.use_cuda ? "cuda" : "cpu");
-  return rec.record([&] {
-    ProgressBar bar;
-    options.progress = &bar;
-    // The checkpoint is streamed: each quantized layer goes to disk as it is made.
-    std::unique_ptr<QuantCheckpointWriter> writer;
-    if (write_out) {
-      const auto names = quantizable_weights(LlamaConfig::from_file(dir / "config.json"), options.targets);
-      writer = std::make_unique<QuantCheckpointWriter>(dir, args.str("out"), options.settings, names, args.flag("force"));
-    }
-    const auto stats = quantize_checkpoint(dir, options, [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
-      if (writer) writer->add(name, q);
-    });
-    bar.finish();
-
-    std::printf("%s on %s: %lld tensors, %.3g weights in %.2f s (%.3g weights/s)\n", options.settings.label().c_str(),
-                dir.c_str(), (long long)stats.layers.size(), (double)stats.numel, stats.seconds, stats.numel / stats.seconds);
-    std::printf("%-44s %9s %9s %8s %10s %8s %6s\n", "tensor", "H plain", "H icq", "gain", "mse", "SQNR dB", "bits");
-    for (const auto& l : stats.layers)
-      std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", l.name.c_str(), l.mean_entropy_plain, l.mean_entropy,
-                  l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
-    std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
-                stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
-    print_phases(stats);
-    if (args.has("stats")) {
-      write_text_atomic(args.str("stats"), to_json(stats, /*per_block=*/!args.flag("no-block-stats")).dump() + "\n");
-      std::printf("stats: %s\n", args.str("stats").c_str());
-    }
-    if (writer) {
-      writer->finish();
-      std::printf("quantized checkpoint: %s\n", args.str("out").c_str());
-    }
-    rec.layers(stats);  // recorded, and streamed with --progress jsonl
-    rec.metrics(0, {{"mean_entropy_plain", stats.mean_entropy_plain}, {"mean_entropy", stats.mean_entropy},
-                    {"sqnr_db", stats.sqnr_db}, {"bits_per_weight", stats.bits_per_weight},
-                    {"weights_per_second", stats.numel / stats.seconds}});
-    if (writer) rec.artifact("quantized-checkpoint", args.str("out"));
-    if (args.has("stats")) rec.artifact("quant-stats", args.str("stats"));
-    return 0;
-  });
+  QuantizeRequest r;
+  r.model_dir = args.positional[0];
+  r.db_path = record_db_path(args);
+  r.settings = QuantSettings::for_method(args.str("method"));
+  if (args.has("group")) r.settings.block_size = args.integer("group");
+  if (args.has("n")) r.settings.n = static_cast<int>(args.integer("n"));
+  r.settings.lambda = args.number("lambda");
+  r.settings.icq = !args.flag("no-icq");
+  r.settings.gptq = gptq_from_args(args);
+  r.targets = parse_targets(args.str("targets"));
+  r.device = args.str("device");
+  if (args.has("out")) r.out_dir = args.str("out");
+  r.force = args.flag("force");
+  if (args.has("stats")) r.stats_json = args.str("stats");
+  r.block_stats = !args.flag("no-block-stats");
+  r.front_end = "cli";
+  ProgressBar bar;
+  const auto out = run_quantize(r, &bar, /*cancel=*/nullptr, cli_run_events(&bar));
+  bar.finish();
+  const ModelQuantStats& stats = out.stats;
+  std::printf("%s on %s: %lld tensors, %.3g weights in %.2f s (%.3g weights/s)\n", r.settings.label().c_str(),
+              r.model_dir.c_str(), (long long)stats.layers.size(), (double)stats.numel, stats.seconds, stats.numel / stats.seconds);
+  std::printf("%-44s %9s %9s %8s %10s %8s %6s\n", "tensor", "H plain", "H icq", "gain", "mse", "SQNR dB", "bits");
+  for (const auto& l : stats.layers)
+    std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", l.name.c_str(), l.mean_entropy_plain, l.mean_entropy,
+                l.entropy_gain(), l.mse_total, l.sqnr_db, l.bits_per_weight);
+  std::printf("%-44s %9.4f %9.4f %+8.4f %10.3e %8.2f %6.3f\n", "model", stats.mean_entropy_plain, stats.mean_entropy,
+              stats.mean_entropy - stats.mean_entropy_plain, stats.mse, stats.sqnr_db, stats.bits_per_weight);
+  print_phases(stats);
+  if (!r.stats_json.empty()) std::printf("stats: %s\n", r.stats_json.c_str());
+  if (!r.out_dir.empty()) std::printf("quantized checkpoint: %s\n", r.out_dir.c_str());
+  emit_layers(stats);  // --progress jsonl: each layer's row, as recorded
+  return 0;
 }
 
 }  // namespace
@@ -121,7 +90,7 @@ Verb quantize_verb() {
                   {"device", "DEV", "where quantization runs (the search, the encoding, GPTQ's layers): cpu, cuda, cuda:N or auto", "auto"}};
   for (auto& o : gptq_options()) spec.options.push_back(o);
   for (auto& o : record_options()) spec.options.push_back(o);
-  return {spec, &run_quantize};
+  return {spec, &run_quantize_verb};
 }
 
 }  // namespace irq::cli

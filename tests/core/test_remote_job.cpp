@@ -172,6 +172,32 @@ class TestRemoteJob : public QObject {
     QVERIFY(std::abs(stats.mean_entropy - out.last_metrics.at("mean_entropy")) < 1e-12);
     QVERIFY(std::abs(stats.sqnr_db - out.last_metrics.at("sqnr_db")) < 1e-9);
     QVERIFY(std::abs(stats.bits_per_weight - out.last_metrics.at("bits_per_weight")) < 1e-12);
+
+    // The fields the CLI and the job now share travel too: targets, the
+    // checkpoint and the statistics file; the local job writes the same.
+    q.targets = {"q_proj", "v_proj"};
+    q.out_dir = tmp() / "q-remote";
+    q.stats_json = tmp() / "q-remote-stats.json";
+    q.block_stats = false;
+    q.device = "cpu";
+    auto args2 = irq::quantize_cli_args(q);
+    args2.insert(args2.end(), {"--db", remote_db.string()});
+    const auto out2 = irq::run_remote(local_cli("quantize", args2, db));
+    QCOMPARE(static_cast<int>(out2.layers.size()), 4);  // 2 layers x q, v
+    QVERIFY(fs::exists(q.out_dir / "irqlora_quant.json"));
+    const auto config2 = nlohmann::json::parse(there.get(out2.remote_run_id).config_json);
+    QCOMPARE(config2.at("targets").get<std::string>(), std::string("q_proj,v_proj"));
+    QCOMPARE(config2.at("front_end").get<std::string>(), std::string("cli"));
+    QCOMPARE(config2.at("quant").at("method").get<std::string>(), std::string("int4"));  // both layouts
+    const auto remote_stats = nlohmann::json::parse(irq::test::read_file(q.stats_json));
+    q.out_dir = tmp() / "q-local";
+    q.stats_json = tmp() / "q-local-stats.json";
+    const auto local = irq::run_quantize(q);
+    QCOMPARE(static_cast<int>(local.stats.layers.size()), 4);
+    QVERIFY(fs::exists(q.out_dir / "irqlora_quant.json"));
+    const auto local_stats = nlohmann::json::parse(irq::test::read_file(q.stats_json));
+    QCOMPARE(local_stats.at("layers").size(), remote_stats.at("layers").size());
+    QCOMPARE(local_stats.at("mean_entropy").get<double>(), remote_stats.at("mean_entropy").get<double>());
   }
 
   // MMLU on a host: each subject's score streamed back, recorded here as

@@ -10,6 +10,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QDir>
@@ -146,7 +148,16 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
   make_interactive(plot_);
 
   auto* split = new QSplitter;
-  split->addWidget(left);
+  // The form scrolls rather than squeezing its rows when "More options" is open.
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(left);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  const int form_width = left->maximumWidth() + scroll->verticalScrollBar()->sizeHint().width() + 4;
+  scroll->setMinimumWidth(form_width);  // the form whole, its scroll bar beside it
+  scroll->setMaximumWidth(form_width);
+  split->addWidget(scroll);
   split->addWidget(plot_);
   split->setStretchFactor(1, 1);
   auto* outer = new QHBoxLayout(this);

@@ -114,6 +114,11 @@ class TestFinetuneView : public QObject {
     o->eval_every_box()->setValue(2);
     o->save_every_box()->setValue(2);
     QVERIFY(run(&f));
+    if (const char* dir = std::getenv("IRQ_SCREENSHOT_DIR")) {  // the unfolded form at the window's usual size
+      f.resize(1280, 800);
+      QCoreApplication::processEvents();
+      f.grab().save(QString(dir) + "/finetune_options.png");
+    }
     QCOMPARE(static_cast<int>(f.points().size()), 4);
     QVERIFY(fs::exists(fs::path(out.toStdString()) / "checkpoint-2"));
     QVERIFY(fs::exists(fs::path(out.toStdString()) / "checkpoint-4"));

@@ -4,7 +4,7 @@
 #include "cli/progress_bar.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
-#include "train/trainer.h"
+#include "lora/adapter_io.h"
 #include "runtime/runtime.h"
 
 #include <cstdio>

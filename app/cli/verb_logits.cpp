@@ -8,7 +8,7 @@
 #include "cli/model_options.h"
 #include "cli/verbs.h"
 #include "io/safetensors_writer.h"
-#include "train/trainer.h"
+#include "lora/adapter_io.h"
 
 namespace irq::cli {
 

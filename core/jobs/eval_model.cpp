@@ -6,7 +6,7 @@
 #include "quant/quant_settings.h"
 #include "quant/quantize_model.h"
 #include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "lora/adapter_io.h"
 
 
 namespace irq {

@@ -23,7 +23,7 @@
 #include "quant/quantize_model.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "lora/adapter_io.h"
 
 namespace fs = std::filesystem;
 

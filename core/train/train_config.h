@@ -1,28 +1,17 @@
 // What a finetune trains and how, as plain torch-free structs: the adapter
-// (LoraConfig) and the optimisation (TrainConfig). Their defaults are the
-// engine's one definition of them: the trainer (train/trainer.h), the
-// finetune job's request (jobs/finetune_job.h), the CLI's option defaults
-// and the workbench's form all read them from here.
+// (LoraConfig, lora/lora_config.h) and the optimisation (TrainConfig). Their
+// defaults are the engine's one definition of them: the trainer
+// (train/trainer.h), the finetune job's request (jobs/finetune_job.h), the
+// CLI's option defaults and the workbench's form all read them from here.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace irq {
+#include "lora/lora_config.h"
 
-struct LoraConfig {
-  int64_t rank = 64;
-  double alpha = 16;
-  bool iec = true;
-  double dropout = 0;  // on lora_A's input while training (peft lora_dropout)
-  // QA-LoRA: lora_A reads the sums of groups of this many input columns, the
-  // INT base's group size, so that the trained adapter merges exactly into
-  // the base's zero points (export --format irq --merge-adapter); 0 = LoRA.
-  int64_t qa_group = 0;
-  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  uint64_t seed = 0;
-};
+namespace irq {
 
 struct TrainConfig {
   int64_t steps = 100, batch = 4, accum = 1;

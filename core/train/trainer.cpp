@@ -1,4 +1,4 @@
-// LoRA training loop and adapter files.
+// The LoRA training loop (adapters are added and saved by lora/adapter_io.h).
 #include "train/trainer.h"
 
 #include <unistd.h>
@@ -36,10 +36,6 @@ namespace {
 // The optimizer holds one flat tensor (see flatten_parameters).
 constexpr const char* kOptimizerLayout = "flat-v1";
 
-// The largest LoRA rank an adapter_config.json may declare (peft's largest
-// published ranks are 1024-4096; the bound only keeps allocation sane).
-constexpr int64_t kMaxAdapterRank = 65536;
-
 double rss_mb() {
   std::ifstream in("/proc/self/statm");
   long pages = 0, resident = 0;
@@ -55,48 +51,7 @@ int64_t target_count(const std::vector<TrainExample>& data, const std::vector<si
   return n;
 }
 
-std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {
-  std::vector<std::pair<std::string, LinearImpl*>> out;
-  for (const auto& m : model->named_modules("", /*include_self=*/false))
-    if (auto* l = m.value()->as<LinearImpl>(); l && l->has_lora()) out.emplace_back(m.key(), l);
-  return out;
-}
-
 }  // namespace
-
-void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
-  auto modules = model->named_modules("", /*include_self=*/false);
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(model->options().device());
-  uint64_t seed = config.seed;
-  // The fixed IEC matrices depend only on (rank, width): layers of one shape
-  // share one copy (at 7B shape, 630 MB of float32 becomes 10 MB).
-  std::map<std::vector<int64_t>, torch::Tensor> shared;
-  auto share = [&](torch::Tensor& t) { t = shared.emplace(t.sizes().vec(), t).first->second; };
-  for (const auto& name : quantizable_weights(model->config, config.targets)) {
-    const std::string module = name.substr(0, name.size() - std::string(".weight").size());
-    auto* linear = modules[module]->as<LinearImpl>();
-    linear->enable_lora(config.rank, config.alpha, config.iec, opts, seed++, config.qa_group);
-    linear->lora_dropout = config.dropout;
-    if (config.iec) {
-      share(linear->iec_G);
-      share(linear->iec_R);
-    }
-  }
-}
-
-std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model) {
-  std::vector<torch::Tensor> out;
-  for (auto& [name, l] : lora_layers(model)) {
-    out.push_back(l->lora_A->weight);
-    out.push_back(l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      out.push_back(l->iec_beta_a);
-      out.push_back(l->iec_beta_b);
-    }
-  }
-  for (auto& p : out) p.set_requires_grad(true);
-  return out;
-}
 
 Trainer::Trainer(LlamaForCausalLM& model, std::vector<TrainExample> data, TrainConfig config, MetricsSink* sink,
                  DataParallelGroup* group)
@@ -400,151 +355,6 @@ void Trainer::check_replicas() {
       throw make_error(ErrorKind::kIo, "data-parallel check at step " + std::to_string(step_),
                        "rank " + std::to_string(r) + "'s trainable values differ from rank 0's (sum " + std::to_string(sums[r].item<double>()) +
                            " vs " + std::to_string(sums[0].item<double>()) + "): the replicas diverged");
-}
-
-namespace {
-std::string hex64(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-}  // namespace
-
-void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig& lora, const std::string& base_model,
-                  const nlohmann::json& quant) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw make_error(ErrorKind::kIo, dir.string(), "cannot create: " + ec.message());
-  std::vector<torch::Tensor> keep;  // contiguous CPU float32 copies alive until written
-  std::vector<TensorBlob> blobs;
-  auto add = [&](const std::string& name, const torch::Tensor& t) {
-    keep.push_back(t.detach().to(torch::kCPU, torch::kFloat32).contiguous().reshape(t.dim() == 0 ? std::vector<int64_t>{1} : t.sizes().vec()));
-    blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
-  };
-  const auto layers = lora_layers(model);
-  std::vector<std::vector<uint8_t>> tau_bytes, hash_bytes;
-  tau_bytes.reserve(layers.size());  // blobs point into these
-  hash_bytes.reserve(layers.size());
-  for (auto& [name, l] : layers) {
-    if (l->quantized()) {
-      const auto q = l->quant->to_host();
-      // The whole base's fingerprint (NF4 and INT), checked at load.
-      const uint64_t h = payload_hash(q);
-      hash_bytes.emplace_back(8);
-      for (int b = 0; b < 8; ++b) hash_bytes.back()[static_cast<size_t>(b)] = static_cast<uint8_t>(h >> (8 * b));
-      blobs.push_back({"irqlora.base." + name + ".hash", DType::kU8, {8}, hash_bytes.back().data()});
-      if (!q.tau_q.empty()) {  // the ICQ offsets, as adapters before the hash checked them
-        tau_bytes.push_back(q.tau_q);
-        blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
-        add("irqlora.base." + name + ".tau_scale", l->quant->tau_scale);
-      }
-    }
-    add("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
-    add("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      add("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
-      add("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
-    }
-  }
-  write_safetensors(dir / "adapter_model.safetensors", blobs, {{"format", "pt"}});
-  const nlohmann::json config = {{"peft_type", "LORA"},
-                                 {"task_type", "CAUSAL_LM"},
-                                 {"base_model_name_or_path", base_model},
-                                 {"r", lora.rank},
-                                 {"lora_alpha", lora.alpha},
-                                 {"lora_dropout", lora.dropout},
-                                 {"bias", "none"},
-                                 {"fan_in_fan_out", false},
-                                 {"inference_mode", true},
-                                 {"target_modules", lora.targets},
-                                 {"irqlora", {{"iec", lora.iec}, {"quantization", quant}, {"qa_lora_group", lora.qa_group}}}};
-  write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
-}
-
-nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
-  const fs::path cfg_path = dir / "adapter_config.json";
-  const AdapterBase base = adapter_base(dir);  // peft_type, targets and the base's settings, validated
-  const auto& cfg = base.config;
-  LoraConfig lora;
-  lora.targets = base.targets;
-  nlohmann::json quant = base.quant;
-  try {
-    lora.rank = json_field<int64_t>(cfg, "r", cfg_path.string());
-    lora.alpha = json_field<double>(cfg, "lora_alpha", cfg_path.string());
-    if (cfg.contains("lora_dropout") && cfg["lora_dropout"].is_number()) lora.dropout = cfg["lora_dropout"].get<double>();
-    lora.iec = cfg.contains("irqlora") && cfg["irqlora"].value("iec", false);
-    lora.qa_group = cfg.contains("irqlora") ? cfg["irqlora"].value("qa_lora_group", int64_t{0}) : 0;
-  } catch (const nlohmann::json::exception& e) {
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), e.what());
-  }
-  // Bounds before any matrix is allocated from them (a rank of 2^40 aborted in the allocator).
-  if (lora.rank < 1 || lora.rank > kMaxAdapterRank)
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "r = " + std::to_string(lora.rank) + " (must be 1 to " +
-                                                                      std::to_string(kMaxAdapterRank) + ")");
-  if (!std::isfinite(lora.alpha))
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_alpha must be a finite number");
-  if (lora.qa_group < 0 || lora.qa_group > 4096)
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "irqlora.qa_lora_group must be in [0, 4096]");
-  if (!(lora.dropout >= 0 && lora.dropout < 1))
-    throw make_error(ErrorKind::kInvalidInput, cfg_path.string(), "lora_dropout must be in [0, 1)");
-  if (requantize_n > 0) {
-    if (quant.is_null() || !quant.value("icq", false))
-      throw make_error(ErrorKind::kUsage, cfg_path.string(), "requantizing with another n needs an adapter trained on an ICQ base");
-    quant["n"] = requantize_n;
-  }
-  const auto file = SafetensorsFile::open(dir / "adapter_model.safetensors");
-  const LinearImpl* quantized = nullptr;
-  for (const auto& m : loaded.model->named_modules("", false))
-    if (auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = l;
-  if (quantized) {  // a base quantized by the caller must be the adapter's
-    const nlohmann::json have = quantized->quant->settings.to_json();
-    if (quant.is_null() || have != quant)
-      throw make_error(ErrorKind::kInvalidInput, cfg_path.string(),
-                       "the adapter was trained on a " + (quant.is_null() ? std::string("full-precision base") : quant.dump()) +
-                           ", but the base here is quantized as " + have.dump() + " (drop --quant: the adapter rebuilds its own base)");
-  }
-  if (!quant.is_null()) {
-    if (!quantized) {
-      ModelQuantOptions o;
-      o.settings = QuantSettings::from_json(quant, cfg_path.string());
-      o.targets = lora.targets;
-      quantize_model(loaded, o);
-    }
-  }
-  add_lora(loaded.model, lora);
-  torch::NoGradGuard no_grad;
-  auto fill = [&](const std::string& key, torch::Tensor& t) {
-    const auto* info = file.find(key);
-    const int64_t want = t.numel();
-    if (!info || info->numel() != want)
-      throw make_error(ErrorKind::kInvalidInput, file.path().string(), "tensor '" + key + "' is missing or has the wrong size");
-    t.copy_(tensor_view(file, *info).reshape(t.sizes()));
-  };
-  for (auto& [name, l] : lora_layers(loaded.model)) {
-    fill("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
-    fill("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      fill("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
-      fill("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
-    }
-    if (const auto* hash = file.find("irqlora.base." + name + ".hash"); hash && l->quantized() && requantize_n == 0) {
-      const auto bytes = tensor_view(file, *hash).to(torch::kUInt8).contiguous();
-      uint64_t want = 0;
-      for (int b = 0; b < 8 && b < bytes.numel(); ++b) want |= static_cast<uint64_t>(bytes.data_ptr<uint8_t>()[b]) << (8 * b);
-      const uint64_t have = payload_hash(l->quant->to_host());
-      if (bytes.numel() != 8 || have != want)
-        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
-                         "the quantized base differs from the one the adapter was trained on (the codes and scales of " + name +
-                             " hash to " + hex64(have) + ", the adapter's base to " + hex64(want) + ")");
-    }
-    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized() && requantize_n == 0) {
-      const auto rebuilt = l->quant->tau_q.to(torch::kCPU);
-      if (rebuilt.numel() != tau->numel() || !rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
-        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
-                         "the quantized base differs from the one the adapter was trained on (tau of " + name + ")");
-    }
-  }
-  return quant;
 }
 
 }  // namespace irq

@@ -16,6 +16,7 @@
 #include "model/model_loader.h"
 #include "train/alpaca_data.h"
 #include "train/flat_adamw.h"
+#include "lora/adapter_io.h"
 #include "train/train_config.h"
 
 namespace irq {
@@ -35,10 +36,6 @@ class MetricsSink {
   virtual ~MetricsSink() = default;
   virtual void on_step(const TrainMetrics& m) = 0;
 };
-
-// Adds LoRA (IEC-LoRA) to the target projections of every decoder layer.
-void add_lora(LlamaForCausalLM& model, const LoraConfig& config);
-std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model);
 
 // Data parallel (`group` given; dist/process_group.h): each rank holds the
 // same model and adapters and builds the same epoch order in global
@@ -96,29 +93,5 @@ class Trainer {
   int64_t epoch_ = 0, step_ = 0;  // epoch_: epochs started
   std::vector<double> losses_;
 };
-
-// adapter_config.json (peft LoRA config + an "irqlora" section with IEC and
-// the quantization settings) and adapter_model.safetensors with peft keys
-// (base_model.model.<module>.lora_A.weight, ...) and the IEC scalars
-// (<module>.iec_beta_a / iec_beta_b); written atomically.
-// With a quantized base, each projection's payload_hash (codes and every
-// scale; NF4 and INT) is stored too (irqlora.base.<module>.hash, 8 bytes,
-// little-endian), and the ICQ offsets where there are any
-// (irqlora.base.<module>.tau_q / .tau_scale), so a later load can check that
-// it rebuilt the very base the adapter was trained on.
-void save_adapter(const std::filesystem::path& dir, LlamaForCausalLM& model, const LoraConfig& lora,
-                  const std::string& base_model, const nlohmann::json& quant);
-
-// Loads an adapter written by save_adapter into `model`: quantizes the base
-// first with the adapter's stored settings when the model is not quantized
-// yet, checks the stored hash (older adapters: tau) against the rebuilt base, then adds and fills the
-// LoRA/IEC tensors. Errors name the adapter file and tensor. Returns the
-// quantization settings JSON (null for a full-precision base).
-// requantize_n > 0: the base is (or was, by the caller) rebuilt with the ICQ
-// search widened to that n, as the reference's evaluate_mmlu.py re-runs it
-// (tau_n 125 after training with 100); the settings are checked with that n
-// and the stored tau, which that search no longer reproduces, are not.
-nlohmann::json load_adapter(const std::filesystem::path& dir, LoadedModel& model, int requantize_n = 0);
-
 
 }  // namespace irq

@@ -29,6 +29,15 @@ constexpr int64_t kMaxAdapterRank = 65536;
 
 }  // namespace
 
+std::optional<ModelQuantOptions> adapter_base_quant(const fs::path& adapter_dir) {
+  const auto base = adapter_base(adapter_dir);
+  if (base.quant.is_null()) return std::nullopt;
+  ModelQuantOptions o;
+  o.settings = QuantSettings::from_json(base.quant, (adapter_dir / "adapter_config.json").string());
+  o.targets = base.targets;
+  return o;
+}
+
 std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {
   std::vector<std::pair<std::string, LinearImpl*>> out;
   for (const auto& m : model->named_modules("", /*include_self=*/false))

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 
 #include "lora/lora_config.h"
 #include "model/model_loader.h"
+#include "quant/model_quantizer.h"
 
 namespace irq {
 
@@ -23,6 +25,11 @@ void add_lora(LlamaForCausalLM& model, const LoraConfig& config);
 std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model);
 // Their trainable tensors (lora_A, lora_B, the IEC scalars), set to require grad.
 std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model);
+
+// The quantize-on-load options of the base an adapter was trained on (its
+// adapter_config.json), or nullopt for a full-precision base; load_adapter
+// then finds that base built and checks it.
+std::optional<ModelQuantOptions> adapter_base_quant(const std::filesystem::path& adapter_dir);
 
 // adapter_config.json (peft LoRA config + an "irqlora" section with IEC and
 // the quantization settings) and adapter_model.safetensors with peft keys

@@ -3,7 +3,6 @@
 
 #include <torch/cuda.h>
 
-#include "lora/adapter_config.h"
 #include "model/llama_config.h"
 #include "quant/quantize_model.h"
 #include "runtime/runtime.h"
@@ -34,15 +33,6 @@ LoadedModel load_quantized(const std::filesystem::path& dir, LoadOptions load, M
     if (device.is_cuda()) torch::cuda::synchronize();
   }
   return loaded;
-}
-
-std::optional<ModelQuantOptions> adapter_base_quant(const std::filesystem::path& adapter_dir) {
-  const auto base = adapter_base(adapter_dir);
-  if (base.quant.is_null()) return std::nullopt;
-  ModelQuantOptions o;
-  o.settings = QuantSettings::from_json(base.quant, (adapter_dir / "adapter_config.json").string());
-  o.targets = base.targets;
-  return o;
 }
 
 }  // namespace irq

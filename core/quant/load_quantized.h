@@ -21,9 +21,4 @@ namespace irq {
 LoadedModel load_quantized(const std::filesystem::path& dir, LoadOptions load, ModelQuantOptions quant,
                            ModelQuantStats* stats = nullptr);
 
-// The quantize-on-load options of the base an adapter was trained on (its
-// adapter_config.json), or nullopt for a full-precision base; load_adapter
-// then finds that base built and checks it.
-std::optional<ModelQuantOptions> adapter_base_quant(const std::filesystem::path& adapter_dir);
-
 }  // namespace irq

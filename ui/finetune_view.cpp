@@ -256,18 +256,9 @@ bool FinetuneView::start() {
     // The CLI's metrics events become the same points as an in-process run's.
     watcher_.setFuture(run_in_worker([r = *remote, steps = req.train.steps, token, self] {
       run_remote(r, nullptr, token.get(), [self, steps](int64_t step, const std::map<std::string, double>& v) {
-        if (!v.count("loss")) return;  // held-out evaluations
-        auto at = [&](const char* k) { return v.count(k) ? v.at(k) : 0.0; };
-        FinetunePoint p;
-        p.step = step;
-        p.steps = steps;
-        p.loss = v.at("loss");
-        p.lr = at("lr");
-        p.grad_norm = at("grad_norm");
-        p.tokens_per_second = at("tokens_per_second");
-        p.memory_mb = at("memory_mb");
-        for (int r = 0; v.count("tokens_per_second_rank" + std::to_string(r)); ++r)
-          p.rank_tokens_per_second.push_back(v.at("tokens_per_second_rank" + std::to_string(r)));
+        const auto point = FinetunePoint::from_values(step, steps, v);
+        if (!point) return;  // a held-out evaluation's row
+        const FinetunePoint p = *point;
         if (self) QMetaObject::invokeMethod(self.data(), [self, p] { if (self) self->on_point(p); }, Qt::QueuedConnection);
       });
     }));

@@ -252,11 +252,8 @@ bool PlaygroundView::start() {
   // chat template's rendering of it (the job renders the same).
   std::string shown_prompt = requests[0].prompt;
   if (requests[0].chat && chat_template_) {
-    std::vector<ChatMessage> messages;
-    if (!requests[0].system.empty()) messages.push_back({"system", requests[0].system});
-    messages.push_back({"user", requests[0].prompt});
     try {
-      shown_prompt = chat_template_->render(messages, /*add_generation_prompt=*/true);
+      shown_prompt = render_chat_prompt(*chat_template_, requests[0]);
     } catch (const std::exception& e) {
       errors_->setText(QString::fromUtf8(e.what()));
       return false;

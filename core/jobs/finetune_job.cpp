@@ -51,6 +51,15 @@ std::map<std::string, double> FinetunePoint::values() const {
   return v;
 }
 
+std::optional<FinetunePoint> FinetunePoint::from_values(int64_t step, int64_t steps, const std::map<std::string, double>& v) {
+  if (!v.count("loss")) return std::nullopt;
+  const auto at = [&](const std::string& k) { return v.count(k) ? v.at(k) : 0.0; };
+  FinetunePoint p{step, steps, at("loss"), at("lr"), at("grad_norm"), at("tokens_per_second"), at("memory_mb"),
+                  static_cast<int64_t>(at("tokens")), {}};
+  for (int r = 0; v.count("tokens_per_second_rank" + std::to_string(r)); ++r) p.rank_tokens_per_second.push_back(at("tokens_per_second_rank" + std::to_string(r)));
+  return p;
+}
+
 std::vector<std::string> finetune_cli_args(const FinetuneRequest& r) {
   const auto num = cli_number;
   const auto integer = [](int64_t v) { return std::to_string(v); };
@@ -189,7 +198,7 @@ MemoryPlanRequest memory_plan_of(const FinetuneRequest& r, const torch::Device& 
   plan.seq = r.train.source_max_len + r.train.target_max_len;
   plan.optimizer_offload = r.train.optimizer_offload;
   plan.checkpointing = r.train.gradient_checkpointing == 1 || (r.train.gradient_checkpointing < 0 && device.is_cuda());
-  plan.dtype_bytes = !r.dtype.empty() ? static_cast<int>(torch::elementSize(parse_dtype(r.dtype))) : device.is_cuda() ? 2 : 4;
+  plan.dtype_bytes = compute_dtype_bytes(r.dtype, device);
   return plan;
 }
 
@@ -237,8 +246,7 @@ FinetuneOutcome run_finetune(const FinetuneRequest& r, const FinetuneEvents& eve
   for (size_t i : split.train) records.push_back(all_records[i]);
   for (size_t i : split.eval)
     if (r.eval_rows == 0 || static_cast<int64_t>(eval_records.size()) < r.eval_rows) eval_records.push_back(all_records[i]);
-  check_memory_plan(memory_plan_of(r, lo.device), lo.device, "finetune",
-                    lead && events.run.on_message ? std::function<void(const std::string&)>(say) : nullptr);
+  check_memory_plan(memory_plan_of(r, lo.device), lo.device, "finetune", say);
   if (r.tf32) allow_tf32_matmul(true);
 
   nlohmann::json quant = nullptr;

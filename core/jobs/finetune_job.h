@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ struct FinetunePoint {
   std::vector<double> rank_tokens_per_second;  // data parallel: each rank's; empty otherwise
   // As recorded in the runs database (and streamed by the CLI's --progress jsonl).
   std::map<std::string, double> values() const;
+  // The inverse, for a run followed through those events (a remote job):
+  // nullopt for a row without "loss" (a held-out evaluation's).
+  static std::optional<FinetunePoint> from_values(int64_t step, int64_t steps, const std::map<std::string, double>& v);
 };
 
 // What a run reports while it works, all optional, called on the calling

@@ -21,6 +21,13 @@ std::vector<std::string> validate(const GenerateRequest& r) {
   return out;
 }
 
+std::string render_chat_prompt(const ChatTemplate& chat, const GenerateRequest& r) {
+  std::vector<ChatMessage> messages;
+  if (!r.system.empty()) messages.push_back({"system", r.system});
+  messages.push_back({"user", r.prompt});
+  return chat.render(messages, /*add_generation_prompt=*/true);
+}
+
 GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(const std::string&)>& on_text,
                              const CancelToken* cancel, EvalModel* preloaded) {
   throw_if_problems("generate", validate(r));
@@ -40,10 +47,7 @@ GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(
   GenerateOutcome out;
   std::vector<int64_t> prompt;
   if (chat) {
-    std::vector<ChatMessage> messages;
-    if (!r.system.empty()) messages.push_back({"system", r.system});
-    messages.push_back({"user", r.prompt});
-    out.rendered_prompt = chat->render(messages, /*add_generation_prompt=*/true);
+    out.rendered_prompt = render_chat_prompt(*chat, r);
     prompt = tok.encode_text(out.rendered_prompt, /*add_special=*/false, /*parse_special=*/true);
   } else {
     out.rendered_prompt = r.prompt;

@@ -19,6 +19,7 @@
 namespace irq {
 
 struct EvalModel;
+class ChatTemplate;
 
 struct GenerateRequest {
   EvalModelSpec model;
@@ -42,6 +43,9 @@ struct GenerateOutcome {
 };
 
 std::vector<std::string> validate(const GenerateRequest& r);  // each problem starts with its field's name
+// r.chat's prompt: the system message (when given) and the user's turn in
+// `chat`, the assistant's turn opened; what run_generate encodes.
+std::string render_chat_prompt(const ChatTemplate& chat, const GenerateRequest& r);
 // on_text receives each new piece of the continuation (may be empty: not called).
 // preloaded: the model r.model describes, already loaded; null: the job loads it.
 GenerateOutcome run_generate(const GenerateRequest& r, const std::function<void(const std::string&)>& on_text = {},

@@ -3,8 +3,13 @@
 
 #include "common/error.h"
 #include "runtime/cuda_memory.h"
+#include "runtime/runtime.h"
 
 namespace irq {
+
+int compute_dtype_bytes(const std::string& dtype, const torch::Device& device) {
+  return static_cast<int>(torch::elementSize(dtype.empty() ? default_dtype(device) : parse_dtype(dtype)));
+}
 
 void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind,
                        const std::function<void(const std::string&)>& say) {

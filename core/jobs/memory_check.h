@@ -16,5 +16,8 @@ namespace irq {
 // `say` receives the plan's lines (null: the check alone).
 void check_memory_plan(const MemoryPlanRequest& request, const torch::Device& device, const char* kind,
                        const std::function<void(const std::string&)>& say);
+// Bytes per value of the frozen base's compute dtype: `dtype` when given,
+// else the device's default (runtime.h: float32 on the CPU, bfloat16 on CUDA).
+int compute_dtype_bytes(const std::string& dtype, const torch::Device& device);
 
 }  // namespace irq

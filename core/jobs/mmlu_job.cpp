@@ -81,7 +81,7 @@ MmluOutcome run_mmlu(const MmluRequest& r, ProgressSink* progress, const CancelT
     plan.quant = r.model.settings ? r.model.settings->method : r.model.quant;
     plan.quant_group = r.model.settings ? r.model.settings->block_size : r.model.quant_group;
     plan.icq = r.model.settings ? r.model.settings->icq : r.model.icq;
-    plan.dtype_bytes = !r.model.dtype.empty() ? static_cast<int>(torch::elementSize(parse_dtype(r.model.dtype))) : device.is_cuda() ? 2 : 4;
+    plan.dtype_bytes = compute_dtype_bytes(r.model.dtype, device);
     plan.eval_batch = r.batch > 0 ? r.batch : device.is_cuda() ? 16 : 4;
     plan.eval_seq = r.max_tokens;
     plan.targets = {};  // the adapter, if any, is small beside the base

@@ -34,9 +34,6 @@ class ReportedRun {
   RunRecorder& recorder() { return rec_; }
   int64_t id() const { return rec_.id(); }
   void record(const std::function<void()>& body) { rec_.record(body); }
-  void say(const std::string& line) const {
-    if (events_.on_message) events_.on_message(line);
-  }
   void metrics(int64_t step, const std::map<std::string, double>& values) {
     rec_.metrics(step, values);
     if (events_.on_metrics) events_.on_metrics(step, values);

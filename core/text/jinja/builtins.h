@@ -26,6 +26,12 @@ struct RaisedError : EvalError {
 constexpr size_t kMaxStringBytes = size_t{64} << 20;
 constexpr size_t kMaxListItems = 1000000;
 
+// Python's str.strip / lstrip / rstrip (chars: a string of ASCII
+// characters, or None / Undefined for whitespace), and str.upper / lower /
+// title / capitalize (ASCII letters; other bytes as they are).
+std::string python_strip(const std::string& s, const Value& chars, bool left, bool right);
+std::string python_case(const std::string& s, const std::string& method);
+
 // Python's int(s) / float(s) of a whole string (surrounding whitespace
 // allowed); nullopt when it is not one or out of range.
 std::optional<int64_t> parse_integer(const std::string& s);

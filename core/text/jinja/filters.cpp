@@ -14,10 +14,6 @@ namespace {
 
 const Value kNoValue;
 
-std::string trim_whitespace(const std::string& s) {
-  return get_attribute(Value::string(s), "strip").callable()(CallArgs{}).str_ref();
-}
-
 // A filter's attribute argument: "a.b" looks up a then b; "0" an index.
 Value attribute_path(const Value& v, const std::string& path) {
   Value cur = v;
@@ -51,11 +47,8 @@ ValueList sorted_values(ValueList items, bool reverse, const Value& attribute) {
   std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
     Value kx = key(x), ky = key(y);
     if (kx.is_string() && ky.is_string()) {  // Jinja2 sorts strings case-insensitively by default
-      std::string lx = kx.str_ref(), ly = ky.str_ref();
-      for (char& c : lx) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      for (char& c : ly) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      kx = Value::string(lx);
-      ky = Value::string(ly);
+      kx = Value::string(python_case(kx.str_ref(), "lower"));
+      ky = Value::string(python_case(ky.str_ref(), "lower"));
     }
     return reverse ? binary_op("<", ky, kx).as_bool() : binary_op("<", kx, ky).as_bool();
   });
@@ -130,8 +123,7 @@ bool is_test(const std::string& name) {
 
 Value apply_filter(const std::string& name, const Value& v, const CallArgs& a) {
   if (name == "trim") {
-    const Value& chars = call_arg(a, 0, "chars", Value::none());
-    return chars.is_none() ? Value::string(trim_whitespace(v.str())) : get_attribute(Value::string(v.str()), "strip").callable()(a);
+    return Value::string(python_strip(v.str(), call_arg(a, 0, "chars", Value::none()), true, true));
   }
   if (name == "length" || name == "count") {
     if (v.is_string()) return Value::integer(static_cast<int64_t>(utf8::count_code_points(v.str_ref())));
@@ -146,8 +138,7 @@ Value apply_filter(const std::string& name, const Value& v, const CallArgs& a) {
     throw EvalError("filter 'escape' is not supported (chat templates render without HTML escaping)");
   }
   if (name == "tojson") return to_json_filter(v, a);
-  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize")
-    return get_attribute(Value::string(v.str()), name).callable()(CallArgs{});
+  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize") return Value::string(python_case(v.str(), name));
   if (name == "replace") return get_attribute(Value::string(v.str()), "replace").callable()(a);
   if (name == "default" || name == "d") {
     const Value& fallback = call_arg(a, 0, "default_value", Value::string(""));
@@ -293,7 +284,7 @@ bool apply_test(const std::string& name, const Value& v, const CallArgs& a) {
   if (name == "lower" || name == "upper") {
     if (!v.is_string()) return false;
     const std::string s = v.str_ref();
-    const std::string converted = get_attribute(v, name).callable()(CallArgs{}).str_ref();
+    const std::string converted = python_case(s, name);
     return s == converted && std::any_of(s.begin(), s.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
   }
   throw EvalError("no test named '" + name + "'");

@@ -14,6 +14,11 @@ namespace irq::jinja {
 
 namespace {
 
+bool is_strip_char(unsigned char c, const Value& chars) {
+  if (chars.is_string()) return chars.str_ref().find(static_cast<char>(c)) != std::string::npos;
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 [[noreturn]] void type_error(const std::string& op, const Value& a, const Value& b) {
   throw EvalError("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" + b.type_name() + "'");
 }
@@ -103,6 +108,39 @@ std::string repeat_string(const std::string& s, int64_t n) {
 }
 
 }  // namespace
+
+std::string python_strip(const std::string& s, const Value& chars, bool left, bool right) {
+  if (chars.is_string()) {
+    for (unsigned char c : chars.str_ref())
+      if (c >= 0x80) throw EvalError("strip() with non-ASCII characters is not supported");
+  }
+  size_t b = 0, e = s.size();
+  if (left)
+    while (b < e && is_strip_char(static_cast<unsigned char>(s[b]), chars)) ++b;
+  if (right)
+    while (e > b && is_strip_char(static_cast<unsigned char>(s[e - 1]), chars)) --e;
+  return s.substr(b, e - b);
+}
+
+std::string python_case(const std::string& s, const std::string& method) {
+  std::string out = s;
+  const auto up = [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); };
+  const auto down = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  if (method == "upper" || method == "lower") {
+    for (char& c : out) c = method == "upper" ? up(c) : down(c);
+  } else if (method == "capitalize") {
+    for (char& c : out) c = down(c);
+    if (!out.empty()) out[0] = up(out[0]);
+  } else {  // title: a letter after a non-letter starts a word
+    bool word_start = true;
+    for (char& c : out) {
+      const bool alpha = std::isalpha(static_cast<unsigned char>(c));
+      if (alpha) c = word_start ? up(c) : down(c);
+      word_start = !alpha;
+    }
+  }
+  return out;
+}
 
 Value call_arg(const CallArgs& a, size_t i, const char* name, const Value& fallback) {
   if (i < a.positional.size()) return a.positional[i];
@@ -199,23 +237,6 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
 
 namespace {
 
-bool is_strip_char(unsigned char c, const Value& chars) {
-  if (chars.is_string()) return chars.str_ref().find(static_cast<char>(c)) != std::string::npos;
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string strip_side(const std::string& s, const Value& chars, bool left, bool right) {
-  if (chars.is_string()) {
-    for (unsigned char c : chars.str_ref())
-      if (c >= 0x80) throw EvalError("strip() with non-ASCII characters is not supported");
-  }
-  size_t b = 0, e = s.size();
-  if (left)
-    while (b < e && is_strip_char(static_cast<unsigned char>(s[b]), chars)) ++b;
-  if (right)
-    while (e > b && is_strip_char(static_cast<unsigned char>(s[e - 1]), chars)) --e;
-  return s.substr(b, e - b);
-}
 
 ValueList split_string(const std::string& s, const Value& sep, int64_t maxsplit) {
   ValueList out;
@@ -238,7 +259,7 @@ ValueList split_string(const std::string& s, const Value& sep, int64_t maxsplit)
     while (i < s.size() && is_strip_char(static_cast<unsigned char>(s[i]), Value())) ++i;
     if (i >= s.size()) break;
     if (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit) {
-      out.push_back(Value::string(strip_side(s.substr(i), Value(), false, true)));
+      out.push_back(Value::string(python_strip(s.substr(i), Value(), false, true)));
       break;
     }
     size_t j = i;
@@ -262,17 +283,6 @@ bool affix_matches(const std::string& s, const Value& affix, bool prefix) {
   return one(affix.str_ref());
 }
 
-std::string title_case(const std::string& s) {
-  std::string out = s;
-  bool word_start = true;
-  for (char& c : out) {
-    const bool alpha = std::isalpha(static_cast<unsigned char>(c));
-    if (alpha) c = word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    word_start = !alpha;
-  }
-  return out;
-}
-
 std::string replace_up_to(const std::string& s, const std::string& from, const std::string& to, int64_t count) {
   if (from.empty()) throw EvalError("replace() with an empty pattern is not supported");
   std::string out;
@@ -291,21 +301,10 @@ Value string_method(const std::string& s, const std::string& name) {
   const Value none = Value::none();
   auto fn = [s, name, none](const CallArgs& a) -> Value {
     if (name == "strip" || name == "lstrip" || name == "rstrip")
-      return Value::string(strip_side(s, call_arg(a, 0, "chars", none), name != "rstrip", name != "lstrip"));
+      return Value::string(python_strip(s, call_arg(a, 0, "chars", none), name != "rstrip", name != "lstrip"));
     if (name == "split") return Value::list(split_string(s, call_arg(a, 0, "sep", none), call_arg(a, 1, "maxsplit", Value::integer(-1)).as_int()));
     if (name == "startswith" || name == "endswith") return Value::boolean(affix_matches(s, call_arg(a, 0, "prefix", none), name == "startswith"));
-    if (name == "upper" || name == "lower") {
-      std::string out = s;
-      for (char& c : out) c = static_cast<char>(name == "upper" ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
-      return Value::string(out);
-    }
-    if (name == "title") return Value::string(title_case(s));
-    if (name == "capitalize") {
-      std::string out = s;
-      for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-      return Value::string(out);
-    }
+    if (name == "upper" || name == "lower" || name == "title" || name == "capitalize") return Value::string(python_case(s, name));
     if (name == "replace") {
       const Value& from = call_arg(a, 0, "old", none);
       const Value& to = call_arg(a, 1, "new", none);
@@ -378,7 +377,7 @@ std::optional<int64_t> parse_integer(const std::string& s) {
 }
 
 std::optional<double> parse_float(const std::string& s) {
-  const std::string t = strip_side(s, Value(), true, true);
+  const std::string t = python_strip(s, Value(), true, true);
   if (t.empty()) return std::nullopt;
   char* end = nullptr;
   errno = 0;

@@ -19,6 +19,9 @@ constexpr int64_t kMaxIterations = 1000000;     // loop iterations and macro cal
 
 using Scope = std::unordered_map<std::string, Value>;
 
+// One render. An error ends it (Template::render adds the line and throws):
+// the renderer is never used again after one, so its scopes, output and
+// depths are restored on the normal path only.
 class Renderer {
  public:
   explicit Renderer(const ValueDict& variables) {
@@ -138,14 +141,7 @@ class Renderer {
              return a.positional[static_cast<size_t>(i) % a.positional.size()];
            })},
       });
-      Flow f = Flow::kNormal;
-      try {
-        f = exec(s.body);
-      } catch (...) {
-        scopes_.pop_back();
-        --loop_depth_;
-        throw;
-      }
+      const Flow f = exec(s.body);
       scopes_.pop_back();
       if (f == Flow::kBreak) break;
     }
@@ -161,12 +157,7 @@ class Renderer {
       std::string captured;
       std::string* saved = out_;
       out_ = &captured;
-      try {
-        exec(s.body);
-      } catch (...) {
-        out_ = saved;
-        throw;
-      }
+      exec(s.body);
       out_ = saved;
       v = Value::string(captured);
     }
@@ -209,19 +200,11 @@ class Renderer {
       out_ = &captured;
       const int saved_depth = loop_depth_;
       loop_depth_ = 0;
-      const auto restore = [&] {
-        std::swap(saved_scopes, scopes_);
-        out_ = saved_out;
-        loop_depth_ = saved_depth;
-        --call_depth_;
-      };
-      try {
-        exec(macro->body);
-      } catch (...) {
-        restore();
-        throw;
-      }
-      restore();
+      exec(macro->body);
+      std::swap(saved_scopes, scopes_);
+      out_ = saved_out;
+      loop_depth_ = saved_depth;
+      --call_depth_;
       return Value::string(captured);
     }));
   }

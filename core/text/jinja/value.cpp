@@ -16,39 +16,30 @@ Value Value::undefined(std::string what) {
   v.s_ = std::move(what);
   return v;
 }
-Value Value::none() {
-  Value v;
-  v.kind_ = Kind::kNone;
-  return v;
-}
+Value Value::none() { return Value(Kind::kNone); }
 Value Value::boolean(bool b) {
-  Value v;
-  v.kind_ = Kind::kBool;
+  Value v(Kind::kBool);
   v.b_ = b;
-  v.i_ = b;
+  v.i_ = b;  // as_int() of a bool, as Python's int(True)
   return v;
 }
 Value Value::integer(int64_t i) {
-  Value v;
-  v.kind_ = Kind::kInt;
+  Value v(Kind::kInt);
   v.i_ = i;
   return v;
 }
 Value Value::number(double d) {
-  Value v;
-  v.kind_ = Kind::kFloat;
+  Value v(Kind::kFloat);
   v.d_ = d;
   return v;
 }
 Value Value::string(std::string s) {
-  Value v;
-  v.kind_ = Kind::kString;
+  Value v(Kind::kString);
   v.s_ = std::move(s);
   return v;
 }
 Value Value::list(ValueList items) {
-  Value v;
-  v.kind_ = Kind::kList;
+  Value v(Kind::kList);
   v.list_ = std::make_shared<ValueList>(std::move(items));
   return v;
 }
@@ -58,8 +49,7 @@ Value Value::tuple(ValueList items) {
   return v;
 }
 Value Value::dict(ValueDict items) {
-  Value v;
-  v.kind_ = Kind::kDict;
+  Value v(Kind::kDict);
   v.dict_ = std::make_shared<ValueDict>(std::move(items));
   return v;
 }
@@ -69,8 +59,7 @@ Value Value::name_space(ValueDict items) {
   return v;
 }
 Value Value::function(Function f) {
-  Value v;
-  v.kind_ = Kind::kFunction;
+  Value v(Kind::kFunction);
   v.fn_ = std::make_shared<Function>(std::move(f));
   return v;
 }

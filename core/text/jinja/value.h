@@ -83,6 +83,7 @@ class Value {
   std::string to_json(int indent = -1, bool sort_keys = false) const;
 
  private:
+  explicit Value(Kind kind) : kind_(kind) {}
   Kind kind_ = Kind::kUndefined;
   bool b_ = false;
   bool tuple_ = false;

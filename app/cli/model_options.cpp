@@ -108,7 +108,7 @@ nlohmann::json quantize_for_cli(LoadedModel& model, const ParsedArgs& args) {
   const auto o = quant_from_args(args);
   bool quantized = false;  // load_for_cli quantized it on load already
   for (const auto& m : model.model->named_modules("", /*include_self=*/false))
-    if (const auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = true;
+    if (const auto* l = m.value()->as<LinearImpl>(); l && l->has_frozen_weight()) quantized = true;
   if (!quantized) {
     ModelQuantOptions in_place = o;
     ProgressBar bar;

@@ -119,7 +119,7 @@ int run_bench_load(const ParsedArgs& args) {
     for (const auto& p : model->parameters())
       if (seen.insert(p.unsafeGetTensorImpl()).second) model_bytes += static_cast<double>(p.numel() * p.element_size());
     for (const auto& m : model->named_modules("", /*include_self=*/false))
-      if (const auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) model_bytes += static_cast<double>(l->quant->storage_bytes());
+      if (const auto* l = m.value()->as<LinearImpl>(); l && l->has_frozen_weight()) model_bytes += static_cast<double>(l->frozen_weight->storage_bytes());
     const double mib = 1024.0 * 1024.0, rss = rss_after_load;
     std::printf("  quantized on load: model %.1f MiB, peak RSS while loading %.1f MiB = %.2fx model + %.0f MiB (first load; %.1f MiB after %lld)\n",
                 model_bytes / mib, rss / mib, rss / model_bytes, (rss - model_bytes) / mib, peak_rss_bytes() / mib, (long long)repeats);

@@ -23,6 +23,7 @@
 #include "cli/peak_rss.h"
 #include "cli/verbs.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 #include "runtime/cuda_memory.h"
 #include "runtime/runtime.h"
 #include "runtime/threads.h"
@@ -89,10 +90,10 @@ Result measure(const LlamaConfig& config, const torch::TensorOptions& opts, Quan
     q.settings = QuantSettings::for_method("nf4");
     r.quantize_seconds = quantize_model(m, q).seconds;
     for (const auto& item : m.model->named_modules("", false))
-      if (auto* l = item.value()->as<LinearImpl>(); l && l->quantized()) base->emplace(item.key(), *l->quant);
+      if (auto* l = item.value()->as<LinearImpl>(); l && quantized_weight(*l)) base->emplace(item.key(), *quantized_weight(*l));
   } else if (base) {
     auto modules = m.model->named_modules("", false);
-    for (const auto& [name, q] : *base) modules[name]->as<LinearImpl>()->set_quantized(q);
+    for (const auto& [name, q] : *base) set_quantized(*modules[name]->as<LinearImpl>(), q);
   }
   LoraConfig lora;
   lora.rank = rank;

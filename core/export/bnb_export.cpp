@@ -14,6 +14,7 @@
 #include "model/layers.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
+#include "quant/quantized_weight.h"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +45,7 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
   std::vector<Entry> entries;
   int64_t quantized = 0;
   for (const auto& t : tensors) {
-    if (!t.linear || !t.linear->quantized()) {
+    if (!t.linear || !quantized_weight(*t.linear)) {
       entries.push_back({{t.name, dtype, t.shape}, [&t, dtype] {
                            const auto v = t.value().to(scalar(dtype)).contiguous();
                            return raw(static_cast<const uint8_t*>(v.data_ptr()), static_cast<size_t>(v.numel() * v.element_size()));
@@ -52,8 +53,9 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
       continue;
     }
     const auto& l = *t.linear;
-    const auto& s = l.quant->settings;
-    if (l.has_lora()) throw make_error(ErrorKind::kUsage, "export --format bnb-nf4", "cannot carry an adapter: export it with --format peft");
+    const QuantizedWeight& base = *quantized_weight(l);
+    const auto& s = base.settings;
+    if (l.has_adapter()) throw make_error(ErrorKind::kUsage, "export --format bnb-nf4", "cannot carry an adapter: export it with --format peft");
     if (s.method != "nf4" || s.icq)
       throw make_error(ErrorKind::kUsage, "export --format bnb-nf4",
                        t.name + " is " + (s.method == "nf4" ? "ICQ-NF4, whose tau bitsandbytes cannot store" : s.method) +
@@ -61,7 +63,7 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
     ++quantized;
     const int64_t numel = t.shape[0] * t.shape[1], nblocks = (numel + s.block_size - 1) / s.block_size;
     const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
-    auto host = std::make_shared<QuantizedTensor>(l.quant->to_host());
+    auto host = std::make_shared<QuantizedTensor>(base.to_host());
     const nlohmann::json state = {{"quant_type", "nf4"},
                                   {"blocksize", s.block_size},
                                   // bitsandbytes dequantizes to this dtype: float32 hands the

@@ -11,6 +11,7 @@
 #include "export/model_tensors.h"
 #include "model/layers.h"
 #include "quant/quantized_tensor.h"
+#include "quant/quantized_weight.h"
 
 namespace irq {
 
@@ -95,7 +96,7 @@ int64_t qk_heads(const std::string& hf_name, const LlamaConfig& c) {
 
 // INT4 group-32 codes of a projection as Q4_1 blocks (rows permuted when n_head > 0).
 std::vector<uint8_t> q4_1_of(const LinearImpl& l, const std::string& name, int64_t n_head) {
-  const QuantizedTensor q = l.quant->to_host();
+  const QuantizedTensor q = quantized_weight(l)->to_host();
   const int64_t rows = q.rows(), cols = q.cols();
   auto codes = torch::empty({rows, cols}, torch::kUInt8);
   unpack_codes(q.codes.data(), rows * cols, 4, codes.data_ptr<uint8_t>());
@@ -117,12 +118,13 @@ void check_q4_1(LoadedModel& model) {
   for (const auto& t : model_tensors(model, false)) {
     if (!t.linear) continue;
     const auto& l = *t.linear;
-    if (l.has_lora())
+    if (l.has_adapter())
       throw make_error(ErrorKind::kUsage, "--format gguf --gguf-type q4_1",
                        "cannot carry an adapter (the INT4 codes are exported unchanged); export merged weights as f16/q8_0, or without --adapter");
     const bool projection = t.name.rfind("model.layers.", 0) == 0;
-    if (!l.quantized() && !projection) continue;
-    if (!l.quantized() || l.quant->settings.method != "int4" || l.quant->settings.block_size != 32)
+    const QuantizedWeight* base = quantized_weight(l);
+    if (!base && !projection) continue;
+    if (!base || base->settings.method != "int4" || base->settings.block_size != 32)
       throw make_error(ErrorKind::kUsage, "--format gguf --gguf-type q4_1",
                        t.name + " is not INT4 with group 32; quantize with --quant int4 --quant-group 32 first");
     if (t.shape[1] % 32 != 0) throw make_error(ErrorKind::kUsage, "--gguf-type q4_1", t.name + ": columns not a multiple of 32");
@@ -192,7 +194,7 @@ void export_gguf(LoadedModel& model, const std::filesystem::path& out, GgmlType 
     GgufTensorInfo info{name, std::vector<int64_t>(t.shape.rbegin(), t.shape.rend()), GgmlType::kF32, 0};
     if (t.shape.size() == 2) {
       info.type = type;
-      if (type == GgmlType::kQ4_1 && !(t.linear && t.linear->quantized())) info.type = GgmlType::kF16;  // embeddings, lm_head
+      if (type == GgmlType::kQ4_1 && !(t.linear && quantized_weight(*t.linear))) info.type = GgmlType::kF16;  // embeddings, lm_head
       if (type == GgmlType::kQ8_0 && t.shape[1] % 32 != 0) info.type = GgmlType::kF16;
     }
     bytes += ggml_bytes(info.type, info.numel());

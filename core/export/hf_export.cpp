@@ -13,7 +13,7 @@
 #include "export/model_tensors.h"
 #include "io/safetensors_stream_writer.h"
 #include "io/safetensors_writer.h"
-#include "lora/iec_lora.h"
+#include "lora/lora_adapter.h"
 #include "model/layers.h"
 
 namespace fs = std::filesystem;
@@ -83,17 +83,17 @@ void export_peft(LoadedModel& model, const fs::path& out, const nlohmann::json& 
   uint64_t bytes = 0;
   for (const auto& [name, l] : layers) {
     torch::NoGradGuard no_grad;
-    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
-                                   l->iec_beta_b);
+    const LoraAdapter& lora = *lora_of(*l);
+    const auto [A2, B2] = lora.folded(torch::kFloat32);
     for (const auto& [key, t] : {std::pair{".lora_A.weight", A2}, std::pair{".lora_B.weight", B2}}) {
       keep.push_back(t.to(torch::kCPU).contiguous());
       blobs.push_back({"base_model.model." + name + key, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
       bytes += static_cast<uint64_t>(keep.back().numel()) * 4;
     }
-    iec = iec || l->iec_beta_a.defined();
-    rank = l->lora_A->weight.size(0);
-    scaling = l->lora_scaling;
-    dropout = l->lora_dropout;  // what it was trained with; peft applies it only in training
+    iec = iec || lora.iec();
+    rank = lora.rank();
+    scaling = lora.scaling;
+    dropout = lora.dropout;  // what it was trained with; peft applies it only in training
     targets.insert(name.substr(name.rfind('.') + 1));
   }
   check_export_target(out, options.force, bytes);

@@ -1,7 +1,7 @@
 // HF tensors of a loaded model with adapters merged (see model_tensors.h).
 #include "export/model_tensors.h"
 
-#include "lora/iec_lora.h"
+#include "lora/lora_adapter.h"
 #include "model/layers.h"
 
 namespace irq {
@@ -15,11 +15,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 torch::Tensor merged_weight(LinearImpl* l, bool merge) {
   torch::NoGradGuard no_grad;
   auto w = l->effective_weight(torch::kFloat32);
-  if (merge && l->has_lora()) {
-    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat32), l->lora_B->weight.to(torch::kFloat32), l->iec_beta_a,
-                                   l->iec_beta_b);
-    w = w + l->lora_scaling * torch::mm(B2, A2);
-  }
+  if (const LoraAdapter* lora = lora_of(*l); merge && lora) w = w + lora->merged_delta(torch::kFloat32);
   return w.to(torch::kCPU).contiguous();
 }
 
@@ -28,7 +24,7 @@ torch::Tensor merged_weight(LinearImpl* l, bool merge) {
 std::vector<std::pair<std::string, LinearImpl*>> adapted_linears(LoadedModel& model) {
   std::vector<std::pair<std::string, LinearImpl*>> out;
   for (const auto& m : model.model->named_modules("", /*include_self=*/false))
-    if (auto* l = m.value()->as<LinearImpl>(); l && l->has_lora()) out.emplace_back(m.key(), l);
+    if (auto* l = m.value()->as<LinearImpl>(); l && lora_of(*l)) out.emplace_back(m.key(), l);
   return out;
 }
 

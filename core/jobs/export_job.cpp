@@ -16,11 +16,12 @@
 #include "export/hf_export.h"
 #include "export/model_tensors.h"
 #include "export/zero_point_merge.h"
-#include "lora/iec_lora.h"
+#include "lora/lora_adapter.h"
 #include "model/layers.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 #include "runs/run_recorder.h"
 #include "runtime/runtime.h"
 #include "lora/adapter_io.h"
@@ -66,10 +67,12 @@ void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& op
   std::map<std::string, QuantizedTensor> quantized;
   for (const auto& item : model.model->named_modules("", false)) {
     auto* l = item.value()->as<LinearImpl>();
-    if (!l || !l->quantized()) continue;
+    const QuantizedWeight* base = l ? quantized_weight(*l) : nullptr;
+    if (!base) continue;
     const std::string name = item.key() + ".weight";
-    if (!l->has_lora()) {
-      quantized.emplace(name, l->quant->to_host());
+    const LoraAdapter* lora = lora_of(*l);
+    if (!lora) {
+      quantized.emplace(name, base->to_host());
       continue;
     }
     if (!merge_adapter)
@@ -77,10 +80,7 @@ void export_irq(LoadedModel& model, const fs::path& out, const ExportOptions& op
                        "holds the quantized base only; export the adapter with --format peft, or fold a QA-LoRA adapter into "
                        "the INT zero points with --merge-adapter");
     torch::NoGradGuard no_grad;
-    const auto [A2, B2] = fold_iec(l->lora_A_weight().to(torch::kFloat64), l->lora_B->weight.to(torch::kFloat64),
-                                   l->iec_beta_a.defined() ? l->iec_beta_a.to(torch::kFloat64) : l->iec_beta_a,
-                                   l->iec_beta_b.defined() ? l->iec_beta_b.to(torch::kFloat64) : l->iec_beta_b);
-    quantized.emplace(name, merge_into_zero_points(l->quant->to_host(), l->lora_scaling * torch::mm(B2, A2), name));
+    quantized.emplace(name, merge_into_zero_points(base->to_host(), lora->merged_delta(torch::kFloat64), name));
   }
   if (merge_adapter && adapted_linears(model).empty())
     throw make_error(ErrorKind::kUsage, "--merge-adapter", "the model has no adapter (pass --adapter DIR)");

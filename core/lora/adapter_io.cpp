@@ -14,8 +14,10 @@
 #include "io/safetensors_writer.h"
 #include "io/tensor_view.h"
 #include "lora/adapter_config.h"
+#include "lora/lora_adapter.h"
 #include "quant/model_quantizer.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 
 namespace irq {
 
@@ -41,7 +43,7 @@ std::optional<ModelQuantOptions> adapter_base_quant(const fs::path& adapter_dir)
 std::vector<std::pair<std::string, LinearImpl*>> lora_layers(LlamaForCausalLM& model) {
   std::vector<std::pair<std::string, LinearImpl*>> out;
   for (const auto& m : model->named_modules("", /*include_self=*/false))
-    if (auto* l = m.value()->as<LinearImpl>(); l && l->has_lora()) out.emplace_back(m.key(), l);
+    if (auto* l = m.value()->as<LinearImpl>(); l && lora_of(*l)) out.emplace_back(m.key(), l);
   return out;
 }
 
@@ -56,11 +58,11 @@ void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
   for (const auto& name : quantizable_weights(model->config, config.targets)) {
     const std::string module = name.substr(0, name.size() - std::string(".weight").size());
     auto* linear = modules[module]->as<LinearImpl>();
-    linear->enable_lora(config.rank, config.alpha, config.iec, opts, seed++, config.qa_group);
-    linear->lora_dropout = config.dropout;
+    auto& lora = enable_lora(*linear, config.rank, config.alpha, config.iec, opts, seed++, config.qa_group);
+    lora.dropout = config.dropout;
     if (config.iec) {
-      share(linear->iec_G);
-      share(linear->iec_R);
+      share(lora.iec_G);
+      share(lora.iec_R);
     }
   }
 }
@@ -68,11 +70,12 @@ void add_lora(LlamaForCausalLM& model, const LoraConfig& config) {
 std::vector<torch::Tensor> lora_parameters(LlamaForCausalLM& model) {
   std::vector<torch::Tensor> out;
   for (auto& [name, l] : lora_layers(model)) {
-    out.push_back(l->lora_A->weight);
-    out.push_back(l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      out.push_back(l->iec_beta_a);
-      out.push_back(l->iec_beta_b);
+    const auto& a = *lora_of(*l);
+    out.push_back(a.lora_A->weight);
+    out.push_back(a.lora_B->weight);
+    if (a.iec()) {
+      out.push_back(a.iec_beta_a);
+      out.push_back(a.iec_beta_b);
     }
   }
   for (auto& p : out) p.set_requires_grad(true);
@@ -103,8 +106,9 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
   tau_bytes.reserve(layers.size());  // blobs point into these
   hash_bytes.reserve(layers.size());
   for (auto& [name, l] : layers) {
-    if (l->quantized()) {
-      const auto q = l->quant->to_host();
+    const auto& a = *lora_of(*l);
+    if (const QuantizedWeight* base = quantized_weight(*l)) {
+      const auto q = base->to_host();
       // The whole base's fingerprint (NF4 and INT), checked at load.
       const uint64_t h = payload_hash(q);
       hash_bytes.emplace_back(8);
@@ -113,14 +117,14 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
       if (!q.tau_q.empty()) {  // the ICQ offsets, as adapters before the hash checked them
         tau_bytes.push_back(q.tau_q);
         blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
-        add("irqlora.base." + name + ".tau_scale", l->quant->tau_scale);
+        add("irqlora.base." + name + ".tau_scale", base->tau_scale);
       }
     }
-    add("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
-    add("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      add("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
-      add("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
+    add("base_model.model." + name + ".lora_A.weight", a.lora_A->weight);
+    add("base_model.model." + name + ".lora_B.weight", a.lora_B->weight);
+    if (a.iec()) {
+      add("base_model.model." + name + ".iec_beta_a", a.iec_beta_a);
+      add("base_model.model." + name + ".iec_beta_b", a.iec_beta_b);
     }
   }
   write_safetensors(dir / "adapter_model.safetensors", blobs, {{"format", "pt"}});
@@ -170,11 +174,11 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
     quant["n"] = requantize_n;
   }
   const auto file = SafetensorsFile::open(dir / "adapter_model.safetensors");
-  const LinearImpl* quantized = nullptr;
+  const QuantizedWeight* quantized = nullptr;
   for (const auto& m : loaded.model->named_modules("", false))
-    if (auto* l = m.value()->as<LinearImpl>(); l && l->quantized()) quantized = l;
+    if (auto* l = m.value()->as<LinearImpl>(); l && quantized_weight(*l)) quantized = quantized_weight(*l);
   if (quantized) {  // a base quantized by the caller must be the adapter's
-    const nlohmann::json have = quantized->quant->settings.to_json();
+    const nlohmann::json have = quantized->settings.to_json();
     if (quant.is_null() || have != quant)
       throw make_error(ErrorKind::kInvalidInput, cfg_path.string(),
                        "the adapter was trained on a " + (quant.is_null() ? std::string("full-precision base") : quant.dump()) +
@@ -198,24 +202,26 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
     t.copy_(tensor_view(file, *info).reshape(t.sizes()));
   };
   for (auto& [name, l] : lora_layers(loaded.model)) {
-    fill("base_model.model." + name + ".lora_A.weight", l->lora_A->weight);
-    fill("base_model.model." + name + ".lora_B.weight", l->lora_B->weight);
-    if (l->iec_beta_a.defined()) {
-      fill("base_model.model." + name + ".iec_beta_a", l->iec_beta_a);
-      fill("base_model.model." + name + ".iec_beta_b", l->iec_beta_b);
+    auto& a = *lora_of(*l);
+    fill("base_model.model." + name + ".lora_A.weight", a.lora_A->weight);
+    fill("base_model.model." + name + ".lora_B.weight", a.lora_B->weight);
+    if (a.iec()) {
+      fill("base_model.model." + name + ".iec_beta_a", a.iec_beta_a);
+      fill("base_model.model." + name + ".iec_beta_b", a.iec_beta_b);
     }
-    if (const auto* hash = file.find("irqlora.base." + name + ".hash"); hash && l->quantized() && requantize_n == 0) {
+    const QuantizedWeight* built = quantized_weight(*l);
+    if (const auto* hash = file.find("irqlora.base." + name + ".hash"); hash && built && requantize_n == 0) {
       const auto bytes = tensor_view(file, *hash).to(torch::kUInt8).contiguous();
       uint64_t want = 0;
       for (int b = 0; b < 8 && b < bytes.numel(); ++b) want |= static_cast<uint64_t>(bytes.data_ptr<uint8_t>()[b]) << (8 * b);
-      const uint64_t have = payload_hash(l->quant->to_host());
+      const uint64_t have = payload_hash(built->to_host());
       if (bytes.numel() != 8 || have != want)
         throw make_error(ErrorKind::kInvalidInput, file.path().string(),
                          "the quantized base differs from the one the adapter was trained on (the codes and scales of " + name +
                              " hash to " + hex64(have) + ", the adapter's base to " + hex64(want) + ")");
     }
-    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && l->quantized() && requantize_n == 0) {
-      const auto rebuilt = l->quant->tau_q.to(torch::kCPU);
+    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && built && requantize_n == 0) {
+      const auto rebuilt = built->tau_q.to(torch::kCPU);
       if (rebuilt.numel() != tau->numel() || !rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
         throw make_error(ErrorKind::kInvalidInput, file.path().string(),
                          "the quantized base differs from the one the adapter was trained on (tau of " + name + ")");

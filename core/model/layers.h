@@ -11,7 +11,8 @@
 #include <functional>
 #include <memory>
 
-#include "quant/quantized_weight.h"
+#include "model/adapter.h"
+#include "model/frozen_weight.h"
 
 namespace irq {
 
@@ -20,35 +21,20 @@ struct LinearImpl : torch::nn::Module {
   // Registers an existing tensor as "weight" (tied lm_head: the same tensor as the embedding).
   explicit LinearImpl(const torch::Tensor& shared_weight);
   torch::Tensor forward(const torch::Tensor& x);  // (..., in) -> (..., out)
-  // Replaces the weight by a frozen quantized one (the float weight is freed;
-  // "weight" stays registered, empty). forward() dequantizes on the fly.
-  void set_quantized(QuantizedWeight q);
-  bool quantized() const { return quant != nullptr; }
-  torch::Tensor effective_weight(torch::ScalarType dtype) const;  // dequantized or the weight
-  // Adds a trainable LoRA (IEC-LoRA when iec) beside the frozen base, as
-  // peft initialises it: lora_A kaiming-uniform(a = sqrt(5)), lora_B zeros,
-  // scaling alpha / rank, IEC scalars 0. Parameter names follow PEFT
-  // ("lora_A.weight", "lora_B.weight"; IEC: "iec_beta_a", "iec_beta_b").
-  // Throws Error(kUsage) when IEC is on and the rank does not divide in/out.
-  // qa_group > 0: QA-LoRA (Xu et al. 2023, as the authors' peft_utils_iec.py):
-  // lora_A (r, in / qa_group) reads the sums of each group of qa_group input
-  // columns (the INT base's quantization groups), xavier-uniform init; IEC's
-  // paths stay on the full input. Throws when qa_group does not divide in.
-  void enable_lora(int64_t rank, double alpha, bool iec, const torch::TensorOptions& options, uint64_t seed,
-                   int64_t qa_group = 0);
-  bool has_lora() const { return lora_A != nullptr; }
-  // lora_A as a (r, in) matrix: QA-LoRA's A with each column repeated over its
-  // group's qa_group input columns (x . that == group sums . A), else A itself.
-  torch::Tensor lora_A_weight() const;
-  torch::Tensor weight;  // (out, in); empty when quantized
+  // Replaces the weight by a frozen one (quantized: quant/quantized_weight.h),
+  // moved to the weight's device; the float weight is freed ("weight" stays
+  // registered, empty). Throws Error(kInvalidInput) when the shapes differ.
+  void set_frozen_weight(std::shared_ptr<FrozenWeight> w);
+  bool has_frozen_weight() const { return frozen_weight != nullptr; }
+  torch::Tensor effective_weight(torch::ScalarType dtype) const;  // the frozen one dequantized, or the weight
+  // Attaches a trainable adapter (lora/lora_adapter.h enable_lora); its delta
+  // is added to the output. Throws Error(kUsage) when one is attached already.
+  void attach_adapter(std::shared_ptr<Adapter> a);
+  bool has_adapter() const { return adapter != nullptr; }
+  torch::Tensor weight;  // (out, in); empty when frozen_weight is set
   torch::Tensor bias;    // (out) or undefined
-  std::shared_ptr<QuantizedWeight> quant;
-  std::shared_ptr<LinearImpl> lora_A, lora_B;  // (r, in), (out, r)
-  torch::Tensor iec_beta_a, iec_beta_b;        // 0-dim; undefined for plain LoRA
-  torch::Tensor iec_G, iec_R;                  // fixed group-mean / repeat matrices (not parameters)
-  double lora_scaling = 0;
-  double lora_dropout = 0;  // on lora_A's input while training (lora_delta_dropout)
-  int64_t qa_group = 0;     // QA-LoRA group (0: plain LoRA)
+  std::shared_ptr<FrozenWeight> frozen_weight;
+  std::shared_ptr<Adapter> adapter;
   // Sees every input before the product when set: the calibration taps of
   // GPTQ (AutoGPTQ's forward hooks; quant/gptq/gptq_model.cpp). Empty otherwise.
   std::function<void(const torch::Tensor&)> input_observer;

@@ -8,7 +8,7 @@
 #include "common/stopwatch.h"
 #include "io/tensor_view.h"
 #include "model/model_summary.h"
-#include "quant/quant_checkpoint.h"
+#include "model/frozen_weight.h"
 #include "runtime/runtime.h"
 
 #include <torch/cuda.h>
@@ -25,22 +25,20 @@ const Tokenizer& LoadedModel::require_tokenizer() const {
 std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointWeights& weights, const fs::path& dir,
                                       ProgressSink* progress, const CancelToken* cancel, const std::vector<std::string>& deferred) {
   const std::set<std::string> later(deferred.begin(), deferred.end());
-  // A quantized checkpoint: projections get their QuantizedWeight, the rest loads as usual.
-  const auto quantized = read_quantized_tensors(dir, weights);
-  std::set<std::string> used;
-  if (!quantized.empty()) {
+  // Frozen (quantized) weights the directory stores: their layers get them, the rest loads as usual.
+  auto frozen = read_frozen_weights(dir, weights);
+  std::set<std::string> used = frozen.tensors;
+  if (!frozen.weights.empty()) {
     auto modules = model->named_modules("", /*include_self=*/false);
-    for (const auto& [name, q] : quantized) {
+    for (auto& [name, w] : frozen.weights) {
       const std::string module = name.substr(0, name.rfind('.'));
       auto* linear = modules.contains(module) ? modules[module]->as<LinearImpl>() : nullptr;
-      if (!linear) throw make_error(ErrorKind::kInvalidInput, (dir / "irqlora_quant.json").string(), "'" + name + "' is not a linear weight of this model");
-      if (!linear->weight.sizes().equals(q.shape))
-        throw make_error(ErrorKind::kInvalidInput, (dir / "irqlora_quant.json").string(),
-                         "'" + name + "' has shape " + shape_to_string(q.shape) + " but config.json implies " +
+      if (!linear) throw make_error(ErrorKind::kInvalidInput, frozen.source, "'" + name + "' is not a linear weight of this model");
+      if (!linear->weight.sizes().equals(w->weight_shape()))
+        throw make_error(ErrorKind::kInvalidInput, frozen.source,
+                         "'" + name + "' has shape " + shape_to_string(w->weight_shape()) + " but config.json implies " +
                              shape_to_string(linear->weight.sizes().vec()));
-      linear->set_quantized(QuantizedWeight::from_host(q, linear->weight.device()));
-      for (const char* part : {".codes", ".absmax_q", ".absmax_scale", ".absmax_offset", ".tau_q", ".tau_scale", ".scale", ".zero"})
-        used.insert(name + part);
+      linear->set_frozen_weight(std::move(w));
     }
   }
   torch::NoGradGuard no_grad;
@@ -50,7 +48,7 @@ std::vector<std::string> load_weights(LlamaForCausalLM& model, const CheckpointW
   for (const auto& item : params) {
     const std::string& name = item.key();
     torch::Tensor param = item.value();
-    if (quantized.count(name)) continue;
+    if (frozen.weights.count(name)) continue;
     if (cancel) cancel->throw_if_cancelled("loading " + dir.string());
     if (later.count(name)) {  // filled by the caller; checked here like the others
       const auto e = weights.find(name);

@@ -36,11 +36,11 @@ ModuleNode walk(const torch::nn::Module& module, const std::string& path, const 
       node.dtype = it != loaded.stored_dtypes.end() ? it->second : (node.tied ? "tied" : "");
     }
   }
-  if (const auto* linear = dynamic_cast<const LinearImpl*>(&module); linear && linear->quantized()) {
-    const auto& q = *linear->quant;
-    node.weight_shape = q.shape;
-    node.params += q.numel();
-    node.dtype = q.settings.short_name();
+  if (const auto* linear = dynamic_cast<const LinearImpl*>(&module); linear && linear->has_frozen_weight()) {
+    const auto& w = *linear->frozen_weight;
+    node.weight_shape = w.weight_shape();
+    node.params += linear->in_features * linear->out_features;
+    node.dtype = w.label();
   }
   for (const auto& child : module.named_children()) {
     const std::string full = path.empty() ? child.key() : path + "." + child.key();
@@ -76,8 +76,8 @@ ModelSummary summarize(const LoadedModel& loaded) {
     if (it != loaded.stored_dtypes.end() && p.value().numel() > 0) s.stored_dtype_params[it->second] += p.value().numel();
   }
   for (const auto& m : loaded.model->named_modules("", /*include_self=*/false))
-    if (const auto* linear = m.value()->as<LinearImpl>(); linear && linear->quantized())
-      s.stored_dtype_params[linear->quant->settings.short_name()] += linear->quant->numel();
+    if (const auto* linear = m.value()->as<LinearImpl>(); linear && linear->has_frozen_weight())
+      s.stored_dtype_params[linear->frozen_weight->label()] += linear->in_features * linear->out_features;
   s.tokenizer = loaded.tokenizer ? loaded.tokenizer->kind() + " (" + std::to_string(loaded.tokenizer->vocab_size()) + " tokens)"
                                  : loaded.tokenizer_error;
   const auto opts = loaded.model->options();

@@ -28,8 +28,8 @@ LoadedModel load_quantized(const std::filesystem::path& dir, LoadOptions load, M
   if (device != torch::Device(torch::kCPU)) {
     loaded.model->to(device);
     for (const auto& m : loaded.model->named_modules("", /*include_self=*/false))
-      if (auto* linear = m.value()->as<LinearImpl>(); linear && linear->quantized())
-        linear->quant = std::make_shared<QuantizedWeight>(linear->quant->to(device));
+      if (auto* linear = m.value()->as<LinearImpl>(); linear && linear->has_frozen_weight())
+        linear->frozen_weight = linear->frozen_weight->to_device(device);
     if (device.is_cuda()) torch::cuda::synchronize();
   }
   return loaded;

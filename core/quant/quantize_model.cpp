@@ -10,6 +10,7 @@
 #include "quant/gptq/gptq_model.h"
 #include "quant/quant_format.h"
 #include "quant/quantize_weights.h"
+#include "quant/quantized_weight.h"
 
 namespace irq {
 
@@ -38,7 +39,7 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
   }
   const WeightFetch fetch = [&](const std::string& name) {
     auto* linear = linear_of(name);
-    if (linear->quantized()) throw make_error(ErrorKind::kUsage, name, "is already quantized");
+    if (linear->has_frozen_weight()) throw make_error(ErrorKind::kUsage, name, "is already quantized");
     if (source)
       if (auto entry = source->find(name); entry.file && entry.info->shape == linear->weight.sizes().vec())
         return FetchedWeight{tensor_view(*entry.file, *entry.info), [entry] { entry.file->release(*entry.info); }};  // any stored dtype
@@ -50,7 +51,7 @@ ModelQuantStats quantize_model(LoadedModel& loaded, const ModelQuantOptions& opt
   return quantize_weights(quantizable_weights(loaded.config, opts.targets), loaded.dir.string(), opts, fetch,
                           [&](const std::string& name, QuantizedTensor&& q, const LayerQuantStats&) {
                             auto* linear = linear_of(name);
-                            linear->set_quantized(QuantizedWeight::from_host(q, linear->weight.device()));
+                            set_quantized(*linear, QuantizedWeight::from_host(q, linear->weight.device()));
                           },
                           [&](const std::string& name) {
                             if (source)

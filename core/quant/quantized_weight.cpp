@@ -7,6 +7,8 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "common/error.h"
+#include "model/layers.h"
+#include "quant/quantized_linear.h"
 #include "quant/quant_format.h"
 #include "quant/quant_view.h"
 #include "quant/dynamic_map.h"
@@ -85,6 +87,20 @@ QuantizedWeight QuantizedWeight::to(const torch::Device& device) const {
     if (t->defined()) *t = t->to(device);
   return w;
 }
+
+torch::Tensor QuantizedWeight::linear(const torch::Tensor& x, const torch::Tensor& bias) const {
+  return quantized_linear(x, *this, bias);  // no whole dequantized weight
+}
+
+std::shared_ptr<FrozenWeight> QuantizedWeight::to_device(const torch::Device& device) const {
+  return std::make_shared<QuantizedWeight>(to(device));
+}
+
+const QuantizedWeight* quantized_weight(const LinearImpl& layer) {
+  return dynamic_cast<const QuantizedWeight*>(layer.frozen_weight.get());
+}
+
+void set_quantized(LinearImpl& layer, QuantizedWeight q) { layer.set_frozen_weight(std::make_shared<QuantizedWeight>(std::move(q))); }
 
 int64_t QuantizedWeight::numel() const {
   int64_t n = 1;

@@ -2,15 +2,21 @@
 // module's device, with dequantization in plain torch ops (so it runs on any
 // device; float operations in the same order as the plugins' CPU dequant, so
 // the result is bit-identical). The base weight is frozen: no gradients.
+// It is the model's FrozenWeight (model/frozen_weight.h) for quantized layers.
 #pragma once
+
+#include <memory>
 
 #include <torch/types.h>
 
+#include "model/frozen_weight.h"
 #include "quant/quantized_tensor.h"
 
 namespace irq {
 
-struct QuantizedWeight {
+struct LinearImpl;
+
+struct QuantizedWeight : FrozenWeight {
   QuantSettings settings;
   std::vector<int64_t> shape;
   torch::Tensor codes;                    // u8, packed (layout in quantized_tensor.h)
@@ -23,9 +29,20 @@ struct QuantizedWeight {
   QuantizedTensor to_host() const;
   QuantizedWeight to(const torch::Device& device) const;
   // The dequantized weight (shape) in `dtype` on the codes' device.
-  torch::Tensor dequantize(torch::ScalarType dtype = torch::kFloat32) const;
-  int64_t storage_bytes() const;
+  torch::Tensor dequantize(torch::ScalarType dtype = torch::kFloat32) const override;
+  int64_t storage_bytes() const override;
   int64_t numel() const;
+
+  // FrozenWeight: the product is quantized_linear (quant/quantized_linear.h).
+  torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& bias) const override;
+  std::shared_ptr<FrozenWeight> to_device(const torch::Device& device) const override;
+  std::vector<int64_t> weight_shape() const override { return shape; }
+  std::string label() const override { return settings.short_name(); }
 };
+
+// The layer's quantized base, or null when its base is dense (or another kind).
+const QuantizedWeight* quantized_weight(const LinearImpl& layer);
+// Makes `q` the layer's frozen base (LinearImpl::set_frozen_weight).
+void set_quantized(LinearImpl& layer, QuantizedWeight q);
 
 }  // namespace irq

@@ -17,11 +17,13 @@
 #include "export/model_tensors.h"
 #include "io/safetensors.h"
 #include "io/tensor_view.h"
+#include "lora/lora_adapter.h"
 #include "model/layers.h"
 #include "plugin/plugin_loader.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 #include "train/trainer.h"
 
 using irq::ErrorKind;
@@ -101,9 +103,10 @@ class TestExport : public QObject {
       const auto* a = f.find("base_model.model." + name + ".lora_A.weight");
       const auto* b = f.find("base_model.model." + name + ".lora_B.weight");
       QVERIFY2(a && b, name.c_str());
-      QVERIFY(!layer->iec_beta_a.defined());
-      layer->lora_A->weight.copy_(irq::tensor_view(f, *a));
-      layer->lora_B->weight.copy_(irq::tensor_view(f, *b));
+      auto& lora = *irq::lora_of(*layer);
+      QVERIFY(!lora.iec());
+      lora.lora_A->weight.copy_(irq::tensor_view(f, *a));
+      lora.lora_B->weight.copy_(irq::tensor_view(f, *b));
     }
     QVERIFY(irq::test::max_abs_diff(logits(plain), want, "folded peft adapter vs IEC adapter") < kFoldedAdapterTol);
   }
@@ -175,11 +178,11 @@ class TestExport : public QObject {
     QCOMPARE(g.find("general.file_type")->value.get<int>(), 3);
     double worst = 0;
     for (const auto& t : irq::model_tensors(m, false)) {
-      if (!t.linear || !t.linear->quantized()) continue;  // lm_head stays F16
+      if (!t.linear || !irq::quantized_weight(*t.linear)) continue;  // lm_head stays F16
       const auto name = irq::gguf_tensor_name(t.name);
       QVERIFY(g.tensor(name)->type == irq::GgmlType::kQ4_1);
-      auto want = t.linear->quant->dequantize(torch::kFloat32);
-      auto q = t.linear->quant->to_host();
+      auto want = irq::quantized_weight(*t.linear)->dequantize(torch::kFloat32);
+      auto q = irq::quantized_weight(*t.linear)->to_host();
       auto scale = torch::tensor(q.scale).view({q.rows(), -1});
       const int64_t heads = t.name.find("q_proj") != std::string::npos ? 4 : t.name.find("k_proj") != std::string::npos ? 2 : 0;
       if (heads) {
@@ -267,7 +270,7 @@ class TestExport : public QObject {
     const auto levels = torch::tensor(std::vector<float>(irq::kNf4Levels.begin(), irq::kNf4Levels.end()));
     int64_t checked = 0;
     for (const auto& t : irq::model_tensors(m, false)) {
-      if (!t.linear || !t.linear->quantized()) continue;  // lm_head is stored in bf16
+      if (!t.linear || !irq::quantized_weight(*t.linear)) continue;  // lm_head is stored in bf16
       const std::string w = t.name;
       auto get = [&](const std::string& k) {
         const auto* info = f.find(k);
@@ -289,7 +292,7 @@ class TestExport : public QObject {
       const auto absmax = nested_map.index_select(0, absmax_q) * nested_absmax.index_select(0, group) + json["nested_offset"].get<float>();
       const auto block = torch::arange(codes.numel(), torch::kInt64).div(64, "floor");
       const auto x = (get(w + ".quant_map").index_select(0, codes) * absmax.index_select(0, block)).narrow(0, 0, t.shape[0] * t.shape[1]);
-      const auto want = t.linear->quant->dequantize(torch::kFloat32).reshape({-1});
+      const auto want = irq::quantized_weight(*t.linear)->dequantize(torch::kFloat32).reshape({-1});
       QVERIFY2((x - want).abs().max().item<double>() <= 1e-6 * want.abs().max().item<double>(), w.c_str());
       ++checked;
     }

@@ -12,6 +12,7 @@
 #include "io/safetensors.h"
 #include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
+#include "lora/lora_adapter.h"
 #include "train/trainer.h"
 
 using irq::ErrorKind;
@@ -309,7 +310,7 @@ class TestFinetune : public QObject {
     QVERIFY(diff < 1e-6);
     if (dropout > 0) {  // the masks matter: without dropout the gradients are others
       for (const auto& m : loaded.model->named_modules("", false))
-        if (auto* lin = m.value()->as<irq::LinearImpl>()) lin->lora_dropout = 0;
+        if (auto* lin = m.value()->as<irq::LinearImpl>(); lin && irq::lora_of(*lin)) irq::lora_of(*lin)->dropout = 0;
       const auto undropped = grads_with(false);
       double moved = 0;
       for (size_t i = 0; i < plain.size(); ++i) moved = std::max(moved, (plain[i] - undropped[i]).abs().max().item<double>());

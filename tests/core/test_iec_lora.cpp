@@ -7,10 +7,12 @@
 #include "io/safetensors.h"
 #include "io/tensor_view.h"
 #include "lora/iec_lora.h"
+#include "lora/lora_adapter.h"
 #include "lora/lora_delta.h"
 #include "model/layers.h"
 #include "plugin/plugin_loader.h"
 #include "quant/quant_format.h"
+#include "quant/quantized_weight.h"
 
 using irq::ErrorKind;
 
@@ -125,19 +127,21 @@ class TestIecLora : public QObject {
     lin->weight.normal_();
     auto x = torch::randn({4, 64});
     const auto before = lin->forward(x);
-    lin->enable_lora(/*rank=*/8, /*alpha=*/16, /*iec=*/true, torch::TensorOptions().dtype(torch::kFloat32), /*seed=*/1);
+    const auto& lora = irq::enable_lora(*lin, /*rank=*/8, /*alpha=*/16, /*iec=*/true, torch::TensorOptions().dtype(torch::kFloat32), /*seed=*/1);
     QVERIFY(lin->forward(x).equal(before));  // B = 0, betas = 0: no change at init
-    QCOMPARE(lin->lora_scaling, 2.0);
-    QVERIFY(lin->lora_A->weight.abs().max().item<double>() <= 1.0 / std::sqrt(64.0));
-    QVERIFY(lin->lora_B->weight.abs().max().item<double>() == 0.0);
+    QCOMPARE(lora.scaling, 2.0);
+    QVERIFY(lora.lora_A->weight.abs().max().item<double>() <= 1.0 / std::sqrt(64.0));
+    QVERIFY(lora.lora_B->weight.abs().max().item<double>() == 0.0);
     std::set<std::string> names;
     for (const auto& p : lin->named_parameters()) names.insert(p.key());
     QVERIFY(names.count("lora_A.weight") && names.count("lora_B.weight") && names.count("iec_beta_a") && names.count("iec_beta_b"));
     irq::Linear odd(60, 32, false, torch::TensorOptions());
-    QVERIFY(irq::test::throws_error([&] { odd->enable_lora(8, 16, true, torch::TensorOptions(), 1); }, ErrorKind::kUsage,
+    QVERIFY(irq::test::throws_error([&] { irq::enable_lora(*odd, 8, 16, true, torch::TensorOptions(), 1); }, ErrorKind::kUsage,
                                     {"rank 8 does not divide d_in = 60", "turn IEC off"}));
-    odd->enable_lora(8, 16, /*iec=*/false, torch::TensorOptions(), 1);  // plain LoRA has no such constraint
-    QVERIFY(odd->has_lora());
+    irq::enable_lora(*odd, 8, 16, /*iec=*/false, torch::TensorOptions(), 1);  // plain LoRA has no such constraint
+    QVERIFY(irq::lora_of(*odd) != nullptr);
+    QVERIFY(irq::test::throws_error([&] { irq::enable_lora(*odd, 8, 16, false, torch::TensorOptions(), 2); }, ErrorKind::kUsage,
+                                    {"already has an adapter"}));
   }
 
   void trains_over_a_frozen_quantized_base() {
@@ -156,17 +160,17 @@ class TestIecLora : public QObject {
     irq::QuantizedTensor q;
     irq::LayerQuantStats st;
     irq::require_quant_format("nf4").quantize(job, &q, &st);
-    lin->set_quantized(irq::QuantizedWeight::from_host(q, torch::kCPU));
-    lin->enable_lora(16, 32, true, torch::TensorOptions(), 3);
+    irq::set_quantized(*lin, irq::QuantizedWeight::from_host(q, torch::kCPU));
+    auto& lora = irq::enable_lora(*lin, 16, 32, true, torch::TensorOptions(), 3);
     auto x = torch::randn({8, 128});
     {
       torch::NoGradGuard no_grad;  // make the IEC path matter
-      lin->iec_beta_a.fill_(0.5);
-      lin->lora_B->weight.normal_(0, 0.1);
+      lora.iec_beta_a.fill_(0.5);
+      lora.lora_B->weight.normal_(0, 0.1);
     }
     lin->forward(x).pow(2).sum().backward();
-    QVERIFY(lin->lora_A->weight.grad().defined() && lin->lora_A->weight.grad().abs().sum().item<double>() > 0);
-    QVERIFY(lin->iec_beta_a.grad().defined() && lin->iec_beta_b.grad().defined());
+    QVERIFY(lora.lora_A->weight.grad().defined() && lora.lora_A->weight.grad().abs().sum().item<double>() > 0);
+    QVERIFY(lora.iec_beta_a.grad().defined() && lora.iec_beta_b.grad().defined());
     QVERIFY(!lin->weight.requires_grad());
   }
 };

@@ -16,9 +16,11 @@
 #include "export/gguf_format.h"
 #include "export/zero_point_merge.h"
 #include "jobs/export_job.h"
+#include "lora/lora_adapter.h"
 #include "model/layers.h"
 #include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 #include "train/trainer.h"
 
 using irq::ErrorKind;
@@ -31,13 +33,13 @@ constexpr double kMaxGradError = 1e-5;      // gradients of A, B and the betas, 
 constexpr double kMaxMergedLogitError = 1e-5;  // merged INT model vs base + adapter (the bound, fp32)
 
 // peft_utils_iec.py's forward, op for op (G: QA group, r: rank).
-torch::Tensor reference_delta(const torch::Tensor& x, const irq::LinearImpl& l) {
+torch::Tensor reference_delta(const torch::Tensor& x, const irq::LoraAdapter& l) {
   const int64_t G = l.qa_group, r = l.lora_A->weight.size(0);
   auto pooled = torch::avg_pool1d(x, /*kernel_size=*/{G}) * static_cast<double>(G);     // (B, T, in / G)
   auto a = torch::matmul(pooled, l.lora_A->weight.t()) +
            l.iec_beta_a * x.reshape({x.size(0), x.size(1), r, -1}).mean(-1);           // (B, T, r)
   auto b = torch::matmul(a, l.lora_B->weight.t()).reshape({x.size(0), x.size(1), r, -1}) + l.iec_beta_b * a.unsqueeze(-1);
-  return b.reshape({x.size(0), x.size(1), -1}) * l.lora_scaling;
+  return b.reshape({x.size(0), x.size(1), -1}) * l.scaling;
 }
 
 void randomize_adapters(irq::LlamaForCausalLM& model, uint64_t seed) {
@@ -86,29 +88,29 @@ class TestQaLora : public QObject {
       l.weight.normal_();
     }
     l.weight.set_requires_grad(false);
-    l.enable_lora(/*rank=*/4, /*alpha=*/16, /*iec=*/true, opts, /*seed=*/5, /*qa_group=*/32);
-    QCOMPARE(l.lora_A->weight.sizes().vec(), (std::vector<int64_t>{4, 4}));  // (r, in / 32)
+    auto& a = irq::enable_lora(l, /*rank=*/4, /*alpha=*/16, /*iec=*/true, opts, /*seed=*/5, /*qa_group=*/32);
+    QCOMPARE(a.lora_A->weight.sizes().vec(), (std::vector<int64_t>{4, 4}));  // (r, in / 32)
     const double bound = std::sqrt(6.0 / (4 + 4));                           // xavier_uniform_
-    QVERIFY(l.lora_A->weight.abs().max().item<double>() <= bound);
-    QVERIFY(l.lora_A->weight.abs().max().item<double>() > 0.5 * bound);
+    QVERIFY(a.lora_A->weight.abs().max().item<double>() <= bound);
+    QVERIFY(a.lora_A->weight.abs().max().item<double>() > 0.5 * bound);
     {
       torch::NoGradGuard no_grad;
-      l.lora_B->weight.normal_(0, 0.1);
-      l.iec_beta_a.fill_(0.7);
-      l.iec_beta_b.fill_(-0.4);
+      a.lora_B->weight.normal_(0, 0.1);
+      a.iec_beta_a.fill_(0.7);
+      a.iec_beta_b.fill_(-0.4);
     }
     const auto x = torch::randn({2, 5, 128});
     const auto g = torch::randn({2, 5, 48});
     auto ours = l.forward(x);
-    auto theirs = torch::nn::functional::linear(x, l.weight) + reference_delta(x, l);
+    auto theirs = torch::nn::functional::linear(x, l.weight) + reference_delta(x, a);
     const double peak = theirs.abs().max().item<double>();
     QVERIFY(irq::test::max_abs_diff(ours, theirs, "QA-LoRA + IEC forward") <= kMaxForwardError * peak);
 
     auto grads = [&](const torch::Tensor& out) {
-      std::vector<torch::Tensor> ps = {l.lora_A->weight, l.lora_B->weight, l.iec_beta_a, l.iec_beta_b};
+      std::vector<torch::Tensor> ps = {a.lora_A->weight, a.lora_B->weight, a.iec_beta_a, a.iec_beta_b};
       return torch::autograd::grad({(out * g).sum()}, ps);
     };
-    const auto ga = grads(l.forward(x)), gb = grads(torch::nn::functional::linear(x, l.weight) + reference_delta(x, l));
+    const auto ga = grads(l.forward(x)), gb = grads(torch::nn::functional::linear(x, l.weight) + reference_delta(x, a));
     const char* names[] = {"grad lora_A", "grad lora_B", "grad beta_a", "grad beta_b"};
     for (size_t i = 0; i < ga.size(); ++i)
       QVERIFY(irq::test::max_abs_diff(ga[i], gb[i], names[i]) <= kMaxGradError * gb[i].abs().max().item<double>());
@@ -116,7 +118,7 @@ class TestQaLora : public QObject {
 
   void group_must_divide_the_input() {
     irq::LinearImpl l(96, 32, false, torch::TensorOptions());
-    QVERIFY(irq::test::throws_error([&] { l.enable_lora(2, 16, false, torch::TensorOptions(), 0, 64); }, ErrorKind::kUsage,
+    QVERIFY(irq::test::throws_error([&] { irq::enable_lora(l, 2, 16, false, torch::TensorOptions(), 0, 64); }, ErrorKind::kUsage,
                                     {"QA-LoRA", "does not divide", "96"}));
   }
 
@@ -158,8 +160,8 @@ class TestQaLora : public QObject {
     for (const auto& name : {"model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj"}) {
       auto modules = merged.model->named_modules("", false);
       auto base_modules = base.model->named_modules("", false);
-      const auto a = modules[name]->as<irq::LinearImpl>()->quant->to_host();
-      const auto b = base_modules[name]->as<irq::LinearImpl>()->quant->to_host();
+      const auto a = irq::quantized_weight(*modules[name]->as<irq::LinearImpl>())->to_host();
+      const auto b = irq::quantized_weight(*base_modules[name]->as<irq::LinearImpl>())->to_host();
       QVERIFY(a.codes == b.codes);
       QVERIFY(a.scale == b.scale);
       zeros_moved = zeros_moved || a.zero != b.zero;
@@ -176,7 +178,7 @@ class TestQaLora : public QObject {
     const auto file = irq::GgufFile::open(g.out);
     const auto* info = file.tensor("blk.1.ffn_down.weight");
     QVERIFY(info && info->type == irq::GgmlType::kQ4_1);
-    const auto q = merged.model->named_modules("", false)["model.layers.1.mlp.down_proj"]->as<irq::LinearImpl>()->quant->to_host();
+    const auto q = irq::quantized_weight(*merged.model->named_modules("", false)["model.layers.1.mlp.down_proj"]->as<irq::LinearImpl>())->to_host();
     std::vector<uint8_t> codes(static_cast<size_t>(q.numel()));
     irq::unpack_codes(q.codes.data(), q.numel(), 4, codes.data());
     std::ifstream in(g.out, std::ios::binary);
@@ -201,8 +203,9 @@ class TestQaLora : public QObject {
     irq::add_lora(m.model, plain);
     randomize_adapters(m.model, 5);
     auto* l = m.model->named_modules("", false)["model.layers.0.self_attn.q_proj"]->as<irq::LinearImpl>();
-    const auto delta = l->lora_scaling * torch::mm(l->lora_B->weight, l->lora_A_weight()).detach();
-    QVERIFY(irq::test::throws_error([&] { irq::merge_into_zero_points(l->quant->to_host(), delta, "q_proj"); }, ErrorKind::kUsage,
+    const auto& lora = *irq::lora_of(*l);
+    const auto delta = lora.scaling * torch::mm(lora.lora_B->weight, lora.A_weight()).detach();
+    QVERIFY(irq::test::throws_error([&] { irq::merge_into_zero_points(irq::quantized_weight(*l)->to_host(), delta, "q_proj"); }, ErrorKind::kUsage,
                                     {"q_proj", "varies within the base's groups of 32"}));
     irq::LoadOptions lo;
     lo.dtype = torch::kFloat32;
@@ -210,7 +213,7 @@ class TestQaLora : public QObject {
     irq::ModelQuantOptions o;
     irq::quantize_model(nf4, o);
     auto* n = nf4.model->named_modules("", false)["model.layers.0.self_attn.q_proj"]->as<irq::LinearImpl>();
-    QVERIFY(irq::test::throws_error([&] { irq::merge_into_zero_points(n->quant->to_host(), torch::zeros({64, 64}), "q_proj"); },
+    QVERIFY(irq::test::throws_error([&] { irq::merge_into_zero_points(irq::quantized_weight(*n)->to_host(), torch::zeros({64, 64}), "q_proj"); },
                                     ErrorKind::kUsage, {"only an INT base with groups"}));
   }
 };

@@ -19,6 +19,7 @@
 #include "quant/dynamic_map.h"
 #include "quant/load_quantized.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 
 using irq::ErrorKind;
 namespace fs = std::filesystem;
@@ -169,7 +170,7 @@ class TestQuantizeModel : public QObject {
       QCOMPARE((a - b).abs().max().item<double>(), 0.0);
       int quantized = 0;
       for (const auto& m : fast.model->named_modules("", false))
-        if (const auto* l = m.value()->as<irq::LinearImpl>(); l && l->quantized()) {
+        if (const auto* l = m.value()->as<irq::LinearImpl>(); l && irq::quantized_weight(*l)) {
           ++quantized;
           QCOMPARE(l->weight.numel(), int64_t(0));  // no float copy kept
         }
@@ -194,10 +195,10 @@ class TestQuantizeModel : public QObject {
     auto fp = irq::load_model(tiny());
     irq::quantize_model(in_place, quant_options("nf4"));
     const auto* q0 = reloaded.model->model->layers->at<irq::LlamaDecoderLayerImpl>(0).self_attn->q_proj.get();
-    QVERIFY(q0->quantized());
+    QVERIFY(irq::quantized_weight(*q0) != nullptr);
     QCOMPARE(q0->weight.numel(), int64_t(0));
     const auto* q1 = in_place.model->model->layers->at<irq::LlamaDecoderLayerImpl>(0).self_attn->q_proj.get();
-    QVERIFY(q0->quant->dequantize().equal(q1->quant->dequantize()));
+    QVERIFY(irq::quantized_weight(*q0)->dequantize().equal(irq::quantized_weight(*q1)->dequantize()));
     QVERIFY(reloaded.ignored_tensors.empty());
 
     const auto ids = torch::tensor({1, 17, 300, 42, 99}).view({1, -1});

@@ -28,6 +28,7 @@
 #include "model/model_loader.h"
 #include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
+#include "quant/quantized_weight.h"
 #include "runtime/runtime.h"
 #include "train/flat_adamw.h"
 #include "train/trainer.h"
@@ -112,14 +113,15 @@ void check_quantization() {
   int64_t layers = 0, code_mismatch = 0;
   double deq32 = 0, deq16 = 0;
   for (const auto& item : gpu.model->named_modules("", false)) {
-    auto* g = item.value()->as<irq::LinearImpl>();
-    if (!g || !g->quantized()) continue;
-    auto* c = cpu_modules[item.key()]->as<irq::LinearImpl>();
+    auto* gl = item.value()->as<irq::LinearImpl>();
+    const irq::QuantizedWeight* g = gl ? irq::quantized_weight(*gl) : nullptr;
+    if (!g) continue;
+    const irq::QuantizedWeight* c = irq::quantized_weight(*cpu_modules[item.key()]->as<irq::LinearImpl>());
     ++layers;
-    code_mismatch += !torch::equal(g->quant->codes.cpu(), c->quant->codes) || !torch::equal(g->quant->tau_q.cpu(), c->quant->tau_q) ||
-                     !torch::equal(g->quant->absmax_q.cpu(), c->quant->absmax_q);
-    deq32 = std::max(deq32, max_abs_diff(g->quant->dequantize(torch::kFloat32), c->quant->dequantize(torch::kFloat32)));
-    deq16 = std::max(deq16, max_abs_diff(g->quant->dequantize(torch::kBFloat16), c->quant->dequantize(torch::kBFloat16)));
+    code_mismatch += !torch::equal(g->codes.cpu(), c->codes) || !torch::equal(g->tau_q.cpu(), c->tau_q) ||
+                     !torch::equal(g->absmax_q.cpu(), c->absmax_q);
+    deq32 = std::max(deq32, max_abs_diff(g->dequantize(torch::kFloat32), c->dequantize(torch::kFloat32)));
+    deq16 = std::max(deq16, max_abs_diff(g->dequantize(torch::kBFloat16), c->dequantize(torch::kBFloat16)));
   }
   report("ICQ-NF4: layers whose GPU codes/tau/absmax differ from CPU (of " + std::to_string(layers) + ")",
          static_cast<double>(code_mismatch), 0, code_mismatch == 0 && layers > 0);
@@ -151,9 +153,11 @@ void check_quantization() {
     auto cm = c32.model->named_modules("", false);
     int64_t differ = 0;
     for (const auto& item : g16.model->named_modules("", false))
-      if (auto* g = item.value()->as<irq::LinearImpl>(); g && g->quantized())
-        differ += !torch::equal(g->quant->tau_q.cpu(), cm[item.key()]->as<irq::LinearImpl>()->quant->tau_q) ||
-                  !torch::equal(g->quant->codes.cpu(), cm[item.key()]->as<irq::LinearImpl>()->quant->codes);
+      if (auto* gl = item.value()->as<irq::LinearImpl>(); gl && irq::quantized_weight(*gl)) {
+        const auto* g = irq::quantized_weight(*gl);
+        const auto* c = irq::quantized_weight(*cm[item.key()]->as<irq::LinearImpl>());
+        differ += !torch::equal(g->tau_q.cpu(), c->tau_q) || !torch::equal(g->codes.cpu(), c->codes);
+      }
     report("F32 checkpoint: bf16 CUDA vs fp32 CPU base, layers whose codes/tau differ", static_cast<double>(differ), 0, differ == 0);
     fs::remove_all(f32);
   }

@@ -12,6 +12,7 @@
 #include "quant/gptq/calibration.h"
 #include "quant/gptq/gptq_solver.h"
 #include "quant/gptq/hessian.h"
+#include "quant/quantized_weight.h"
 
 namespace irq {
 
@@ -114,7 +115,7 @@ ModelQuantStats gptq_quantize_model(LoadedModel& loaded, const ModelQuantOptions
       for (const auto& proj : todo) {
         const auto name = weight_name(l, proj);
         auto r = gptq_quantize_weight(fp[proj], hessian.H, s, name, options.keep_block_histograms, options.cancel);
-        projection(layer, proj)->set_quantized(QuantizedWeight::from_host(r.quantized, device));
+        set_quantized(*projection(layer, proj), QuantizedWeight::from_host(r.quantized, device));
         fp.erase(proj);
         done_layer.emplace(proj, std::make_pair(std::move(r.quantized), std::move(r.stats)));
         if (options.progress) options.progress->progress("quantize", ++done, static_cast<int64_t>(names.size()));

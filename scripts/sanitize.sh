@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The engine, CLI, plugins and core tests under AddressSanitizer and
+# The engine with its formats, CLI and core tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer (CMakePresets.json "asan": build-asan/, no GUI, no
 # CUDA), then the CTest suite under them (the CLI test included). Any report fails
 # the run (UBSan halts on the first error; ASan always does). LibTorch itself is

@@ -7,7 +7,8 @@
 #include <QStringList>
 
 #include "main_window.h"
-#include "plugin/plugin_loader.h"
+#include "builtin_formats.h"
+#include "quant/quant_format.h"
 
 namespace irq::ui {
 
@@ -38,11 +39,11 @@ void StartOptions::apply(const QCommandLineParser& cli, MainWindow& window) cons
   if (cli.isSet(db)) window.set_db_path(cli.value(db));
 }
 
-void load_plugins(MainWindow& window) {
-  const auto& plugins = ensure_plugins_loaded();
-  for (const auto& name : plugins.loaded) window.log(QString("plugin %1 loaded").arg(QString::fromStdString(name)));
-  for (const auto& [file, why] : plugins.skipped)
-    window.log(QString("plugin %1 skipped: %2").arg(QString::fromStdString(file), QString::fromStdString(why)));
+void register_formats(MainWindow& window) {
+  register_builtin_formats();
+  QStringList names;
+  for (const auto& name : quant_format_names()) names << QString::fromStdString(name);
+  window.log(QString("quantization formats: %1").arg(names.join(", ")));
 }
 
 }  // namespace irq::ui

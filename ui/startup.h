@@ -1,7 +1,7 @@
 // What the workbench and its screenshot tool (app/gui/workbench_shot.cpp) do
 // when they start, written once: their identity (the QSettings scope that
 // holds recent models and remembered form values), the command-line options
-// they share, the quantizer plugins reported in the log, the model to open.
+// they share, the quantization formats named in the log, the model to open.
 #pragma once
 
 #include <QCommandLineOption>
@@ -28,8 +28,8 @@ struct StartOptions {
   void apply(const QCommandLineParser& cli, MainWindow& window) const;
 };
 
-// Loads the quantizer plugins (once per process) and logs each loaded one, and
-// each skipped one with its reason, in the window's log.
-void load_plugins(MainWindow& window);
+// Registers the built-in quantization formats (once per process) and names
+// them in the window's log.
+void register_formats(MainWindow& window);
 
 }  // namespace irq::ui

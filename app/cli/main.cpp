@@ -8,7 +8,7 @@
 
 #include "cli/data_parallel.h"
 #include "cli/dispatch.h"
-#include "plugin/plugin_loader.h"
+#include "builtin_formats.h"
 #include "runtime/threads.h"
 
 int main(int argc, char** argv) {
@@ -32,5 +32,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   return irq::cli::run_verb(*verb, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(words), args.end()),
-                            [] { irq::ensure_plugins_loaded(); });  // quantizer plugins; a bad one is skipped with a logged reason
+                            [] { irq::register_builtin_formats(); });  // the quantization formats (static plugins)
 }

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   irq::ui::MainWindow window;
   start.apply(cli, window);
   window.show();
-  irq::ui::load_plugins(window);
+  irq::ui::register_formats(window);
   window.open_model(start.model_dir(cli, /*use_recent=*/true));
   return app.exec();
 }

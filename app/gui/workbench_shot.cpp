@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   start.apply(cli, window);
   window.show();
   irq::ui::install_widget_probe(&window);  // IRQ_WIDGET_PROBE=FILE: for tests/gui/click_through.sh
-  irq::ui::load_plugins(window);
+  irq::ui::register_formats(window);
   // A screenshot shows what it was asked for, never the user's last model.
   window.open_model(start.model_dir(cli, /*use_recent=*/!cli.isSet(shot.shot)));
 

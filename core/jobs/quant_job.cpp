@@ -11,9 +11,7 @@
 #include "io/checkpoint.h"
 #include "io/tensor_view.h"
 #include "model/llama_config.h"
-#include "quant/dynamic_map.h"
 #include "quant/model_quantizer.h"
-#include "quant/nf4_levels.h"
 #include "quant/quantize_weights.h"
 #include "common/atomic_file.h"
 #include "jobs/job_problems.h"
@@ -168,17 +166,7 @@ LayerInspection inspect_layer(const fs::path& model_dir, const std::string& weig
 }
 
 std::vector<int64_t> LayerInspection::block_indices(int64_t b) const {
-  std::vector<int64_t> out;
-  const int64_t numel = static_cast<int64_t>(weights.size());
-  const int64_t cols = shape.size() == 2 ? shape[1] : numel, G = settings.group_columns(cols);
-  if (settings.method == "nf4") {
-    for (int64_t k = b * G; k < std::min(numel, (b + 1) * G); ++k) out.push_back(k);
-  } else {
-    const int64_t groups = (cols + G - 1) / G;
-    const int64_t row = b / groups, g = b % groups;
-    for (int64_t c = g * G; c < std::min(cols, (g + 1) * G); ++c) out.push_back(row * cols + c);
-  }
-  return out;
+  return require_quant_format(settings.method).block_members(shape, settings, b);
 }
 
 std::vector<SearchPoint> LayerInspection::search_curve(int64_t b) const {
@@ -186,26 +174,11 @@ std::vector<SearchPoint> LayerInspection::search_curve(int64_t b) const {
   if (!format.search_curve) return {};
   std::vector<float> block;
   for (int64_t i : block_indices(b)) block.push_back(weights[static_cast<size_t>(i)]);
-  // NF4 quantizes the last partial block zero-padded to the block size.
-  if (settings.method == "nf4") block.resize(static_cast<size_t>(settings.block_size), 0.0f);
   return format.search_curve(block.data(), static_cast<int64_t>(block.size()), settings);
 }
 
 std::vector<float> LayerInspection::block_levels(bool icq_side, int64_t b) const {
-  const QuantizedTensor& q = icq_side ? q_icq : q_plain;
-  std::vector<float> out;
-  if (settings.method == "nf4") {
-    const auto& map = dynamic_map_8bit();
-    const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / settings.stats_block);
-    const float amax = map[q.absmax_q[i]] * q.absmax_scale[g] + q.absmax_offset;
-    const float tau = q.tau_q.empty() ? 0.0f : map[q.tau_q[i]] * q.tau_scale[g];
-    for (float level : kNf4Levels) out.push_back(level * amax + tau);
-  } else {
-    const int n = 1 << settings.bits;
-    const size_t i = static_cast<size_t>(b);
-    for (int c = 0; c < n; ++c) out.push_back(q.scale[i] * (static_cast<float>(c) - q.zero[i]));
-  }
-  return out;
+  return require_quant_format(settings.method).block_levels(icq_side ? q_icq : q_plain, b);
 }
 
 }  // namespace irq

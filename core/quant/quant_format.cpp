@@ -7,7 +7,6 @@
 #include <mutex>
 
 #include "common/error.h"
-#include "plugin/plugin_loader.h"
 
 namespace irq {
 
@@ -36,13 +35,11 @@ const QuantFormat* find_quant_format(const std::string& method) {
 }
 
 const QuantFormat& require_quant_format(const std::string& method) {
-  ensure_plugins_loaded();
   if (const QuantFormat* f = find_quant_format(method)) return *f;
   std::string have;
   for (const auto& n : quant_format_names()) have += (have.empty() ? "" : ", ") + n;
   throw make_error(ErrorKind::kUnsupported, "quantization method '" + method + "'",
-                   "no plugin provides it (loaded formats: " + (have.empty() ? std::string("none") : have) +
-                       "; plugin folders: " + plugin_search_path_string() + ")");
+                   "no format provides it (formats in this build: " + (have.empty() ? std::string("none registered") : have) + ")");
 }
 
 std::vector<std::string> quant_format_names() {

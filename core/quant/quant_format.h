@@ -1,6 +1,7 @@
 // The quantizer interface of the engine: a traits row per format (ggml
-// style) that plugins register. Adding a format = one plugin that fills a
-// QuantFormat and calls register_quant_format(). Quantizers read float32
+// style). Formats are static plugins (plugins/<name>/, compiled into the
+// program: plugins/CMakeLists.txt says why); each fills a QuantFormat and
+// calls register_quant_format() from register_<name>_format(). Quantizers read float32
 // weights and return plain-data QuantizedTensor + LayerQuantStats.
 #pragma once
 
@@ -13,7 +14,16 @@
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
 
+namespace at {
+class Tensor;
+}
+namespace c10 {
+enum class ScalarType : int8_t;
+}
+
 namespace irq {
+
+struct QuantizedWeight;  // quant/quantized_weight.h
 
 struct QuantJob {
   const float* weight = nullptr;  // row-major, numel floats, host memory
@@ -78,11 +88,23 @@ struct QuantFormat {
   // (shape, CPU features); the caller then uses dequantize_rows.
   std::function<bool(const DeviceQuantTensor&, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy)>
       rows_dot;
-  // ICQ's search on one block (NF4: B weights, the last block zero-padded;
-  // INT: one group of a row), candidate by candidate as quantize_ref computes
+  // ICQ's search on one block (its weights as block_members lists them:
+  // NF4 pads a short last block with zeros as it quantizes it), candidate by candidate as quantize_ref computes
   // it with the built-in entropy table: the first highest entropy is the
   // candidate quantize() keeps. The Weights view plots it.
   std::function<std::vector<SearchPoint>(const float* block, int64_t length, const QuantSettings&)> search_curve;
+  // Block b of a (rows, cols) weight (b < LayerQuantStats::blocks): the flat
+  // indices of its weights (NF4: a run of the flattened weight; INT: one
+  // group of one row), and the value each of its codes stands for in q (the
+  // Weights view's levels).
+  std::function<std::vector<int64_t>(const std::vector<int64_t>& shape, const QuantSettings&, int64_t b)> block_members;
+  std::function<std::vector<float>(const QuantizedTensor& q, int64_t b)> block_levels;
+  // The held weight (quant/quantized_weight.h) dequantized on its own device,
+  // (rows, cols) in `dtype`, equal to `dequantize` where both run (the same
+  // float operations in the same order): QuantizedWeight::dequantize, which
+  // the exports and the matmuls' fallback read. Torch ops, or the format's
+  // CUDA kernel.
+  std::function<at::Tensor(const QuantizedWeight&, c10::ScalarType dtype)> dequantize_weight;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   // quantize_cuda: job.weight is float32 on the device (job.cuda_device); the
   // search and the encoding run there, the weight is never copied to the
@@ -104,9 +126,9 @@ struct QuantFormat {
 };
 
 void register_quant_format(QuantFormat format);
-// By method name ("nf4", "int4" -> "int"); nullptr when no plugin provides it.
+// By method name ("nf4", "int4" -> "int"); nullptr when no format provides it.
 const QuantFormat* find_quant_format(const std::string& method);
-// Like find_quant_format but loads the plugins first and throws Error(kUnsupported) listing what is available.
+// Like find_quant_format but throws Error(kUnsupported) listing the registered formats.
 const QuantFormat& require_quant_format(const std::string& method);
 std::vector<std::string> quant_format_names();
 

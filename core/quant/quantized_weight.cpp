@@ -1,10 +1,8 @@
-// Torch-op dequantization of NF4 and INT-k weights.
+// A quantized weight as torch tensors: host/device moves, its FrozenWeight
+// side, and the helpers its format dequantizes it with.
 #include "quant/quantized_weight.h"
 
 #include <algorithm>
-
-#include <c10/core/DeviceGuard.h>
-#include <c10/cuda/CUDAStream.h>
 
 #include "common/error.h"
 #include "model/layers.h"
@@ -12,7 +10,6 @@
 #include "quant/quant_format.h"
 #include "quant/quant_view.h"
 #include "quant/dynamic_map.h"
-#include "quant/nf4_levels.h"
 
 namespace irq {
 
@@ -31,8 +28,9 @@ std::vector<T> to_vector(const torch::Tensor& t) {
   return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
 }
 
-// Per-element codes (int64) from the packed stream.
-torch::Tensor unpack(const torch::Tensor& packed, int bits, int64_t count) {
+}  // namespace
+
+torch::Tensor unpack_codes_tensor(const torch::Tensor& packed, int bits, int64_t count) {
   const int slot = slot_bits(bits);
   const int per_byte = 8 / slot;
   auto p = packed.to(torch::kInt64);
@@ -41,15 +39,12 @@ torch::Tensor unpack(const torch::Tensor& packed, int bits, int64_t count) {
   return torch::stack(parts, /*dim=*/1).reshape({-1}).narrow(0, 0, count);
 }
 
-// 8-bit double-quantized statistic: map[q] * scale[group] (+ offset).
-torch::Tensor dequant_8bit(const torch::Tensor& q, const torch::Tensor& scale, int64_t group) {
+torch::Tensor dequantize_dynamic_8bit(const torch::Tensor& q, const torch::Tensor& scale, int64_t group) {
   const auto& m = dynamic_map_8bit();
   auto map = torch::from_blob(const_cast<float*>(m.data()), {256}, torch::kFloat32).to(q.device());
   auto per_block = scale.repeat_interleave(group).narrow(0, 0, q.numel());
   return map.index_select(0, q.to(torch::kInt64)) * per_block;
 }
-
-}  // namespace
 
 QuantizedWeight QuantizedWeight::from_host(const QuantizedTensor& q, const torch::Device& device) {
   QuantizedWeight w;
@@ -136,39 +131,10 @@ DeviceQuantTensor quant_view(const QuantizedWeight& w) {
 
 torch::Tensor QuantizedWeight::dequantize(torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
-  const int64_t n = numel();
-  if (settings.method == "nf4" && codes.is_cuda() && settings.block_size % 8 == 0 && tau_q.numel() > 0 &&
-      (dtype == torch::kBFloat16 || dtype == torch::kFloat32)) {
-    // The plugin's kernel: one pass, 8 codes per thread.
-    const QuantFormat* f = find_quant_format("nf4");
-    if (f && f->dequantize_cuda) {
-      c10::DeviceGuard guard(codes.device());
-      auto out = torch::empty(shape, torch::TensorOptions().dtype(dtype).device(codes.device()));
-      DeviceQuantTensor t = quant_view(*this);
-      // ordered with LibTorch's work on this device (not the legacy default stream)
-      t.stream = c10::cuda::getCurrentCUDAStream(codes.device().index()).stream();
-      f->dequantize_cuda(t, out.data_ptr(), dtype == torch::kBFloat16);
-      return out;
-    }
-  }
-  if (settings.method == "nf4") {
-    const int64_t B = settings.block_size, nblocks = absmax_q.numel();
-    auto levels = torch::from_blob(const_cast<float*>(kNf4Levels.data()), {16}, torch::kFloat32).to(codes.device());
-    auto idx = unpack(codes, 4, nblocks * B);
-    auto amax = dequant_8bit(absmax_q, absmax_scale, settings.stats_block) + absmax_offset;
-    auto w = levels.index_select(0, idx).view({nblocks, B}) * amax.unsqueeze(1);
-    if (tau_q.numel() > 0) w = w + dequant_8bit(tau_q, tau_scale, settings.stats_block).unsqueeze(1);
-    return w.reshape({-1}).narrow(0, 0, n).view(shape).to(dtype);
-  }
-  if (settings.method.rfind("int", 0) == 0) {
-    const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = n / rows;
-    const int64_t G = settings.group_columns(cols), ngroups = (cols + G - 1) / G;
-    auto q = unpack(codes, settings.bits, n).to(torch::kFloat32).view({rows, cols});
-    auto s = scale.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
-    auto z = zero.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
-    return (s * (q - z)).view(shape).to(dtype);
-  }
-  throw make_error(ErrorKind::kUnsupported, "dequantize", "unknown method '" + settings.method + "'");
+  const QuantFormat& format = require_quant_format(settings.method);
+  if (!format.dequantize_weight)
+    throw make_error(ErrorKind::kUnsupported, "dequantize", "format '" + format.name + "' cannot dequantize a held weight");
+  return format.dequantize_weight(*this, dtype);
 }
 
 }  // namespace irq

@@ -1,7 +1,8 @@
 // A quantized weight held by a Linear module as torch tensors on the
-// module's device, with dequantization in plain torch ops (so it runs on any
-// device; float operations in the same order as the plugins' CPU dequant, so
-// the result is bit-identical). The base weight is frozen: no gradients.
+// module's device. Its format dequantizes it (QuantFormat::dequantize_weight:
+// torch ops that run on any device, in the same float order as the format's
+// CPU dequant, so the result is bit-identical, or the format's CUDA kernel).
+// The base weight is frozen: no gradients.
 // It is the model's FrozenWeight (model/frozen_weight.h) for quantized layers.
 #pragma once
 
@@ -39,6 +40,13 @@ struct QuantizedWeight : FrozenWeight {
   std::vector<int64_t> weight_shape() const override { return shape; }
   std::string label() const override { return settings.short_name(); }
 };
+
+// Helpers for the formats' dequantize_weight, on the tensors' device:
+// per-element codes (int64, `count`) of a packed stream (quantized_tensor.h's
+// packing), and 8-bit double-quantized statistics DYN8[q] * scale[group of q]
+// (dynamic_map.h; `group` values of q per scale).
+torch::Tensor unpack_codes_tensor(const torch::Tensor& packed, int bits, int64_t count);
+torch::Tensor dequantize_dynamic_8bit(const torch::Tensor& q, const torch::Tensor& scale, int64_t group);
 
 // The layer's quantized base, or null when its base is dense (or another kind).
 const QuantizedWeight* quantized_weight(const LinearImpl& layer);

@@ -13,7 +13,6 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
-#include "plugin/plugin_api.h"
 #include "quant/entropy.h"
 #include "quant/quant_format.h"
 #include "int_rows.h"
@@ -207,19 +206,22 @@ void dequantize(const QuantizedTensor& q, float* out) {
 
 }  // namespace irq::intq
 
-IRQ_PLUGIN_EXPORT int irq_plugin_abi_version() { return irq::kPluginAbiVersion; }
+namespace irq {
 
-IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
-  info->name = "int";
-  info->description = "INT2/3/4/8 asymmetric per-group quantization with IR-QLoRA information calibration";
+// The INT format's row of the engine's format table, registered by
+// register_builtin_formats() (plugins/builtin_formats.h).
+void register_int_format() {
   irq::QuantFormat f;
   f.name = "int";
-  f.description = info->description;
+  f.description = "INT2/3/4/8 asymmetric per-group quantization with IR-QLoRA information calibration";
   f.bits = {2, 3, 4, 8};
   f.quantize = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, false, o, s); };
   f.quantize_ref = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, true, o, s); };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::intq::dequantize(q, out); };
   f.search_curve = [](const float* x, int64_t L, const irq::QuantSettings& s) { return irq::intq::search_curve(x, L, s); };
+  f.block_members = irq::intq::block_members;
+  f.block_levels = irq::intq::block_levels;
+  irq::intq::add_torch_entries(f);
   f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
     irq::intq::dequantize_rows(t, row0, count, out);
   };
@@ -227,3 +229,5 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
                   int64_t ldy) { return irq::intq::rows_dot(t, row0, count, x, M, y, ldy); };
   irq::register_quant_format(std::move(f));
 }
+
+}  // namespace irq

@@ -74,4 +74,11 @@ bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const flo
 // numpy's pairwise float32 summation (np.mean of a float32 array), for bit-exact absmax offsets.
 float pairwise_sum(const float* x, int64_t n);
 
+// The format's torch dequant of a held weight (nf4_torch.cpp) and the
+// Weights view's blocks (nf4_blocks.cpp; see QuantFormat).
+void add_torch_entries(QuantFormat& f);  // dequantize_weight
+std::vector<int64_t> block_members(const std::vector<int64_t>& shape, const QuantSettings& s, int64_t b);
+std::vector<float> block_levels(const QuantizedTensor& q, int64_t b);
+std::vector<SearchPoint> padded_search_curve(const float* w, int64_t length, const QuantSettings& s);
+
 }  // namespace irq::nf4

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Packs a built tree's CLI, GPU check and benchmark, engine libraries,
-# plugins and the non-system shared libraries they need into one folder, to
+# Packs a built tree's CLI, GPU check and benchmark, engine libraries
+# (the formats included) and the non-system shared libraries they need into one folder, to
 # run on a GPU machine that has torch (same version) but not this machine's
 # -dev packages or a compiler (the device checks of docs/gpu.md):
 #   scripts/checks/pack_for_gpu.sh BUILD_DIR OUT_DIR
@@ -11,14 +11,13 @@ set -euo pipefail
 build="$1"
 out="$2"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/lib" "$out/plugins"
+mkdir -p "$out/bin" "$out/lib"
 for b in irqlora irqlora-engine irqlora-check-cuda irqlora-bench-nf4-cuda; do cp "$build/bin/$b" "$out/bin/"; done
 cp -a "$build"/lib/libirq_*.so* "$out/lib/"
-cp "$build"/plugins/libirq_plugin_*.so "$out/plugins/"
 # Shared libraries outside glibc, the compiler runtime and torch's own folder.
-for f in "$out"/bin/* "$out"/lib/*.so.* "$out"/plugins/*.so; do
+for f in "$out"/bin/* "$out"/lib/*.so.*; do
   ldd "$f" | awk '/=> \// {print $3}'
 done | sort -u | grep -v -E '/(libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+\+)\.so|/torch/lib/|/nvidia/|libirq_' |
   while read -r lib; do cp -L "$lib" "$out/lib/"; done
-strip --strip-unneeded "$out"/bin/* "$out"/lib/*.so* "$out"/plugins/*.so 2>/dev/null || true
+strip --strip-unneeded "$out"/bin/* "$out"/lib/*.so* 2>/dev/null || true
 du -sh "$out"

@@ -16,6 +16,8 @@ import pathlib
 import re
 import sys
 
+from check_report import report
+
 LOW = {"common", "io", "text", "runtime"}
 ALLOWED = {
     "common": {"common"},
@@ -23,9 +25,8 @@ ALLOWED = {
     "text": {"common", "io", "text"},
     "runtime": {"common", "runtime"},
     "dist": {"common", "runtime", "dist", "gloo"},
-    "plugin": {"common", "plugin"},
     "model": LOW | {"model"},
-    "quant": LOW | {"model", "plugin", "quant"},
+    "quant": LOW | {"model", "quant"},
     "lora": LOW | {"model", "quant", "lora"},
     "eval": LOW | {"model", "eval"},
     "train": LOW | {"model", "quant", "lora", "dist", "train"},
@@ -60,13 +61,7 @@ def main() -> int:
                 problems.append(f"{rel}: includes {dep}/, which {folder}/ may not depend on")
     for key in sorted(KNOWN - found):
         problems.append(f"{key[0]} no longer includes {key[1]}/: take it out of KNOWN in {pathlib.Path(__file__).name}")
-    for p in problems:
-        print(p)
-    if problems:
-        print(f"{len(problems)} layering problem(s)")
-        return 1
-    print(f"layering clean ({len(found)} known crossings left)")
-    return 0
+    return report(problems, "layering", f"layering clean ({len(found)} known crossings left)")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ check "sym needs gptq"      2 "--sym is a GPTQ option"        -- "$irq" quantize
 check "gptq short calib"    3 "sample_text.txt: calibration text has [0-9]+ tokens, fewer than one segment of 4096" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --gptq --calib "$calib" --seqlen 4096 --device cpu
 check "gptq missing calib"  4 "nowhere.txt"                   -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --gptq --calib "$tmp/nowhere.txt" --device cpu
 check "eval ppl gptq base"  0 "^perplexity [0-9.]+ "          -- "$irq" eval ppl "$fixtures/tiny_llama" --text "$calib" --window 32 --stride 32 --quant int4 --quant-group 32 --gptq --calib "$calib" --nsamples 4 --seqlen 16 --device cpu --no-record
-IRQ_PLUGIN_PATH="$tmp/none" check "plugins found from the binary" 0 "ICQ-INT4" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --targets q
+check "the INT format is built in" 0 "ICQ-INT4" -- "$irq" quantize "$fixtures/tiny_llama" --method int4 --targets q
 
 section=eval
 export IRQ_RUNS_DB="$tmp/runs.sqlite"

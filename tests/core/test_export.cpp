@@ -19,7 +19,6 @@
 #include "io/tensor_view.h"
 #include "lora/lora_adapter.h"
 #include "model/layers.h"
-#include "plugin/plugin_loader.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 #include "quant/quantize_model.h"
@@ -72,7 +71,6 @@ class TestExport : public QObject {
   fs::path out(const char* name) const { return fs::path(tmp_.path().toStdString()) / name; }
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void peft_adapter_folds_iec_exactly() {
     auto m = load_tiny();

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "io/safetensors.h"
-#include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
 #include "lora/lora_adapter.h"
 #include "train/trainer.h"
@@ -70,7 +69,6 @@ class TestFinetune : public QObject {
   QTemporaryDir tmp_;
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void alpaca_files_and_template() {
     const auto a = irq::load_alpaca(irq::test::fixtures() / "alpaca_tiny.json");

@@ -19,7 +19,6 @@
 #include "io/safetensors.h"
 #include "io/tensor_view.h"
 #include "model/llama_config.h"
-#include "plugin/plugin_loader.h"
 #include "quant/gptq/calibration.h"
 #include "quant/gptq/gptq_params.h"
 #include "quant/gptq/gptq_solver.h"
@@ -115,7 +114,6 @@ class TestGptq : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void solver_matches_reference_data() {
     QTest::addColumn<int>("config");

@@ -10,7 +10,6 @@
 #include "lora/lora_adapter.h"
 #include "lora/lora_delta.h"
 #include "model/layers.h"
-#include "plugin/plugin_loader.h"
 #include "quant/quant_format.h"
 #include "quant/quantized_weight.h"
 
@@ -145,7 +144,6 @@ class TestIecLora : public QObject {
   }
 
   void trains_over_a_frozen_quantized_base() {
-    irq::ensure_plugins_loaded();
     irq::Linear lin(128, 64, false, torch::TensorOptions());
     {
       torch::NoGradGuard no_grad;

@@ -9,7 +9,6 @@
 
 #include "jobs/inspect_model.h"
 #include "model/model_loader.h"
-#include "plugin/plugin_loader.h"
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quantize_model.h"
@@ -49,7 +48,6 @@ class TestInspectModel : public QObject {
   fs::path tmp() { return tmp_.path().toStdString(); }
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
   void llama_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_llama"); }
   void qwen2_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_qwen2"); }
   void qwen3_fixture_matches_the_loaded_model() { same_summary(irq::test::fixtures() / "tiny_qwen3"); }

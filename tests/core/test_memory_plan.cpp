@@ -8,7 +8,6 @@
 
 #include "jobs/memory_plan.h"
 #include "model/model_loader.h"
-#include "plugin/plugin_loader.h"
 #include "quant/model_quantizer.h"
 #include "train/offload_layout.h"
 #include "train/trainer.h"
@@ -24,7 +23,6 @@ class TestMemoryPlan : public QObject {
   QTemporaryDir tmp_;
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void quantized_base_bytes_are_the_packed_tensors() {
     for (const char* method : {"nf4", "plain-nf4", "int4", "int3"}) {

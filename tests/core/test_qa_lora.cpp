@@ -18,7 +18,6 @@
 #include "jobs/export_job.h"
 #include "lora/lora_adapter.h"
 #include "model/layers.h"
-#include "plugin/plugin_loader.h"
 #include "quant/quantize_model.h"
 #include "quant/quantized_weight.h"
 #include "train/trainer.h"
@@ -77,7 +76,6 @@ class TestQaLora : public QObject {
   QTemporaryDir tmp_;
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void forward_and_gradients_match_the_reference() {
     const auto opts = torch::TensorOptions().dtype(torch::kFloat32);

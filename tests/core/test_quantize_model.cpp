@@ -2,7 +2,7 @@
 // in-place quantization of a loaded model, the irqlora-quant checkpoint
 // (write, reload without the original, identical dequantized weights and
 // logits), torch-op dequantization against the plugins' CPU dequantization,
-// cancellation, and the tolerant plugin loader.
+// cancellation, and the table of built-in formats.
 #include "support/test_support.h"
 
 #include <functional>
@@ -11,7 +11,6 @@
 
 #include "io/checkpoint.h"
 #include "model/model_loader.h"
-#include "plugin/plugin_loader.h"
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
 #include "quant/quant_format.h"
@@ -61,7 +60,6 @@ class TestQuantizeModel : public QObject {
   // bitsandbytes' NF4 with double quantization, ICQ-NF4 adds its 8-bit tau.
   // 256 x 64 weights: 256 blocks of 64, one group of 256 blocks.
   void nf4_bits_per_weight_count_what_is_stored() {
-    irq::ensure_plugins_loaded();
     QCOMPARE(irq::nearest_dynamic_index(0.0f), irq::kDynamicMapZero);
     QCOMPARE(irq::dynamic_map_8bit()[irq::kDynamicMapZero], 0.0f);
     auto w = torch::randn({256, 64}) * 0.02;
@@ -291,21 +289,16 @@ class TestQuantizeModel : public QObject {
     QVERIFY(irq::test::throws_error([&] { irq::quantize_checkpoint(tiny(), o); }, ErrorKind::kCancelled, {"cancelled"}));
   }
 
-  void bad_plugins_are_skipped_with_a_reason() {
-    const fs::path dir = tmp() / "plugins";
-    fs::create_directories(dir);
-    irq::test::write_file(dir / "libnot_a_library.so", "garbage");
-    const auto report = irq::load_plugins({dir});
-    QCOMPARE(report.loaded.size(), size_t(0));
-    QCOMPARE(report.skipped.size(), size_t(1));
-    QVERIFY(report.skipped[0].second.find("dlopen failed") != std::string::npos);
-    // The real plugins are there.
+  // The formats are static plugins (plugins/CMakeLists.txt): both are in the
+  // table, and a method no format provides names the ones there are.
+  void unknown_method_names_the_formats_there_are() {
     const auto names = irq::quant_format_names();
     QVERIFY(std::find(names.begin(), names.end(), "nf4") != names.end());
     QVERIFY(std::find(names.begin(), names.end(), "int") != names.end());
+    QVERIFY(irq::test::throws_error([] { irq::require_quant_format("fp6"); }, ErrorKind::kUnsupported,
+                                    {"'fp6'", "formats in this build: int, nf4"}));
   }
 
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 };
 
 IRQ_TEST_CASE(TestQuantizeModel, "test_quantize_model")

@@ -8,7 +8,6 @@
 // against a float64 dequantize + matmul.
 #include "support/test_support.h"
 
-#include "plugin/plugin_loader.h"
 #include "quant/quant_format.h"
 #include "quant/quant_view.h"
 #include "quant/quantized_linear.h"
@@ -52,7 +51,6 @@ class TestQuantizedLinear : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() { irq::ensure_plugins_loaded(); }
 
   void dequantize_rows_equal_the_reference() {
     const Case cases[] = {{"nf4", true, 64, 48, 192},  {"nf4", false, 64, 48, 192}, {"nf4", true, 64, 13, 40},

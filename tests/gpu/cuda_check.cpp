@@ -26,7 +26,7 @@
 #include "export/hf_export.h"
 #include "model/generate.h"
 #include "model/model_loader.h"
-#include "plugin/plugin_loader.h"
+#include "builtin_formats.h"
 #include "quant/quantize_model.h"
 #include "quant/quantized_weight.h"
 #include "runtime/runtime.h"
@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
   g_fixtures = argv[1];
   try {
     irq::init_runtime();
-    irq::ensure_plugins_loaded();
+    irq::register_builtin_formats();
     const fs::path tmp = fs::temp_directory_path() / ("irqlora-check-cuda-" + std::to_string(::getpid()));
     fs::create_directories(tmp);
     check_forward();

@@ -17,7 +17,6 @@
 
 #include "finetune_options_form.h"
 #include "finetune_view.h"
-#include "plugin/plugin_loader.h"
 #include "runs/runs_db.h"
 
 namespace fs = std::filesystem;
@@ -47,7 +46,6 @@ class TestFinetuneView : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     irq::test::isolate_user_state(tmp_.path());
-    irq::ensure_plugins_loaded();
   }
 
   void defaults_are_the_requests() {

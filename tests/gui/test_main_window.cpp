@@ -39,7 +39,6 @@
 #include "perplexity_form.h"
 #include "quantize_view.h"
 #include "weights_view.h"
-#include "plugin/plugin_loader.h"
 #include "runs/runs_db.h"
 
 namespace fs = std::filesystem;
@@ -140,7 +139,6 @@ class TestMainWindow : public QObject {
   // Two real finetunes (IEC-LoRA and plain LoRA on ICQ-NF4) from the form, with
   // live curves; both recorded; the Experiments tab lists and compares them.
   void finetune_tab_trains_live_and_experiments_compare() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     const QString db = tmp_.path() + "/runs.sqlite";
     w.set_db_path(db);
@@ -285,7 +283,6 @@ class TestMainWindow : public QObject {
   // The Quantize tab's GPTQ group: refused without calibration text, then a
   // real GPTQ + ICQ INT3 pass over the model, recorded with its settings.
   void quantize_tab_runs_gptq() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     w.set_db_path(tmp_.path() + "/runs_gptq.sqlite");
     QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
@@ -320,7 +317,6 @@ class TestMainWindow : public QObject {
   // CLI process followed by its events (the remote-job path, jobs/remote_job.h):
   // live points, a Jobs entry, the run recorded here as remote:localhost.
   void finetune_through_the_cli() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     const QString db = tmp_.path() + "/cli-runs.sqlite";
     w.set_db_path(db);
@@ -366,7 +362,6 @@ class TestMainWindow : public QObject {
   // the streamed layer figures fill the table and the heatmap; a typed ssh
   // destination is offered again next time.
   void quantize_through_the_cli() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     const QString db = tmp_.path() + "/quant-cli.sqlite";
     w.set_db_path(db);
@@ -404,7 +399,6 @@ class TestMainWindow : public QObject {
   // Closing the window while a long job runs cancels it and returns at once
   // (the views used to wait for their jobs to finish).
   void closing_with_a_job_running_cancels_it() {
-    irq::ensure_plugins_loaded();
     const QString text = tmp_.path() + "/long.txt";
     {
       const std::string sample = irq::test::read_file(irq::test::fixtures() / "tokenizers" / "sample_text.txt");
@@ -457,7 +451,6 @@ class TestMainWindow : public QObject {
   // Gloo ranks on the CPU stand in for the GPUs: rank 0's global loss and
   // each rank's tokens/s reach the plot, and the run is one record.
   void finetune_on_all_gpus_runs_ranks() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     const QString db = tmp_.path() + "/dp-runs.sqlite";
     w.set_db_path(db);
@@ -501,7 +494,6 @@ class TestMainWindow : public QObject {
   }
 
   void quantize_weights_and_evaluate_tabs() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     w.set_db_path(tmp_.path() + "/runs2.sqlite");
     w.show();
@@ -715,7 +707,6 @@ class TestMainWindow : public QObject {
   // File > Export writes a GGUF of the open model, refuses to overwrite it
   // without the checkbox, and records the export.
   void export_dialog_writes_and_records() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     w.set_db_path(tmp_.path() + "/runs3.sqlite");
     w.show();

@@ -17,7 +17,6 @@
 
 #include "main_window.h"
 #include "playground_view.h"
-#include "plugin/plugin_loader.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
 
@@ -47,7 +46,6 @@ class TestPlayground : public QObject {
   // The panes offer what the runs database holds: a quantize run's exact
   // setting as a base, a finetune run's adapter.
   void playground_offers_recorded_runs() {
-    irq::ensure_plugins_loaded();
     const QString db = tmp_.path() + "/runs_recorded.sqlite";
     const QString tiny = QString::fromStdString((irq::test::fixtures() / "tiny_llama").string());
     auto cli = [](const QStringList& args) {
@@ -90,7 +88,6 @@ class TestPlayground : public QObject {
   }
 
   void playground_streams_two_panes() {
-    irq::ensure_plugins_loaded();
     irq::ui::MainWindow w;
     w.set_db_path(tmp_.path() + "/runs_pg.sqlite");
     QSignalSpy loaded(&w, &irq::ui::MainWindow::model_loaded);
@@ -122,7 +119,6 @@ class TestPlayground : public QObject {
   // TinyLlama-chat's template (tests/fixtures/chat_templates): the panes start
   // with its rendering, the job encodes what apply_chat_template encodes.
   void playground_prompts_through_the_chat_template() {
-    irq::ensure_plugins_loaded();
     const std::string text = irq::test::read_file(irq::test::fixtures() / "chat_templates" / "tinyllama_chat.jinja");
     const QString dir = tiny_with_template("chat_model", text);
     irq::ui::MainWindow w;

@@ -1,7 +1,10 @@
 // main() of irq_tests and test_gui: runs the test class registered under
 // argv[1] with the rest of the command line, as QTEST_GUILESS_MAIN (or, built
-// with IRQ_TEST_WIDGETS, QTEST_MAIN) would for that class alone.
+// with IRQ_TEST_WIDGETS, QTEST_MAIN) would for that class alone, after
+// registering the built-in quantization formats as the front ends do.
 #include "support/test_registry.h"
+
+#include "builtin_formats.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   QCoreApplication app(count, args.data());
 #endif
   app.setAttribute(Qt::AA_Use96Dpi, true);
+  irq::register_builtin_formats();  // as the front ends do at start
   const std::unique_ptr<QObject> test = found->second();
   return QTest::qExec(test.get(), count, args.data());
 }

@@ -1,17 +1,15 @@
-// Plugin entry: registers the NF4 / ICQ-NF4 format (bitsandbytes NF4 with
-// IR-QLoRA's information calibration) in the engine's quantizer table.
+// The NF4 / ICQ-NF4 format's row of the engine's format table (bitsandbytes
+// NF4 with IR-QLoRA's information calibration): register_nf4_format(),
+// called by register_builtin_formats() (plugins/builtin_formats.h).
 #include "nf4_cuda.h"
 #include "nf4_internal.h"
-#include "plugin/plugin_api.h"
 
-IRQ_PLUGIN_EXPORT int irq_plugin_abi_version() { return irq::kPluginAbiVersion; }
+namespace irq {
 
-IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
-  info->name = "nf4";
-  info->description = "NF4 and ICQ-NF4 (bitsandbytes layout, IR-QLoRA information calibration)";
+void register_nf4_format() {
   irq::QuantFormat f;
   f.name = "nf4";
-  f.description = info->description;
+  f.description = "NF4 and ICQ-NF4 (bitsandbytes layout, IR-QLoRA information calibration)";
   f.bits = {4};
   f.quantize = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
     irq::nf4::quantize(job, irq::nf4::Search::kFast, out, stats);
@@ -25,7 +23,12 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   };
   f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
                   int64_t ldy) { return irq::nf4::rows_dot(t, row0, count, x, M, y, ldy); };
-  f.search_curve = [](const float* w, int64_t B, const irq::QuantSettings& s) { return irq::nf4::search_curve(w, B, s); };
+  f.search_curve = [](const float* w, int64_t length, const irq::QuantSettings& s) {
+    return irq::nf4::padded_search_curve(w, length, s);
+  };
+  f.block_members = irq::nf4::block_members;
+  f.block_levels = irq::nf4::block_levels;
+  irq::nf4::add_torch_entries(f);
   if (irq::nf4::cuda::available()) {
     f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),
@@ -52,3 +55,5 @@ IRQ_PLUGIN_EXPORT void irq_plugin_register(irq::PluginInfo* info) {
   }
   irq::register_quant_format(std::move(f));
 }
+
+}  // namespace irq

@@ -27,6 +27,7 @@ set(IRQ_BASE_SOURCES
   model/summary_format.cpp
   quant/layer_grid.cpp
   quant/quant_checkpoint.cpp
+  quant/quant_format.cpp
   quant/quant_settings.cpp
   quant/quant_stats.cpp
   quant/quantized_tensor.cpp

@@ -49,7 +49,7 @@ EvaluateView::EvaluateView(JobsPanel* jobs, QWidget* parent)
   shots_->setRange(0, 5);
   shots_->setValue(5);
   quant_->addItem(tr("as stored"), QString());
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(tr("ICQ-%1").arg(QString(m).toUpper()), QString(m));
+  add_quant_method_items(quant_, tr("ICQ-%1"));
   add_device_choices(device_);
   errors_->setStyleSheet("color: #b00020;");
   errors_->setWordWrap(true);

@@ -14,8 +14,10 @@
 #include <QPushButton>
 #include <QSpinBox>
 
+#include "form_helpers.h"
 #include "jobs_panel.h"
 #include "run_on_form.h"
+#include "export/format_exporter.h"
 #include "jobs/remote_job.h"
 
 namespace irq::ui {
@@ -42,9 +44,10 @@ ExportDialog::ExportDialog(const QString& model_dir, const QString& db_path, Job
   format_->addItem(tr("peft LoRA adapter (IEC folded)"), "peft");
   format_->addItem(tr("merged full-precision HF checkpoint"), "merged");
   format_->addItem(tr("GGUF for llama.cpp"), "gguf");
-  format_->addItem(tr("bitsandbytes NF4 (plain NF4 only)"), "bnb-nf4");
+  for (const auto& name : format_exporter_names())  // the formats' own exporters (NF4: bitsandbytes)
+    format_->addItem(QString::fromStdString(find_format_exporter(name)->description), QString::fromStdString(name));
   quant_->addItem(tr("as loaded"), QString());
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(QString(m).toUpper(), QString(m));
+  add_quant_method_items(quant_);
   for (const char* t : {"f16", "f32", "q8_0", "q4_1"}) gguf_->addItem(QString(t).toUpper(), QString(t));
   dtype_->addItem(tr("as the checkpoint stores it"), QString("auto"));
   for (const char* t : {"bfloat16", "float16", "float32"}) dtype_->addItem(t, QString(t));
@@ -93,8 +96,10 @@ ExportDialog::~ExportDialog() { watcher_.waitForFinished(); }
 void ExportDialog::update_fields() {
   const QString f = format_->currentData().toString();
   gguf_->setEnabled(f == "gguf");
-  dtype_->setEnabled(f == "merged" || f == "bnb-nf4");
-  adapter_->setEnabled(f != "irq" && f != "bnb-nf4");
+  // A format's exporter writes the quantized base in another library's layout, no adapter.
+  const bool format_exporter = find_format_exporter(f.toStdString()) != nullptr;
+  dtype_->setEnabled(f == "merged" || format_exporter);
+  adapter_->setEnabled(f != "irq" && !format_exporter);
 }
 
 ExportRequest ExportDialog::request() const {

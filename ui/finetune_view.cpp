@@ -73,7 +73,7 @@ FinetuneView::FinetuneView(JobsPanel* jobs, QWidget* parent)
       stats_(new QLabel),
       plot_(new QCustomPlot) {
   quant_->addItem(tr("full precision"), QString());
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) quant_->addItem(QString(m).toUpper(), QString(m));
+  add_quant_method_items(quant_);
   const FinetuneRequest d;  // the defaults: the request's (train/train_config.h), as the CLI's
   quant_->setCurrentIndex(1);
   icq_->setChecked(d.icq);

@@ -7,9 +7,17 @@
 #include <QStringList>
 
 #include "jobs/finetune_job.h"
+#include "quant/quant_format.h"
 #include "jobs_panel.h"
 
 namespace irq::ui {
+
+void add_quant_method_items(QComboBox* box, const QString& label) {
+  for (const auto& m : quant_method_names()) {
+    const QString method = QString::fromStdString(m);
+    box->addItem(label.arg(method.toUpper()), method);
+  }
+}
 
 void add_device_choices(QComboBox* box) {
   const bool cuda = cuda_device_available();

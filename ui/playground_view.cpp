@@ -183,7 +183,7 @@ QWidget* PlaygroundView::make_pane(const QString& title, Pane* pane) {
   auto* box = new QGroupBox(title);
   pane->base = new QComboBox;
   pane->base->addItem(tr("as stored"), QString());
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) pane->base->addItem(tr("ICQ-%1").arg(QString(m).toUpper()), QString(m));
+  add_quant_method_items(pane->base, tr("ICQ-%1"));
   pane->adapter = new QLineEdit;
   pane->adapter->setPlaceholderText(tr("optional: adapter folder from a finetune"));
   pane->adapter_run = new QComboBox;

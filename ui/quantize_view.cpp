@@ -57,7 +57,7 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
   start_->setObjectName("quantize.start");  // names for out-of-process tests (widget_probe.h)
   summary_->setObjectName("quantize.summary");
   errors_->setObjectName("quantize.errors");
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) method_->addItem(QString(m).toUpper(), QString(m));
+  add_quant_method_items(method_);
   group_->setRange(0, 4096);
   group_->setSpecialValueText(tr("per channel"));  // 0: INT only
   group_->setValue(64);

@@ -7,7 +7,6 @@
 #include <QStringList>
 
 #include "main_window.h"
-#include "builtin_formats.h"
 #include "quant/quant_format.h"
 
 namespace irq::ui {
@@ -39,8 +38,7 @@ void StartOptions::apply(const QCommandLineParser& cli, MainWindow& window) cons
   if (cli.isSet(db)) window.set_db_path(cli.value(db));
 }
 
-void register_formats(MainWindow& window) {
-  register_builtin_formats();
+void log_formats(MainWindow& window) {
   QStringList names;
   for (const auto& name : quant_format_names()) names << QString::fromStdString(name);
   window.log(QString("quantization formats: %1").arg(names.join(", ")));

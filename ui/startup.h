@@ -28,8 +28,8 @@ struct StartOptions {
   void apply(const QCommandLineParser& cli, MainWindow& window) const;
 };
 
-// Registers the built-in quantization formats (once per process) and names
-// them in the window's log.
-void register_formats(MainWindow& window);
+// Names the registered quantization formats in the window's log (the program
+// registers them, register_builtin_formats, before it builds the window).
+void log_formats(MainWindow& window);
 
 }  // namespace irq::ui

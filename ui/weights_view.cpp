@@ -20,6 +20,7 @@
 
 #include <qcustomplot.h>
 
+#include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
 
@@ -151,10 +152,8 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   info_->setWordWrap(true);
   method_b_->addItem(tr("same method"), QString());
-  for (const char* m : {"nf4", "int4", "int3", "int2", "int8"}) {
-    method_->addItem(QString(m).toUpper(), QString(m));
-    method_b_->addItem(QString(m).toUpper(), QString(m));
-  }
+  add_quant_method_items(method_);
+  add_quant_method_items(method_b_);
   group_->setRange(2, 4096);
   n_->setRange(1, 1000);
   lambda_->setRange(0.001, 0.999);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "builtin_formats.h"
 #include "cli/dispatch.h"
 #include "runtime/threads.h"
 
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
   const auto verbs = light_verbs();
   size_t words = 0;
   if (const auto* verb = args.empty() ? nullptr : irq::cli::find_verb(verbs, args, &words))
-    return irq::cli::run_verb(*verb, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(words), args.end()));
+    return irq::cli::run_verb(*verb, std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(words), args.end()),
+                              [] { irq::register_builtin_format_descriptions(); });  // what --quant names (no LibTorch)
   const std::string engine = engine_path();
   std::vector<char*> engine_argv(argv, argv + argc);
   engine_argv.push_back(nullptr);

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
+#include "builtin_formats.h"
 #include "main_window.h"
 #include "runtime/threads.h"
 #include "startup.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   irq::configure_process_threads(argc, argv);
   QApplication app(argc, argv);
   irq::ui::set_application_identity();
+  irq::register_builtin_formats();  // before any view reads a format (QuantSettings::for_method)
 
   QCommandLineParser cli;
   cli.setApplicationDescription("IR-QLoRA workbench: quantize, finetune and evaluate LLaMA models.");
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   irq::ui::MainWindow window;
   start.apply(cli, window);
   window.show();
-  irq::ui::register_formats(window);
+  irq::ui::log_formats(window);
   window.open_model(start.model_dir(cli, /*use_recent=*/true));
   return app.exec();
 }

@@ -23,6 +23,7 @@
 
 #include <cstdio>
 
+#include "builtin_formats.h"
 #include "evaluate_view.h"
 #include "experiments_view.h"
 #include "finetune_view.h"
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   irq::configure_process_threads(argc, argv);
   QApplication app(argc, argv);
   irq::ui::set_application_identity();
+  irq::register_builtin_formats();  // before any view reads a format (QuantSettings::for_method)
 
   QCommandLineParser cli;
   cli.setApplicationDescription("The IR-QLoRA workbench driven by a script: screenshots and tests.");
@@ -125,7 +127,7 @@ int main(int argc, char** argv) {
   start.apply(cli, window);
   window.show();
   irq::ui::install_widget_probe(&window);  // IRQ_WIDGET_PROBE=FILE: for tests/gui/click_through.sh
-  irq::ui::register_formats(window);
+  irq::ui::log_formats(window);
   // A screenshot shows what it was asked for, never the user's last model.
   window.open_model(start.model_dir(cli, /*use_recent=*/!cli.isSet(shot.shot)));
 

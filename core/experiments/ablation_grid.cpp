@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
@@ -43,19 +44,20 @@ const std::vector<std::string>& ablation_variants() {
 AblationGrid make_ablation_grid(const std::vector<int>& bits, const std::vector<std::string>& methods) {
   if (bits.empty() || methods.empty()) throw make_error(ErrorKind::kUsage, "experiment ablation", "--bits and --methods must name at least one each");
   AblationGrid g;
+  std::string known;
+  for (const auto& name : quant_format_names()) known += (known.empty() ? "" : ", ") + name;
   for (const auto& m : methods) {
-    if (m != "nf4" && m != "int") throw make_error(ErrorKind::kUsage, "--methods", "unknown method '" + m + "' (nf4, int)");
+    const QuantFormat* f = find_quant_format(m);
+    if (!f || f->name != m) throw make_error(ErrorKind::kUsage, "--methods", "unknown method '" + m + "' (" + known + ")");
     for (int b : bits) {
       if (b < 2 || b > 8) throw make_error(ErrorKind::kUsage, "--bits", std::to_string(b) + " is not between 2 and 8");
-      if (m == "nf4" && b != 4) {
-        g.skipped.push_back("nf4 at " + std::to_string(b) + " bits: NormalFloat is 4-bit only here");
+      if (std::find(f->bits.begin(), f->bits.end(), b) == f->bits.end()) {
+        std::string widths;
+        for (int w : f->bits) widths += (widths.empty() ? "" : ", ") + std::to_string(w);
+        g.skipped.push_back(m + " at " + std::to_string(b) + " bits: the " + m + " format has " + widths + " bits");
         continue;
       }
-      if (m == "int" && b != 2 && b != 3 && b != 4 && b != 8) {
-        g.skipped.push_back("int at " + std::to_string(b) + " bits: the INT formats are 2, 3, 4 and 8 bits");
-        continue;
-      }
-      const std::string quant = m == "nf4" ? "nf4" : "int" + std::to_string(b);
+      const std::string quant = method_name(*f, b);
       for (size_t v = 0; v < ablation_variants().size(); ++v)
         g.cells.push_back({ablation_variants()[v], quant, v == 1 || v == 3, v == 2 || v == 3});
     }

@@ -25,7 +25,7 @@ const std::vector<std::string>& ablation_variants();  // the four rows, in the p
 
 struct AblationGrid {
   std::vector<AblationCell> cells;
-  std::vector<std::string> skipped;  // "nf4 at 3 bits: NormalFloat is 4-bit only"
+  std::vector<std::string> skipped;  // "nf4 at 3 bits: the nf4 format has 4 bits"
 };
 // methods: "nf4" (4 bits only) and/or "int"; bits from 2 to 8.
 AblationGrid make_ablation_grid(const std::vector<int>& bits, const std::vector<std::string>& methods);

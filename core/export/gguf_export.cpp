@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 #include "export/export_target.h"
 #include "export/model_tensors.h"
 #include "model/layers.h"
@@ -124,7 +125,8 @@ void check_q4_1(LoadedModel& model) {
     const bool projection = t.name.rfind("model.layers.", 0) == 0;
     const QuantizedWeight* base = quantized_weight(l);
     if (!base && !projection) continue;
-    if (!base || base->settings.method != "int4" || base->settings.block_size != 32)
+    // Q4_1 blocks: 32 four-bit codes with a scale and a minimum (a zero point).
+    if (!base || !require_quant_format(base->settings.method).zero_points || base->settings.bits != 4 || base->settings.block_size != 32)
       throw make_error(ErrorKind::kUsage, "--format gguf --gguf-type q4_1",
                        t.name + " is not INT4 with group 32; quantize with --quant int4 --quant-group 32 first");
     if (t.shape[1] % 32 != 0) throw make_error(ErrorKind::kUsage, "--gguf-type q4_1", t.name + ": columns not a multiple of 32");

@@ -4,12 +4,13 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
 QuantizedTensor merge_into_zero_points(const QuantizedTensor& base, const torch::Tensor& delta, const std::string& name) {
   const auto& s = base.settings;
-  if (s.method.rfind("int", 0) != 0 || s.block_size < 1)
+  if (!require_quant_format(s.method).zero_points || s.block_size < 1)
     throw make_error(ErrorKind::kUsage, name,
                      "only an INT base with groups takes an adapter into its zero points (this one is " + s.label() +
                          "); export --format merged writes a full-precision merge instead");

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "jobs/cli_words.h"
-#include "export/bnb_export.h"
+#include "export/format_exporter.h"
 #include "export/export_target.h"
 #include "export/gguf_export.h"
 #include "export/hf_export.h"
@@ -105,9 +105,14 @@ std::vector<std::string> export_cli_args(const ExportRequest& r) {
 }
 
 int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
-  static const char* kFormats[] = {"irq", "peft", "merged", "gguf", "bnb-nf4"};
-  if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats))
-    throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected irq, peft, merged, gguf or bnb-nf4");
+  std::vector<std::string> formats = {"irq", "peft", "merged", "gguf"};
+  for (const auto& name : format_exporter_names()) formats.push_back(name);  // the formats' own (NF4: bnb-nf4)
+  if (std::find(formats.begin(), formats.end(), r.format) == formats.end()) {
+    std::string expected;
+    for (size_t i = 0; i < formats.size(); ++i)
+      expected += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
+    throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected " + expected);
+  }
   if (r.out.empty()) throw make_error(ErrorKind::kUsage, "export", "no output path");
   if (r.merge_adapter && (r.format != "irq" || r.adapter_dir.empty()))
     throw make_error(ErrorKind::kUsage, "--merge-adapter", "folds an adapter (--adapter DIR) into an INT base: use it with --format irq");
@@ -162,7 +167,7 @@ int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelT
     else if (r.format == "peft") export_peft(model, r.out, quant, o);
     else if (r.format == "merged") export_merged(model, r.out, dtype, o);
     else if (r.format == "gguf") export_gguf(model, r.out, gguf_type(r.gguf_type), o);
-    else export_bnb_nf4(model, r.out, dtype, o);
+    else find_format_exporter(r.format)->run(model, r.out, dtype, o);
     rec.artifact("export-" + r.format, r.out);
   });
   return rec.id();

@@ -10,6 +10,7 @@
 #include <torch/cuda.h>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 #include "dist/process_group.h"
 #include "jobs/cli_words.h"
 #include "jobs/job_problems.h"
@@ -132,7 +133,8 @@ std::vector<std::string> validate(const FinetuneRequest& r) {
       out.push_back(std::string("quant: ") + e.what());
     }
   }
-  if (r.qa_lora && (r.quant.rfind("int", 0) != 0 || r.quant_group < 1))
+  const QuantFormat* base_format = r.quant.empty() ? nullptr : find_quant_format(r.quant);
+  if (r.qa_lora && (!base_format || !base_format->zero_points || r.quant_group < 1))
     out.push_back("qa_lora: needs an INT base with groups (its adapter merges into the groups' zero points)");
   try {
     if (!r.dtype.empty()) parse_dtype(r.dtype);

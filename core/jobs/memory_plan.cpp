@@ -10,6 +10,7 @@
 #include "model/llama_config.h"
 #include "quant/model_quantizer.h"
 #include "quant/quant_checkpoint.h"
+#include "quant/quant_format.h"
 #include "quant/quant_settings.h"
 #include "train/offload_layout.h"
 
@@ -69,10 +70,11 @@ MemoryPlan plan_memory(const MemoryPlanRequest& r) {
     QuantSettings s = QuantSettings::for_method(r.quant);
     s.block_size = r.quant_group;
     s.icq = r.icq;
-    // Resident, not stored: plain NF4 holds a zero tau in memory for its
-    // kernels (quantized_tensor.h), so it takes ICQ-NF4's bytes there.
-    if (s.method == "nf4") s.icq = true;
-    for (const auto& part : quantized_parts("w", {pr.out, pr.in}, s)) base_proj += static_cast<double>(part.bytes());
+    // Resident, not stored: what the format holds in memory (plain NF4 keeps
+    // a zero tau for its kernels, quantized_tensor.h).
+    const QuantFormat& f = require_quant_format(s.method);
+    for (const auto& part : (f.resident_parts ? f.resident_parts : f.stored_parts)({pr.out, pr.in}, s))
+      base_proj += static_cast<double>(part.bytes());
   }
   const double norms = static_cast<double>(L * 2 * C + C + (c.qk_norm ? L * 2 * c.head_dim : 0));
   const double others = (static_cast<double>(V) * C * (c.tie_word_embeddings ? 1 : 2) + norms) * d;

@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "io/checkpoint.h"
 #include "io/json_file.h"
-#include "quant/dynamic_map.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
@@ -25,27 +25,18 @@ namespace {
 const char* kCopied[] = {"config.json", "tokenizer.model", "tokenizer.json", "tokenizer_config.json",
                          "special_tokens_map.json", "generation_config.json"};
 
-template <typename T>
-std::vector<T> read_vec(const CheckpointWeights& w, const std::string& name, DType dtype, const std::string& where) {
+// The bytes of stored tensor `name`, checked for dtype and size.
+std::pair<const void*, uint64_t> part_bytes(const CheckpointWeights& w, const std::string& name, DType dtype, uint64_t size,
+                                            const std::string& where) {
   const auto e = w.find(name);
   if (!e.file) throw make_error(ErrorKind::kNotFound, where, "quantized checkpoint has no tensor '" + name + "'");
   if (e.info->dtype != dtype)
     throw make_error(ErrorKind::kInvalidInput, e.file->path().string(), "tensor '" + name + "' has dtype " +
                                                                             dtype_name(e.info->dtype) + ", expected " + dtype_name(dtype));
-  std::vector<T> v(static_cast<size_t>(e.info->numel()));
-  std::memcpy(v.data(), e.file->data(*e.info), v.size() * sizeof(T));
-  return v;
-}
-
-// The data of quantized_parts(), same order.
-std::vector<std::pair<const void*, uint64_t>> part_data(const QuantizedTensor& q) {
-  auto bytes = [](const auto& v) { return std::make_pair(static_cast<const void*>(v.data()), uint64_t(v.size() * sizeof(v[0]))); };
-  if (q.settings.method == "nf4") {
-    std::vector<std::pair<const void*, uint64_t>> parts = {bytes(q.codes), bytes(q.absmax_q), bytes(q.absmax_scale), {&q.absmax_offset, 4}};
-    if (q.settings.icq) parts.insert(parts.end(), {bytes(q.tau_q), bytes(q.tau_scale)});  // plain NF4's zero tau is not stored
-    return parts;
-  }
-  return {bytes(q.codes), bytes(q.scale), bytes(q.zero)};
+  if (e.info->end - e.info->begin != size)
+    throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + name + "' has " + std::to_string(e.info->end - e.info->begin) +
+                                                          " bytes, expected " + std::to_string(size));
+  return {e.file->data(*e.info), size};
 }
 
 // The output folder, refused when it exists and overwriting was not asked for.
@@ -57,22 +48,9 @@ fs::path usable_target(const fs::path& out_dir, bool overwrite) {
 }  // namespace
 
 std::vector<TensorSpec> quantized_parts(const std::string& name, const std::vector<int64_t>& shape, const QuantSettings& s) {
-  int64_t numel = 1;
-  for (int64_t d : shape) numel *= d;
-  if (s.method == "nf4") {
-    const int64_t nblocks = (numel + s.block_size - 1) / s.block_size, groups = (nblocks + s.stats_block - 1) / s.stats_block;
-    std::vector<TensorSpec> parts = {{name + ".codes", DType::kU8, {nblocks * s.block_size / 2}},
-                                     {name + ".absmax_q", DType::kU8, {nblocks}},
-                                     {name + ".absmax_scale", DType::kF32, {groups}},
-                                     {name + ".absmax_offset", DType::kF32, {1}}};
-    if (s.icq)  // plain NF4's tau is zero and not stored
-      parts.insert(parts.end(), {{name + ".tau_q", DType::kU8, {nblocks}}, {name + ".tau_scale", DType::kF32, {groups}}});
-    return parts;
-  }
-  const int64_t rows = shape.size() >= 2 ? shape[0] : 1, cols = numel / rows, G = s.group_columns(cols), ngroups = (cols + G - 1) / G;
-  return {{name + ".codes", DType::kU8, {(numel * slot_bits(s.bits) + 7) / 8}},
-          {name + ".scale", DType::kF32, {rows * ngroups}},
-          {name + ".zero", DType::kF32, {rows * ngroups}}};
+  std::vector<TensorSpec> specs;
+  for (const auto& p : require_quant_format(s.method).stored_parts(shape, s)) specs.push_back({name + "." + p.suffix, p.dtype, p.shape});
+  return specs;
 }
 
 QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const fs::path& out_dir, const QuantSettings& settings,
@@ -103,10 +81,11 @@ QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const f
 }
 
 void QuantCheckpointWriter::add(const std::string& name, const QuantizedTensor& q) {
-  const auto parts = quantized_parts(name, q.shape, settings_);
-  const auto data = part_data(q);
+  const QuantFormat& format = require_quant_format(settings_.method);
+  const auto parts = format.stored_parts(q.shape, settings_);
+  const auto data = format.part_data(q);
   if (parts.size() != data.size()) throw make_error(ErrorKind::kUsage, name, "quantized with other settings than declared");
-  for (size_t i = 0; i < parts.size(); ++i) writer_->write(parts[i].name, data[i].first, data[i].second);
+  for (size_t i = 0; i < parts.size(); ++i) writer_->write(name + "." + parts[i].suffix, data[i], parts[i].bytes());
 }
 
 void QuantCheckpointWriter::finish() {
@@ -206,34 +185,32 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
   if (!meta) return out;
   const std::string where = (dir / "irqlora_quant.json").string();
   const QuantSettings& settings = meta->settings;
+  const QuantFormat& format = require_quant_format(settings.method);
   try {
     for (const auto& name : meta->quantized) {
       QuantizedTensor q;
       q.settings = settings;
       q.shape = meta->shapes.at(name);
       // Every part present with the size the declared shape implies, before anything is read.
-      for (const auto& part : quantized_parts(name, q.shape, settings)) {
-        const auto e = weights.find(part.name);
-        if (!e.file) throw make_error(ErrorKind::kNotFound, where, "quantized checkpoint has no tensor '" + part.name + "'");
+      const auto parts = format.stored_parts(q.shape, settings);
+      for (const auto& part : parts) {
+        const auto e = weights.find(name + "." + part.suffix);
+        if (!e.file) throw make_error(ErrorKind::kNotFound, where, "quantized checkpoint has no tensor '" + name + "." + part.suffix + "'");
         if (e.info->shape != part.shape)
-          throw make_error(ErrorKind::kInvalidInput, where, "tensor '" + part.name + "' does not match the shape of '" + name + "'");
+          throw make_error(ErrorKind::kInvalidInput, where,
+                           "tensor '" + name + "." + part.suffix + "' does not match the shape of '" + name + "'");
       }
-      q.codes = read_vec<uint8_t>(weights, name + ".codes", DType::kU8, where);
-      if (settings.method == "nf4") {
-        q.absmax_q = read_vec<uint8_t>(weights, name + ".absmax_q", DType::kU8, where);
-        q.absmax_scale = read_vec<float>(weights, name + ".absmax_scale", DType::kF32, where);
-        q.absmax_offset = read_vec<float>(weights, name + ".absmax_offset", DType::kF32, where).at(0);
-        if (settings.icq || weights.find(name + ".tau_q").file) {  // (plain NF4 written before tau was left out: zeros)
-          q.tau_q = read_vec<uint8_t>(weights, name + ".tau_q", DType::kU8, where);
-          q.tau_scale = read_vec<float>(weights, name + ".tau_scale", DType::kF32, where);
-        } else {  // plain NF4: tau = 0, as the quantizer holds it in memory
-          q.tau_q.assign(q.absmax_q.size(), kDynamicMapZero);
-          q.tau_scale.assign(q.absmax_scale.size(), 0.0f);
-        }
-      } else {
-        q.scale = read_vec<float>(weights, name + ".scale", DType::kF32, where);
-        q.zero = read_vec<float>(weights, name + ".zero", DType::kF32, where);
+      for (const auto& part : parts) {
+        const auto [bytes, size] = part_bytes(weights, name + "." + part.suffix, part.dtype, part.bytes(), where);
+        format.set_part(q, part.suffix, bytes, size);
       }
+      if (format.optional_parts)
+        for (const auto& part : format.optional_parts(q.shape, settings))
+          if (weights.find(name + "." + part.suffix).file) {
+            const auto [bytes, size] = part_bytes(weights, name + "." + part.suffix, part.dtype, part.bytes(), where);
+            format.set_part(q, part.suffix, bytes, size);
+          }
+      if (format.finish_read) format.finish_read(q);
       out.emplace(name, std::move(q));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -1,8 +1,8 @@
-// The quantizer registry.
+// The format table (quant_format.h): formats in order of registration, found
+// by method name through each format's own list of methods.
 #include "quant/quant_format.h"
 
 #include <cmath>
-#include <map>
 #include <memory>
 #include <mutex>
 
@@ -11,27 +11,49 @@
 namespace irq {
 
 namespace {
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
+
+struct Table {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<QuantFormat>> formats;  // rows never move: callers keep pointers
+};
+
+Table& table() {
+  static Table t;
+  return t;
 }
-std::map<std::string, std::unique_ptr<QuantFormat>>& registry() {
-  static std::map<std::string, std::unique_ptr<QuantFormat>> r;
-  return r;
-}
-std::string format_of(const std::string& method) { return method.rfind("int", 0) == 0 ? "int" : method; }
+
 }  // namespace
 
+uint64_t PayloadPart::bytes() const {
+  uint64_t n = dtype_size(dtype);
+  for (int64_t d : shape) n *= static_cast<uint64_t>(d);
+  return n;
+}
+
+std::string method_name(const QuantFormat& format, int bits) {
+  return format.bits.size() == 1 ? format.name : format.name + std::to_string(bits);
+}
+
 void register_quant_format(QuantFormat format) {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  const std::string name = format.name;
-  registry()[name] = std::make_unique<QuantFormat>(std::move(format));
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  for (auto& row : t.formats)
+    if (row->name == format.name) {
+      *row = std::move(format);  // the full row replaces a description-only one, in place
+      return;
+    }
+  t.formats.push_back(std::make_unique<QuantFormat>(std::move(format)));
 }
 
 const QuantFormat* find_quant_format(const std::string& method) {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  auto it = registry().find(format_of(method));
-  return it == registry().end() ? nullptr : it->second.get();
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  for (const auto& row : t.formats) {
+    if (row->name == method) return row.get();
+    for (int b : row->bits)
+      if (method_name(*row, b) == method) return row.get();
+  }
+  return nullptr;
 }
 
 const QuantFormat& require_quant_format(const std::string& method) {
@@ -43,9 +65,19 @@ const QuantFormat& require_quant_format(const std::string& method) {
 }
 
 std::vector<std::string> quant_format_names() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mutex);
   std::vector<std::string> names;
-  for (const auto& kv : registry()) names.push_back(kv.first);
+  for (const auto& row : t.formats) names.push_back(row->name);
+  return names;
+}
+
+std::vector<std::string> quant_method_names() {
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  std::vector<std::string> names;
+  for (const auto& row : t.formats)
+    for (int b : row->bits) names.push_back(method_name(*row, b));
   return names;
 }
 

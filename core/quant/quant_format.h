@@ -1,16 +1,20 @@
 // The quantizer interface of the engine: a traits row per format (ggml
 // style). Formats are static plugins (plugins/<name>/, compiled into the
 // program: plugins/CMakeLists.txt says why); each fills a QuantFormat and
-// calls register_quant_format() from register_<name>_format(). Quantizers read float32
+// registers it. Core looks formats up by method name and calls their
+// entries; it never tests a method name itself (tests/build/
+// check_format_branches.py). The table and this header are torch-free. Quantizers read float32
 // weights and return plain-data QuantizedTensor + LayerQuantStats.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "common/progress.h"
+#include "io/dtype.h"
 #include "quant/quant_stats.h"
 #include "quant/quantized_tensor.h"
 
@@ -66,10 +70,43 @@ struct SearchPoint {
   float entropy = 0;
 };
 
+// One tensor a quantized weight stores: NAME.<suffix> in the irq checkpoint.
+struct PayloadPart {
+  std::string suffix;  // "codes", "absmax_q", ...
+  DType dtype = DType::kU8;
+  std::vector<int64_t> shape;
+  uint64_t bytes() const;
+};
+
 struct QuantFormat {
+  // ---- What the format is. Torch-free: the light front end registers these
+  // too (register_builtin_format_descriptions, plugins/builtin_formats.h).
   std::string name;         // "nf4", "int"
   std::string description;
-  std::vector<int> bits;    // supported bit widths
+  std::vector<int> bits;    // supported bit widths; its methods are name (one width) or name + bits ("int4")
+  int default_n = 100;      // ICQ candidates per side unless set (IR-QLoRA: NF4 100, INT quantizer_icq.py's tau_n 50)
+  // Blocks are groups of block_size columns within a row ("group"; 0 = one
+  // per row, "per channel") rather than runs of the flattened weight ("block").
+  bool row_groups = false;
+  bool gptq = false;         // quantizes inside GPTQ (core/quant/gptq) too
+  bool zero_points = false;  // per-group zero points an adapter's update can fold into (QA-LoRA)
+  // Checks beyond QuantSettings::validate's generic ones; throws Error(kUsage).
+  std::function<void(const QuantSettings&)> validate;
+  // What a weight of `shape` stores in the irq checkpoint, in file order
+  // (quant/quant_checkpoint.h), and so its bits per weight.
+  std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> stored_parts;
+  // What it holds in memory (a QuantizedWeight's tensors), when more than it stores.
+  std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> resident_parts;
+  // Serialization of the plain-data payload: pointers to the stored parts'
+  // bytes (stored_parts' order); a part read back (its bytes); and, after
+  // the stored parts, what the format fills from those absent (optional_parts:
+  // parts an older writer may have stored, read when present).
+  std::function<std::vector<const void*>(const QuantizedTensor&)> part_data;
+  std::function<void(QuantizedTensor&, const std::string& suffix, const void* bytes, uint64_t size)> set_part;
+  std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> optional_parts;
+  std::function<void(QuantizedTensor&)> finish_read;
+
+  // ---- What the format computes (libirq_formats: register_builtin_formats).
   // Fast CPU path. Throws irq::Error (kInvalidInput for NaN/Inf, naming the tensor).
   std::function<void(const QuantJob&, QuantizedTensor*, LayerQuantStats*)> quantize;
   // Scalar reference (the oracle's algorithm, candidate by candidate), for tests and benchmarks.
@@ -125,12 +162,24 @@ struct QuantFormat {
   std::function<bool(const DeviceQuantTensor&, const void* x, int64_t M, void* y, bool bf16)> gemv_cuda;
 };
 
+// A stored part's bytes into a payload vector (QuantFormat::set_part's usual body).
+template <typename T>
+void assign_part(std::vector<T>& v, const void* bytes, uint64_t size) {
+  v.resize(size / sizeof(T));
+  std::memcpy(v.data(), bytes, v.size() * sizeof(T));
+}
+
+// Registers (or replaces) a format's row; the table keeps the order of first registration.
 void register_quant_format(QuantFormat format);
 // By method name ("nf4", "int4" -> "int"); nullptr when no format provides it.
 const QuantFormat* find_quant_format(const std::string& method);
 // Like find_quant_format but throws Error(kUnsupported) listing the registered formats.
 const QuantFormat& require_quant_format(const std::string& method);
 std::vector<std::string> quant_format_names();
+// Every method of every registered format, in table order ("nf4", "int2", "int3", "int4", "int8").
+std::vector<std::string> quant_method_names();
+// A format's method for `bits`: its name when it has one width, else name + bits.
+std::string method_name(const QuantFormat& format, int bits);
 
 // Checks for NaN/Inf; throws Error(kInvalidInput) naming the tensor and the first bad index.
 void check_finite(const float* w, int64_t n, const std::string& name);

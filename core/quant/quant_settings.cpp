@@ -2,46 +2,66 @@
 #include "quant/quant_settings.h"
 
 #include <algorithm>
-
+#include <cctype>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
+namespace {
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+// "NF4", "INT4": the format's name in capitals, with the bits when it has several widths.
+std::string display_name(const QuantFormat& f, int bits) {
+  std::string out = f.name;
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return f.bits.size() == 1 ? out : out + std::to_string(bits);
+}
+
+}  // namespace
+
 QuantSettings QuantSettings::for_method(const std::string& method) {
+  const QuantFormat* f = find_quant_format(method);
+  int bits = 0;
+  if (f)
+    for (int b : f->bits)
+      if (method_name(*f, b) == method) bits = b;
+  if (!f || bits == 0)
+    throw make_error(ErrorKind::kUsage, "--method " + method, "unknown quantization method (" + joined(quant_method_names()) + ")");
   QuantSettings s;
   s.method = method;
-  if (method == "nf4") {
-    s.bits = 4;
-    s.n = 100;
-  } else if (method == "int2" || method == "int3" || method == "int4" || method == "int8") {
-    s.bits = method[3] - '0';
-    s.n = 50;
-  } else {
-    throw make_error(ErrorKind::kUsage, "--method " + method, "unknown quantization method (nf4, int2, int3, int4, int8)");
-  }
+  s.bits = bits;
+  s.n = f->default_n;
   return s;
 }
 
 void QuantSettings::validate() const {
   auto bad = [](const std::string& what) { return make_error(ErrorKind::kUsage, "quantization settings", what); };
-  const bool per_channel = block_size == 0 && method != "nf4";
+  const QuantFormat& f = require_quant_format(method);
+  const bool per_channel = block_size == 0 && f.row_groups;
   if (!per_channel && (block_size < 2 || block_size > 4096))
-    throw bad("block/group size must be in [2, 4096]" + std::string(method == "nf4" ? "" : " or 0 (per channel)") + ", got " +
+    throw bad("block/group size must be in [2, 4096]" + std::string(f.row_groups ? " or 0 (per channel)" : "") + ", got " +
               std::to_string(block_size));
   if (icq && (n < 1 || n > 10000)) throw bad("n must be in [1, 10000], got " + std::to_string(n));
   if (icq && !(lambda > 0 && lambda < 1)) throw bad("lambda must be in (0, 1), got " + std::to_string(lambda));
   if (stats_block < 1) throw bad("stats block must be positive");
-  if (method == "nf4" && bits != 4) throw bad("nf4 has 4 bits");
-  if (method != "nf4" && bits != 2 && bits != 3 && bits != 4 && bits != 8)
-    throw bad("integer bits must be 2, 3, 4 or 8, got " + std::to_string(bits));
-  if (method == "nf4" && block_size % 2 != 0)
-    throw bad("nf4 block size must be even (two codes per byte), got " + std::to_string(block_size));
+  if (f.validate) f.validate(*this);  // bits, block shape: the format's own rules
   if (gptq.enabled) {
-    if (method == "nf4") throw bad("GPTQ quantizes to INT-k (int2, int3, int4, int8), not nf4");
+    if (!f.gptq) {
+      std::vector<std::string> with;
+      for (const auto& m : quant_method_names())
+        if (require_quant_format(m).gptq) with.push_back(m);
+      throw bad("GPTQ quantizes to INT-k (" + joined(with) + "), not " + method);
+    }
     if (gptq.calib.empty()) throw bad("GPTQ needs calibration text (--calib FILE)");
     if (gptq.nsamples < 1 || gptq.nsamples > 1000000) throw bad("GPTQ nsamples must be in [1, 1000000], got " + std::to_string(gptq.nsamples));
     if (gptq.seqlen < 2 || gptq.seqlen > 1000000) throw bad("GPTQ seqlen must be in [2, 1000000], got " + std::to_string(gptq.seqlen));
@@ -90,12 +110,13 @@ QuantSettings QuantSettings::from_json(const nlohmann::json& j, const std::strin
 }
 
 std::string QuantSettings::short_name() const {
-  return std::string(gptq.enabled ? "GPTQ-" : "") + (icq ? "ICQ-" : "") + (method == "nf4" ? "NF4" : "INT" + std::to_string(bits));
+  return std::string(gptq.enabled ? "GPTQ-" : "") + (icq ? "ICQ-" : "") + display_name(require_quant_format(method), bits);
 }
 
 std::string QuantSettings::label() const {
+  const bool groups = require_quant_format(method).row_groups;
   std::string out = short_name() + " (" +
-                    (block_size == 0 ? std::string("per channel") : (method == "nf4" ? "block " : "group ") + std::to_string(block_size));
+                    (block_size == 0 ? std::string("per channel") : (groups ? "group " : "block ") + std::to_string(block_size));
   char buf[160];
   if (icq) {
     std::snprintf(buf, sizeof buf, ", lambda %g, n %d", lambda, n);

@@ -4,8 +4,15 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "quant/quant_format.h"
 
 namespace irq {
+
+uint64_t QuantizedTensor::storage_bytes() const {
+  uint64_t n = 0;
+  for (const auto& part : require_quant_format(settings.method).stored_parts(shape, settings)) n += part.bytes();
+  return n;
+}
 
 int slot_bits(int bits) {
   switch (bits) {

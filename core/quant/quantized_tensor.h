@@ -50,13 +50,9 @@ struct QuantizedTensor {
   }
   int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
   int64_t cols() const { return shape.empty() ? 1 : numel() / shape[0]; }
-  uint64_t storage_bytes() const {
-    // The 4-byte absmax offset exists only with a double-quantized absmax
-    // (NF4); tau only with ICQ (see above).
-    const uint64_t tau = settings.icq ? tau_q.size() + 4 * tau_scale.size() : 0;
-    return codes.size() + absmax_q.size() + 4 * absmax_scale.size() + (absmax_q.empty() ? 0 : 4) + tau + 4 * scale.size() +
-           4 * zero.size();
-  }
+  // Bytes it stores: its format's stored parts (QuantFormat::stored_parts),
+  // so bits/weight = 8 * storage_bytes() / numel() counts what is on disk.
+  uint64_t storage_bytes() const;
 };
 
 // A 64-bit fingerprint of the whole payload (shape, codes, every scale,

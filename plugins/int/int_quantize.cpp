@@ -208,13 +208,10 @@ void dequantize(const QuantizedTensor& q, float* out) {
 
 namespace irq {
 
-// The INT format's row of the engine's format table, registered by
-// register_builtin_formats() (plugins/builtin_formats.h).
+// The INT format's compute entries, added to its described row
+// (int_description.cpp) by register_builtin_formats() (plugins/builtin_formats.h).
 void register_int_format() {
-  irq::QuantFormat f;
-  f.name = "int";
-  f.description = "INT2/3/4/8 asymmetric per-group quantization with IR-QLoRA information calibration";
-  f.bits = {2, 3, 4, 8};
+  irq::QuantFormat f = irq::require_quant_format("int");  // the description, registered first
   f.quantize = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, false, o, s); };
   f.quantize_ref = [](const irq::QuantJob& j, irq::QuantizedTensor* o, irq::LayerQuantStats* s) { irq::intq::quantize(j, true, o, s); };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::intq::dequantize(q, out); };

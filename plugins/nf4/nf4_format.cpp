@@ -1,16 +1,16 @@
-// The NF4 / ICQ-NF4 format's row of the engine's format table (bitsandbytes
-// NF4 with IR-QLoRA's information calibration): register_nf4_format(),
-// called by register_builtin_formats() (plugins/builtin_formats.h).
+// The NF4 / ICQ-NF4 format's compute entries (bitsandbytes NF4 with
+// IR-QLoRA's information calibration), added to its described row
+// (nf4_description.cpp) by register_nf4_format(), which
+// register_builtin_formats() calls (plugins/builtin_formats.h).
+#include "export/format_exporter.h"
+#include "nf4_bnb_export.h"
 #include "nf4_cuda.h"
 #include "nf4_internal.h"
 
 namespace irq {
 
 void register_nf4_format() {
-  irq::QuantFormat f;
-  f.name = "nf4";
-  f.description = "NF4 and ICQ-NF4 (bitsandbytes layout, IR-QLoRA information calibration)";
-  f.bits = {4};
+  irq::QuantFormat f = irq::require_quant_format("nf4");  // the description, registered first
   f.quantize = [](const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
     irq::nf4::quantize(job, irq::nf4::Search::kFast, out, stats);
   };
@@ -54,6 +54,7 @@ void register_nf4_format() {
     };
   }
   irq::register_quant_format(std::move(f));
+  irq::register_format_exporter({"bnb-nf4", "bitsandbytes NF4 (plain NF4 only)", irq::export_bnb_nf4});
 }
 
 }  // namespace irq

@@ -32,7 +32,7 @@ ALLOWED = {
     "train": LOW | {"model", "quant", "lora", "dist", "train"},
     "export": LOW | {"model", "quant", "lora", "export"},
     "runs": {"common", "quant", "runs"},
-    "experiments": {"common", "runs", "experiments"},
+    "experiments": {"common", "runs", "quant", "experiments"},
     "demo": LOW | {"model", "demo"},
 }
 # (file, included folder): known crossings to remove (none left: model/ calls

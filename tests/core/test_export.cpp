@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "export/bnb_export.h"
+#include "export/format_exporter.h"
 #include "jobs/export_job.h"
 #include "export/export_target.h"
 #include "export/gguf_export.h"
@@ -260,7 +260,7 @@ class TestExport : public QObject {
   void bnb_nf4_dequantizes_like_bitsandbytes() {
     auto m = load_tiny();
     quantize_tiny(m, "nf4", 64, /*icq=*/false);
-    irq::export_bnb_nf4(m, out("bnb"), irq::DType::kBF16, {});
+    irq::find_format_exporter("bnb-nf4")->run(m, out("bnb"), irq::DType::kBF16, {});
     const auto cfg = nlohmann::json::parse(irq::test::read_file(out("bnb") / "config.json"));
     QCOMPARE(cfg["quantization_config"]["quant_method"].get<std::string>(), std::string("bitsandbytes"));
     QCOMPARE(cfg["quantization_config"]["bnb_4bit_quant_type"].get<std::string>(), std::string("nf4"));
@@ -297,7 +297,7 @@ class TestExport : public QObject {
     QCOMPARE(checked, int64_t(14));
     auto icq = load_tiny();
     quantize_tiny(icq, "nf4", 64, /*icq=*/true);
-    QVERIFY(irq::test::throws_error([&] { irq::export_bnb_nf4(icq, out("bnb-icq"), irq::DType::kBF16, {}); }, ErrorKind::kUsage,
+    QVERIFY(irq::test::throws_error([&] { irq::find_format_exporter("bnb-nf4")->run(icq, out("bnb-icq"), irq::DType::kBF16, {}); }, ErrorKind::kUsage,
                                     {"tau", "--quant-no-icq"}));
   }
 

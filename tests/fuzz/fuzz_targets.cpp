@@ -1,5 +1,6 @@
 // The fuzz targets (see fuzz_targets.h). File-based parsers get the bytes
 // through a scratch folder of this process, written fresh for each input.
+#include "builtin_formats.h"
 #include "fuzz_targets.h"
 
 #include <unistd.h>
@@ -68,6 +69,7 @@ void run_tokenizer(const uint8_t* d, size_t n) {
 }
 
 void run_quant_meta(const uint8_t* d, size_t n) {
+  register_builtin_format_descriptions();  // the settings name a format (as the light front end has them)
   write_scratch("irqlora_quant.json", d, n);
   read_quant_meta(scratch());
 }

@@ -113,8 +113,8 @@ until_ok "the model's layers are listed" differs weights.layer text ""
 click weights.inspect
 until_ok "a layer is quantized: NF4 entropies shown" contains weights.info text "NF4"
 next_item weights.method
-until_ok "the method list steps to INT4" equals weights.method text INT4
-until_ok "the layer is re-quantized as INT4" contains weights.info text "INT4"
+until_ok "the method list steps to INT2 (the table order: nf4, int2, int3, int4, int8)" equals weights.method text INT2
+until_ok "the layer is re-quantized as INT2" contains weights.info text "INT2"
 before=$(probe get weights.info text)
 xy=$(probe center weights.lambda) && xdotool mousemove --sync $xy click --repeat 3 1 && xdotool type --delay 50 "0.25" && xdotool key Tab
 until_ok "lambda typed into its box" equals weights.lambda value 0.25

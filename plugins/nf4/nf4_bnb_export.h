@@ -13,6 +13,7 @@
 // every other tensor in `dtype`, and config.json with a bitsandbytes
 // quantization_config (nf4, double quant, compute dtype). Only plain NF4:
 // bitsandbytes has no place for ICQ's tau, so an ICQ base is refused.
+// The NF4 format's exporter: export --format bnb-nf4 (export/format_exporter.h).
 #pragma once
 
 #include <filesystem>

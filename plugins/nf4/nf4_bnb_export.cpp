@@ -1,5 +1,5 @@
-// bitsandbytes NF4 serialization (see bnb_export.h).
-#include "export/bnb_export.h"
+// bitsandbytes NF4 serialization (see nf4_bnb_export.h).
+#include "nf4_bnb_export.h"
 
 #include <fstream>
 

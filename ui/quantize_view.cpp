@@ -109,9 +109,9 @@ QuantizeView::QuantizeView(JobsPanel* jobs, QWidget* parent)
   outer->addWidget(split);
 
   connect(method_, &QComboBox::currentIndexChanged, this, [this] {
-    const bool nf4 = method_->currentData().toString() == "nf4";
-    n_->setValue(nf4 ? 100 : 50);
-    group_->setValue(nf4 ? 64 : 64);
+    const QuantSettings s = QuantSettings::for_method(method_->currentData().toString().toStdString());
+    n_->setValue(s.n);  // the method's defaults
+    group_->setValue(static_cast<int>(s.block_size));
   });
   connect(start_, &QPushButton::clicked, this, [this] { start(); });
   connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { Q_EMIT layer_chosen(table_->item(row, 0)->text()); });

@@ -20,6 +20,7 @@
 
 #include <qcustomplot.h>
 
+#include "common/error.h"
 #include "form_helpers.h"
 #include "jobs_panel.h"
 #include "plot_tools.h"
@@ -29,6 +30,21 @@ namespace irq::ui {
 namespace {
 
 const QColor kPlain(127, 127, 127), kIcq(214, 39, 40), kWeights(31, 119, 180), kCompare(44, 160, 44);
+
+// What ICQ searches over in the settings' format ("offset tau", "range multiplier p").
+QString offset_name(const QuantSettings& s) { return QString::fromStdString(require_quant_format(s.method).offset_name); }
+
+// Whether `block` is a block/group size the settings' format takes.
+bool block_size_fits(QuantSettings s, int block) {
+  s.block_size = block;
+  s.icq = false;  // only the block shape is in question here
+  try {
+    s.validate();
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
 
 // One legend entry per line: never cut at the panels' narrow widths.
 QCustomPlot* weights_plot(const QString& title, const QString& x, const QString& y) {
@@ -209,10 +225,10 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   outer->addWidget(info_);
   outer->addLayout(grid, 1);
   connect(method_, &QComboBox::currentIndexChanged, this, [this] {
-    const bool nf4 = method_->currentData().toString() == "nf4";
+    QuantSettings s = QuantSettings::for_method(method_->currentData().toString().toStdString());
     const QSignalBlocker b1(n_), b2(group_);
-    n_->setValue(nf4 ? 100 : 50);  // the method's default search width
-    if (nf4 && group_->value() % 2 != 0) group_->setValue(64);
+    n_->setValue(s.n);  // the method's default search width
+    if (!block_size_fits(s, group_->value())) group_->setValue(static_cast<int>(s.block_size));
     controls_changed();
   });
   for (auto* s : {group_, n_}) connect(s, &QSpinBox::valueChanged, this, [this] { controls_changed(); });
@@ -220,9 +236,8 @@ WeightsView::WeightsView(JobsPanel* jobs, QWidget* parent)
   connect(compare_, &QCheckBox::toggled, this, [this] { controls_changed(); });
   connect(method_b_, &QComboBox::currentIndexChanged, this, [this] {
     const QString m = method_b_->currentData().toString();
-    const bool nf4 = (m.isEmpty() ? method_->currentData().toString() : m) == "nf4";
     const QSignalBlocker b(n_b_);
-    n_b_->setValue(nf4 ? 100 : 50);  // the compared method's default search width
+    n_b_->setValue(QuantSettings::for_method((m.isEmpty() ? method_->currentData().toString() : m).toStdString()).n);  // its default search width
     if (compare_->isChecked()) controls_changed();
   });
   connect(lambda_b_, &QDoubleSpinBox::valueChanged, this, [this] {
@@ -380,7 +395,7 @@ void WeightsView::draw_layer() {
   tau_->clearPlottables();
   double lo, hi;
   range_of(d.icq.offset, &lo, &hi);
-  histogram(tau_, d.icq.offset, 50, lo, hi, kIcq, d.settings.method == "nf4" ? tr("tau") : tr("range multiplier p"));
+  histogram(tau_, d.icq.offset, 50, lo, hi, kIcq, offset_name(d.settings));
   tau_->rescaleAxes();
   tau_->replot();
 
@@ -500,7 +515,7 @@ void WeightsView::draw_search(int64_t b) {
   // The compared setting's candidates on the same block. NF4 searches an
   // offset tau, INT a range multiplier p: across those two its curve gets the
   // top axis, between INT widths (or the same method) it shares the bottom one.
-  const bool own_axis = data_b_ && (d.settings.method == "nf4") != (data_b_->settings.method == "nf4");
+  const bool own_axis = data_b_ && offset_name(d.settings) != offset_name(data_b_->settings);
   double blo = lo, bhi = hi;
   if (data_b_) {
     std::tie(blo, bhi) = plot_search(search_, own_axis ? search_->xAxis2 : search_->xAxis, data_b_->search_curve(b),
@@ -518,7 +533,7 @@ void WeightsView::draw_search(int64_t b) {
   search_->xAxis->setRange(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo));
   search_->xAxis2->setVisible(own_axis);
   if (own_axis) {
-    search_->xAxis2->setLabel(data_b_->settings.method == "nf4" ? tr("its offset tau") : tr("its range multiplier p"));
+    search_->xAxis2->setLabel(tr("its %1").arg(offset_name(data_b_->settings)));
     search_->xAxis2->setRange(blo - 0.02 * (bhi - blo), bhi + 0.02 * (bhi - blo));
   }
   search_->replot();
@@ -535,7 +550,7 @@ QString WeightsView::block_text() const {
       .arg(d.plain.entropy[b], 0, 'f', 4)
       .arg(d.icq.entropy[b], 0, 'f', 4)
       .arg(d.icq.entropy[b] - d.plain.entropy[b], 0, 'f', 4)
-      .arg(d.settings.method == "nf4" ? tr("tau") : tr("p"))
+      .arg(QString::fromStdString(require_quant_format(d.settings.method).offset_symbol))
       .arg(d.icq.offset[b], 0, 'g', 5)
       .arg(d.plain.mse[b], 0, 'e', 3)
       .arg(d.icq.mse[b], 0, 'e', 3) +

@@ -90,6 +90,9 @@ struct QuantFormat {
   bool row_groups = false;
   bool gptq = false;         // quantizes inside GPTQ (core/quant/gptq) too
   bool zero_points = false;  // per-group zero points an adapter's update can fold into (QA-LoRA)
+  // What ICQ searches over, for plots: a symbol and a name ("tau", "offset
+  // tau"; "p", "range multiplier p").
+  std::string offset_symbol, offset_name;
   // Checks beyond QuantSettings::validate's generic ones; throws Error(kUsage).
   std::function<void(const QuantSettings&)> validate;
   // What a weight of `shape` stores in the irq checkpoint, in file order

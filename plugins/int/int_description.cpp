@@ -20,6 +20,8 @@ void register_int_format_description() {
   f.row_groups = true;
   f.gptq = true;
   f.zero_points = true;
+  f.offset_symbol = "p";
+  f.offset_name = "range multiplier p";
   f.validate = [](const QuantSettings& s) {
     if (s.bits != 2 && s.bits != 3 && s.bits != 4 && s.bits != 8)
       throw make_error(ErrorKind::kUsage, "quantization settings", "integer bits must be 2, 3, 4 or 8, got " + std::to_string(s.bits));

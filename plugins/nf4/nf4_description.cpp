@@ -37,6 +37,8 @@ void register_nf4_format_description() {
   f.description = "NF4 and ICQ-NF4 (bitsandbytes layout, IR-QLoRA information calibration)";
   f.bits = {4};
   f.default_n = 100;
+  f.offset_symbol = "tau";
+  f.offset_name = "offset tau";
   f.validate = [](const QuantSettings& s) {
     if (s.bits != 4) throw make_error(ErrorKind::kUsage, "quantization settings", "nf4 has 4 bits");
     if (s.block_size % 2 != 0)

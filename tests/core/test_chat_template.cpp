@@ -78,7 +78,7 @@ class TestChatTemplate : public QObject {
  private Q_SLOTS:
   void features_match_jinja2() {
     const auto g = goldens();
-    QCOMPARE(g.at("features").size(), size_t{48});
+    QCOMPARE(g.at("features").size(), size_t{50});
     for (const auto& f : g.at("features")) check_render(f.at("template").get<std::string>(), f.at("name").get<std::string>(), f);
   }
 

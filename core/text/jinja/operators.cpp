@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 
 #include "text/jinja/builtins.h"
 #include "text/utf8.h"
@@ -225,9 +226,12 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     return Value::number(std::floor(a.as_double() / b.as_double()));
   }
   if (op == "%") {
-    if (both_int(a, b)) {
-      if (b.as_int() == -1) return Value::integer(0);
-      return Value::integer(a.as_int() - floor_div(a.as_int(), b.as_int()) * b.as_int());
+    if (both_int(a, b)) {  // Python's sign, the divisor's: no product that may leave int64
+      const int64_t x = a.as_int(), y = b.as_int();
+      if (y == -1) return Value::integer(0);
+      int64_t r = x % y;
+      if (r != 0 && ((r < 0) != (y < 0))) r += y;
+      return Value::integer(r);
     }
     const double m = std::fmod(a.as_double(), b.as_double());
     return Value::number(m != 0 && ((m < 0) != (b.as_double() < 0)) ? m + b.as_double() : m);
@@ -462,7 +466,8 @@ Value slice(const Value& v, const Value& start, const Value& stop, const Value& 
   for (int64_t i = b; st > 0 ? i < e : i > e;) {
     if (is_str) utf8::append(s, cps[static_cast<size_t>(i)]);
     else out.push_back(v.items()[static_cast<size_t>(i)]);
-    if (st > 0 ? e - i <= st : i - e <= -st) break;  // the next step leaves the range (and may not fit in int64)
+    // The next step leaves the range (and may not fit in int64; nor may -st).
+    if (st > 0 ? e - i <= st : (st == std::numeric_limits<int64_t>::min() || i - e <= -st)) break;
     i += st;
   }
   if (is_str) return Value::string(s);

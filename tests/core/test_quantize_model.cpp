@@ -131,6 +131,32 @@ class TestQuantizeModel : public QObject {
     QVERIFY(irq::test::throws_error([] { irq::parse_targets("q,x"); }, ErrorKind::kUsage, {"unknown projection 'x_proj'"}));
   }
 
+  // The payload hash adapters store (irqlora.base.<module>.hash) keeps its
+  // value: these were computed with the hash adapters have been saved with
+  // (QuantizedTensor with one field per part); a changed hash would refuse
+  // the base of every adapter saved before it.
+  void payload_hash_keeps_the_value_adapters_store() {
+    std::vector<float> w(48 * 200);
+    for (size_t i = 0; i < w.size(); ++i)  // integers only: the same floats under any libm
+      w[i] = static_cast<float>(static_cast<int64_t>((i * 2654435761u) % 4001) - 2000) / 65536.0f;
+    const std::vector<std::pair<const char*, uint64_t>> want = {
+        {"nf4", 0x62b5ae8197b18991ull}, {"nf4-plain", 0x3d5f4f64c9f65652ull}, {"int4", 0xadfec4efe2c325f4ull}, {"int3", 0xfc81a3c98333e800ull}};
+    for (const auto& [label, hash] : want) {
+      const std::string method = std::string(label) == "nf4-plain" ? "nf4" : label;
+      irq::QuantJob job;
+      job.weight = w.data();
+      job.shape = {48, 200};
+      job.name = "w";
+      job.settings = irq::QuantSettings::for_method(method);
+      job.settings.icq = std::string(label) != "nf4-plain";
+      irq::QuantizedTensor q;
+      irq::LayerQuantStats st;
+      irq::require_quant_format(method).quantize(job, &q, &st);
+      qInfo("%s payload hash 0x%016llx", label, static_cast<unsigned long long>(irq::payload_hash(q)));
+      QCOMPARE(irq::payload_hash(q), hash);
+    }
+  }
+
   void torch_dequant_equals_plugin_dequant() {
     for (const char* method : {"nf4", "int4", "int3", "int2", "int8"}) {
       auto w = torch::randn({48, 200}) * 0.02;  // 9600 weights: NF4 padding and a short INT group

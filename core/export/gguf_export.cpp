@@ -99,10 +99,10 @@ int64_t qk_heads(const std::string& hf_name, const LlamaConfig& c) {
 std::vector<uint8_t> q4_1_of(const LinearImpl& l, const std::string& name, int64_t n_head) {
   const QuantizedTensor q = quantized_weight(l)->to_host();
   const int64_t rows = q.rows(), cols = q.cols();
-  auto codes = torch::empty({rows, cols}, torch::kUInt8);
-  unpack_codes(q.codes.data(), rows * cols, 4, codes.data_ptr<uint8_t>());
-  auto scale = torch::from_blob(const_cast<float*>(q.scale.data()), {rows, cols / 32}, torch::kFloat32).clone();
-  auto zero = torch::from_blob(const_cast<float*>(q.zero.data()), {rows, cols / 32}, torch::kFloat32).clone();
+  AffineGroups g = require_quant_format(q.settings.method).affine_groups(q);  // check_q4_1 made sure it has them
+  auto codes = torch::from_blob(g.codes.data(), {rows, cols}, torch::kUInt8).clone();
+  auto scale = torch::from_blob(g.scale.data(), {rows, cols / 32}, torch::kFloat32).clone();
+  auto zero = torch::from_blob(g.zero.data(), {rows, cols / 32}, torch::kFloat32).clone();
   if (n_head > 0) {
     const auto perm = gguf_qk_row_permutation(rows, n_head);
     codes = codes.index_select(0, perm);
@@ -126,7 +126,7 @@ void check_q4_1(LoadedModel& model) {
     const QuantizedWeight* base = quantized_weight(l);
     if (!base && !projection) continue;
     // Q4_1 blocks: 32 four-bit codes with a scale and a minimum (a zero point).
-    if (!base || !require_quant_format(base->settings.method).zero_points || base->settings.bits != 4 || base->settings.block_size != 32)
+    if (!base || !require_quant_format(base->settings.method).affine_groups || base->settings.bits != 4 || base->settings.block_size != 32)
       throw make_error(ErrorKind::kUsage, "--format gguf --gguf-type q4_1",
                        t.name + " is not INT4 with group 32; quantize with --quant int4 --quant-group 32 first");
     if (t.shape[1] % 32 != 0) throw make_error(ErrorKind::kUsage, "--gguf-type q4_1", t.name + ": columns not a multiple of 32");

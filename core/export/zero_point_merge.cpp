@@ -10,7 +10,8 @@ namespace irq {
 
 QuantizedTensor merge_into_zero_points(const QuantizedTensor& base, const torch::Tensor& delta, const std::string& name) {
   const auto& s = base.settings;
-  if (!require_quant_format(s.method).zero_points || s.block_size < 1)
+  const QuantFormat& format = require_quant_format(s.method);
+  if (!format.zero_points || !format.affine_groups || !format.from_affine_groups || s.block_size < 1)
     throw make_error(ErrorKind::kUsage, name,
                      "only an INT base with groups takes an adapter into its zero points (this one is " + s.label() +
                          "); export --format merged writes a full-precision merge instead");
@@ -19,7 +20,8 @@ QuantizedTensor merge_into_zero_points(const QuantizedTensor& base, const torch:
     throw make_error(ErrorKind::kInvalidInput, name, "adapter update does not match the weight's shape");
   const auto d = delta.detach().to(torch::kCPU, torch::kFloat64).contiguous();
   const double peak = std::max(d.abs().max().item<double>(), 1e-30);
-  QuantizedTensor out = base;
+  AffineGroups groups = format.affine_groups(base);
+  const std::vector<float> zero = groups.zero;
   const double* dp = d.data_ptr<double>();
   double worst = 0;
   for (int64_t r = 0; r < R; ++r)
@@ -28,7 +30,7 @@ QuantizedTensor merge_into_zero_points(const QuantizedTensor& base, const torch:
       const double c = dp[r * C + c0];
       for (int64_t j = 1; j < L; ++j) worst = std::max(worst, std::abs(dp[r * C + c0 + j] - c));
       const size_t gi = static_cast<size_t>(r * ngroups + g);
-      out.zero[gi] = static_cast<float>(static_cast<double>(base.zero[gi]) - c / static_cast<double>(base.scale[gi]));
+      groups.zero[gi] = static_cast<float>(static_cast<double>(zero[gi]) - c / static_cast<double>(groups.scale[gi]));
     }
   if (worst > kMaxGroupVariation * peak)
     throw make_error(ErrorKind::kUsage, name,
@@ -36,7 +38,7 @@ QuantizedTensor merge_into_zero_points(const QuantizedTensor& base, const torch:
                          std::to_string(worst / peak) +
                          " of its peak): only a QA-LoRA adapter trained with this group (finetune --qa-lora), with "
                          "IEC's in / rank a multiple of it, merges into the zero points");
-  return out;
+  return format.from_affine_groups(s, base.shape, std::move(groups));
 }
 
 }  // namespace irq

@@ -11,6 +11,7 @@
 #include "io/checkpoint.h"
 #include "model/llama_config.h"
 #include "quant/quant_checkpoint.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
@@ -24,6 +25,7 @@ struct Inspector {
   const CheckpointWeights& weights;
   std::set<std::string> quantized;
   std::string quant_name;  // "ICQ-NF4", ...
+  QuantSettings quant_settings;
   std::map<std::string, std::vector<int64_t>> quant_shapes;
   std::set<std::string> used;
   std::map<std::string, int64_t> dtype_params;
@@ -47,8 +49,7 @@ struct Inspector {
       node.dtype = quant_name;
       node.params += numel(shape);
       dtype_params[quant_name] += numel(shape);
-      for (const char* part : {".codes", ".absmax_q", ".absmax_scale", ".absmax_offset", ".tau_q", ".tau_scale", ".scale", ".zero"})
-        used.insert(full + part);
+      for (const auto& part : checkpoint_part_suffixes(shape, quant_settings)) used.insert(full + "." + part);
       return;
     }
     const auto e = weights.find(full);
@@ -164,9 +165,10 @@ ModelSummary inspect_model(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw make_error(ErrorKind::kNotFound, dir.string(), "not a model directory");
   const auto config = LlamaConfig::from_file(dir / "config.json");
   const auto weights = CheckpointWeights::open(dir);
-  Inspector in{dir, config, weights, {}, {}, {}, {}, {}};
+  Inspector in{dir, config, weights, {}, {}, {}, {}, {}, {}};
   if (const auto meta = read_quant_meta(dir)) {  // the engine's quantized checkpoint
     in.quant_name = meta->settings.short_name();
+    in.quant_settings = meta->settings;
     in.quantized.insert(meta->quantized.begin(), meta->quantized.end());
     in.quant_shapes = meta->shapes;
   }

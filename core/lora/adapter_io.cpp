@@ -16,6 +16,7 @@
 #include "lora/adapter_config.h"
 #include "lora/lora_adapter.h"
 #include "quant/model_quantizer.h"
+#include "quant/quant_format.h"
 #include "quant/quantize_model.h"
 #include "quant/quantized_weight.h"
 
@@ -102,23 +103,27 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
     blobs.push_back({name, DType::kF32, keep.back().sizes().vec(), keep.back().data_ptr()});
   };
   const auto layers = lora_layers(model);
-  std::vector<std::vector<uint8_t>> tau_bytes, hash_bytes;
-  tau_bytes.reserve(layers.size());  // blobs point into these
+  std::vector<std::vector<uint8_t>> hash_bytes;
+  std::vector<QuantizedTensor> hosts;  // blobs point into these
   hash_bytes.reserve(layers.size());
+  hosts.reserve(layers.size());
   for (auto& [name, l] : layers) {
     const auto& a = *lora_of(*l);
     if (const QuantizedWeight* base = quantized_weight(*l)) {
-      const auto q = base->to_host();
-      // The whole base's fingerprint (NF4 and INT), checked at load.
+      hosts.push_back(base->to_host());
+      const QuantizedTensor& q = hosts.back();
+      // The whole base's fingerprint (every format's), checked at load.
       const uint64_t h = payload_hash(q);
       hash_bytes.emplace_back(8);
       for (int b = 0; b < 8; ++b) hash_bytes.back()[static_cast<size_t>(b)] = static_cast<uint8_t>(h >> (8 * b));
       blobs.push_back({"irqlora.base." + name + ".hash", DType::kU8, {8}, hash_bytes.back().data()});
-      if (!q.tau_q.empty()) {  // the ICQ offsets, as adapters before the hash checked them
-        tau_bytes.push_back(q.tau_q);
-        blobs.push_back({"irqlora.base." + name + ".tau_q", DType::kU8, {static_cast<int64_t>(q.tau_q.size())}, tau_bytes.back().data()});
-        add("irqlora.base." + name + ".tau_scale", base->tau_scale);
-      }
+      // The parts adapters recorded before the hash (NF4: the ICQ offsets), for their readers.
+      for (const auto& part : require_quant_format(q.settings.method).recorded_parts)
+        if (const auto [data, bytes] = q.part_bytes(part); data && bytes > 0) {
+          const bool f32 = q.find_part<float>(part) != nullptr;
+          const int64_t count = static_cast<int64_t>(bytes / (f32 ? sizeof(float) : 1));
+          blobs.push_back({"irqlora.base." + name + "." + part, f32 ? DType::kF32 : DType::kU8, {count}, data});
+        }
     }
     add("base_model.model." + name + ".lora_A.weight", a.lora_A->weight);
     add("base_model.model." + name + ".lora_B.weight", a.lora_B->weight);
@@ -220,11 +225,16 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
                          "the quantized base differs from the one the adapter was trained on (the codes and scales of " + name +
                              " hash to " + hex64(have) + ", the adapter's base to " + hex64(want) + ")");
     }
-    if (const auto* tau = file.find("irqlora.base." + name + ".tau_q"); tau && built && requantize_n == 0) {
-      const auto rebuilt = built->tau_q.to(torch::kCPU);
-      if (rebuilt.numel() != tau->numel() || !rebuilt.equal(tensor_view(file, *tau).reshape(rebuilt.sizes())))
+    if (!built || requantize_n != 0) continue;
+    for (const auto& part : require_quant_format(built->settings.method).recorded_parts) {
+      const auto* stored = file.find("irqlora.base." + name + "." + part);
+      const torch::Tensor* held = built->find_part(part);
+      if (!stored) continue;
+      const auto rebuilt = held ? held->to(torch::kCPU) : torch::Tensor();
+      if (!held || rebuilt.numel() != stored->numel() ||
+          !rebuilt.equal(tensor_view(file, *stored).to(rebuilt.scalar_type()).reshape(rebuilt.sizes())))
         throw make_error(ErrorKind::kInvalidInput, file.path().string(),
-                         "the quantized base differs from the one the adapter was trained on (tau of " + name + ")");
+                         "the quantized base differs from the one the adapter was trained on (" + part + " of " + name + ")");
     }
   }
   return quant;

@@ -11,8 +11,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "quant/quant_format.h"
-
 namespace irq {
 
 __attribute__((target("avx512f,avx2"))) inline void unpack_nibbles64(const uint8_t* p, __m512i idx[4]) {
@@ -37,9 +35,10 @@ inline std::vector<float> span_sums(const float* x, int64_t M, int64_t cols, int
   return sums;
 }
 
-// Kernel<M>::run(t, row0, count, x, sums, y, ldy) for 1 <= M <= 8.
-template <template <int> class Kernel>
-void run_for_inputs(int64_t M, const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, const float* sums,
+// Kernel<M>::run(t, row0, count, x, sums, y, ldy) for 1 <= M <= 8; t is
+// the format's own view of the weight.
+template <template <int> class Kernel, typename View>
+void run_for_inputs(int64_t M, const View& t, int64_t row0, int64_t count, const float* x, const float* sums,
                     float* y, int64_t ldy) {
   switch (M) {
     case 1: return Kernel<1>::run(t, row0, count, x, sums, y, ldy);

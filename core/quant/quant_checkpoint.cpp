@@ -39,6 +39,20 @@ std::pair<const void*, uint64_t> part_bytes(const CheckpointWeights& w, const st
   return {e.file->data(*e.info), size};
 }
 
+// A stored part's bytes into the payload, as its declared type.
+void set_part_values(QuantizedTensor& q, const PayloadPart& part, const void* bytes, uint64_t size) {
+  if (part.dtype == DType::kF32) {
+    auto& v = q.part<float>(part.suffix);
+    v.resize(size / sizeof(float));
+    std::memcpy(v.data(), bytes, v.size() * sizeof(float));
+  } else if (part.dtype == DType::kU8) {
+    const auto* p = static_cast<const uint8_t*>(bytes);
+    q.part<uint8_t>(part.suffix).assign(p, p + size);
+  } else {
+    throw make_error(ErrorKind::kUnsupported, q.settings.method, "part '" + part.suffix + "' has dtype " + dtype_name(part.dtype));
+  }
+}
+
 // The output folder, refused when it exists and overwriting was not asked for.
 fs::path usable_target(const fs::path& out_dir, bool overwrite) {
   if (fs::exists(out_dir) && !overwrite) throw make_error(ErrorKind::kUsage, out_dir.string(), "exists; pass --force to overwrite");
@@ -82,10 +96,14 @@ QuantCheckpointWriter::QuantCheckpointWriter(const fs::path& source_dir, const f
 
 void QuantCheckpointWriter::add(const std::string& name, const QuantizedTensor& q) {
   const QuantFormat& format = require_quant_format(settings_.method);
-  const auto parts = format.stored_parts(q.shape, settings_);
-  const auto data = format.part_data(q);
-  if (parts.size() != data.size()) throw make_error(ErrorKind::kUsage, name, "quantized with other settings than declared");
-  for (size_t i = 0; i < parts.size(); ++i) writer_->write(name + "." + parts[i].suffix, data[i], parts[i].bytes());
+  for (const auto& part : format.stored_parts(q.shape, settings_)) {
+    const auto [data, bytes] = q.part_bytes(part.suffix);
+    if (bytes != part.bytes())
+      throw make_error(ErrorKind::kUsage, name,
+                       "part '" + part.suffix + "' holds " + std::to_string(bytes) + " bytes where " + settings_.label() +
+                           " stores " + std::to_string(part.bytes()) + ": quantized with other settings than declared");
+    writer_->write(name + "." + part.suffix, data, bytes);
+  }
 }
 
 void QuantCheckpointWriter::finish() {
@@ -202,13 +220,13 @@ std::map<std::string, QuantizedTensor> read_quantized_tensors(const fs::path& di
       }
       for (const auto& part : parts) {
         const auto [bytes, size] = part_bytes(weights, name + "." + part.suffix, part.dtype, part.bytes(), where);
-        format.set_part(q, part.suffix, bytes, size);
+        set_part_values(q, part, bytes, size);
       }
       if (format.optional_parts)
         for (const auto& part : format.optional_parts(q.shape, settings))
           if (weights.find(name + "." + part.suffix).file) {
             const auto [bytes, size] = part_bytes(weights, name + "." + part.suffix, part.dtype, part.bytes(), where);
-            format.set_part(q, part.suffix, bytes, size);
+            set_part_values(q, part, bytes, size);
           }
       if (format.finish_read) format.finish_read(q);
       out.emplace(name, std::move(q));

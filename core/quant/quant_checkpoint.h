@@ -8,7 +8,9 @@
 //                             "settings": QuantSettings JSON, "quantized": [names],
 //                             "shapes": {name: [rows, cols]}, "source": path}
 //   DIR/model.safetensors    every other tensor under its HF name and stored
-//                            dtype; for each quantized weight NAME:
+//                            dtype; for each quantized weight NAME, its
+//                            format's stored parts as NAME.<part>
+//                            (QuantFormat::stored_parts); the built-in ones:
 //     NF4: NAME.codes U8 [numel/2 padded to blocks], NAME.absmax_q U8 [nblocks],
 //          NAME.absmax_scale F32 [ceil(nblocks/256)], NAME.absmax_offset F32 [1],
 //          with ICQ: NAME.tau_q U8 [nblocks], NAME.tau_scale F32 [ceil(nblocks/256)]

@@ -2,6 +2,7 @@
 // by method name through each format's own list of methods.
 #include "quant/quant_format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,36 @@ uint64_t PayloadPart::bytes() const {
   uint64_t n = dtype_size(dtype);
   for (int64_t d : shape) n *= static_cast<uint64_t>(d);
   return n;
+}
+
+QuantGeometry geometry_of(const QuantizedTensor& q) {
+  QuantGeometry g;
+  g.settings = &q.settings;
+  g.numel = q.numel();
+  g.rows = q.shape.size() >= 2 ? q.shape[0] : 1;
+  g.cols = g.numel / std::max<int64_t>(g.rows, 1);
+  return g;
+}
+
+void DeviceQuantTensor::add(std::string_view name, const void* data, float value) {
+  if (part_count == kMaxParts)
+    throw make_error(ErrorKind::kUsage, "quantized weight", "more than " + std::to_string(kMaxParts) + " parts");
+  parts[part_count++] = {name, data, value};
+}
+
+float DeviceQuantTensor::scalar(std::string_view name) const {
+  for (int i = 0; i < part_count; ++i)
+    if (parts[i].name == name) return parts[i].value;
+  return 0.0f;
+}
+
+std::vector<std::string> checkpoint_part_suffixes(const std::vector<int64_t>& shape, const QuantSettings& s) {
+  const QuantFormat& f = require_quant_format(s.method);
+  std::vector<std::string> out;
+  for (const auto& p : f.stored_parts(shape, s)) out.push_back(p.suffix);
+  if (f.optional_parts)
+    for (const auto& p : f.optional_parts(shape, s)) out.push_back(p.suffix);
+  return out;
 }
 
 std::string method_name(const QuantFormat& format, int bits) {

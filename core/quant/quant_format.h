@@ -8,9 +8,9 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/progress.h"
@@ -47,20 +47,48 @@ struct QuantJob {
 };
 
 // Pointers into a quantized weight's storage (a QuantizedWeight's tensors):
-// device memory for the CUDA entries, host memory for dequantize_rows.
-struct DeviceQuantTensor {
+// device memory for the CUDA entries, host memory for dequantize_rows. The
+// parts are the format's (QuantFormat::resident_parts), by name; only its
+// plugin reads them (into its own typed view).
+// What every view of a quantized weight starts with: its settings and its
+// layout as (out, in), a 1-d weight being one row.
+struct QuantGeometry {
   const QuantSettings* settings = nullptr;
   int64_t numel = 0;
-  const uint8_t* codes = nullptr;
-  const uint8_t* absmax_q = nullptr;
-  const float* absmax_scale = nullptr;
-  float absmax_offset = 0;
-  const uint8_t* tau_q = nullptr;
-  const float* tau_scale = nullptr;
+  int64_t rows = 0, cols = 0;
   void* stream = nullptr;  // cudaStream_t to launch on: the caller's current stream (LibTorch's)
-  const float* scale = nullptr;  // INT: (rows, groups)
-  const float* zero = nullptr;
-  int64_t rows = 0, cols = 0;    // the weight as (out, in)
+};
+// A host QuantizedTensor's geometry (no stream).
+QuantGeometry geometry_of(const QuantizedTensor& q);
+
+struct DeviceQuantTensor : QuantGeometry {
+  struct Part {
+    std::string_view name;
+    const void* data = nullptr;  // null when the part is empty
+    float value = 0;             // a scalar part's value (PayloadPart::scalar)
+  };
+  static constexpr int kMaxParts = 8;
+  Part parts[kMaxParts];
+  int part_count = 0;
+
+  void add(std::string_view name, const void* data, float value = 0);  // Error(kUsage) past kMaxParts
+  // The part's pointer; null when absent or empty.
+  template <typename T>
+  const T* get(std::string_view name) const {
+    for (int i = 0; i < part_count; ++i)
+      if (parts[i].name == name) return static_cast<const T*>(parts[i].data);
+    return nullptr;
+  }
+  float scalar(std::string_view name) const;  // a scalar part's value; 0 when absent
+};
+
+// A weight quantized per row and group of G columns as
+// w[r, c] = scale[g] * (code[r, c] - zero[g]), g = r * ngroups + c / G: the
+// format-independent form of a zero-point format's payload. GPTQ produces
+// it; QA-LoRA's zero-point merge and the GGUF Q4_1 writer read it.
+struct AffineGroups {
+  std::vector<uint8_t> codes;      // one per weight, row-major (rows * cols)
+  std::vector<float> scale, zero;  // rows * ngroups
 };
 
 // One candidate of ICQ's search on a block: its offset (NF4: tau; INT: the
@@ -73,8 +101,11 @@ struct SearchPoint {
 // One tensor a quantized weight stores: NAME.<suffix> in the irq checkpoint.
 struct PayloadPart {
   std::string suffix;  // "codes", "absmax_q", ...
-  DType dtype = DType::kU8;
+  DType dtype = DType::kU8;  // kU8 or kF32
   std::vector<int64_t> shape;
+  // One float the kernels take by value (NF4's absmax_offset): a
+  // QuantizedWeight keeps it on the host beside its device tensors.
+  bool scalar = false;
   uint64_t bytes() const;
 };
 
@@ -100,14 +131,17 @@ struct QuantFormat {
   std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> stored_parts;
   // What it holds in memory (a QuantizedWeight's tensors), when more than it stores.
   std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> resident_parts;
-  // Serialization of the plain-data payload: pointers to the stored parts'
-  // bytes (stored_parts' order); a part read back (its bytes); and, after
-  // the stored parts, what the format fills from those absent (optional_parts:
-  // parts an older writer may have stored, read when present).
-  std::function<std::vector<const void*>(const QuantizedTensor&)> part_data;
-  std::function<void(QuantizedTensor&, const std::string& suffix, const void* bytes, uint64_t size)> set_part;
+  // Reading a checkpoint: parts an older writer may have stored, read when
+  // present (after the stored parts), and what the format then fills in
+  // from those absent (finish_read).
   std::function<std::vector<PayloadPart>(const std::vector<int64_t>& shape, const QuantSettings&)> optional_parts;
   std::function<void(QuantizedTensor&)> finish_read;
+  // payload_hash (quantized_tensor.h): the payload's fields fed to a
+  // PayloadHasher in the format's fixed order (adapters store the value).
+  std::function<uint64_t(const QuantizedTensor&)> payload_hash;
+  // Parts an adapter file records beside the payload hash, for adapters
+  // written before the hash (lora/adapter_io.h); a load compares them.
+  std::vector<std::string> recorded_parts;
 
   // ---- What the format computes (libirq_formats: register_builtin_formats).
   // Fast CPU path. Throws irq::Error (kInvalidInput for NaN/Inf, naming the tensor).
@@ -145,6 +179,10 @@ struct QuantFormat {
   // the exports and the matmuls' fallback read. Torch ops, or the format's
   // CUDA kernel.
   std::function<at::Tensor(const QuantizedWeight&, c10::ScalarType dtype)> dequantize_weight;
+  // Formats with zero points (zero_points): the payload as AffineGroups and
+  // back (the codes packed as the format packs them), exactly.
+  std::function<AffineGroups(const QuantizedTensor&)> affine_groups;
+  std::function<QuantizedTensor(const QuantSettings&, const std::vector<int64_t>& shape, AffineGroups)> from_affine_groups;
   // CUDA paths (device pointers), empty when the plugin was built without CUDA.
   // quantize_cuda: job.weight is float32 on the device (job.cuda_device); the
   // search and the encoding run there, the weight is never copied to the
@@ -165,13 +203,6 @@ struct QuantFormat {
   std::function<bool(const DeviceQuantTensor&, const void* x, int64_t M, void* y, bool bf16)> gemv_cuda;
 };
 
-// A stored part's bytes into a payload vector (QuantFormat::set_part's usual body).
-template <typename T>
-void assign_part(std::vector<T>& v, const void* bytes, uint64_t size) {
-  v.resize(size / sizeof(T));
-  std::memcpy(v.data(), bytes, v.size() * sizeof(T));
-}
-
 // Registers (or replaces) a format's row; the table keeps the order of first registration.
 void register_quant_format(QuantFormat format);
 // By method name ("nf4", "int4" -> "int"); nullptr when no format provides it.
@@ -183,6 +214,9 @@ std::vector<std::string> quant_format_names();
 std::vector<std::string> quant_method_names();
 // A format's method for `bits`: its name when it has one width, else name + bits.
 std::string method_name(const QuantFormat& format, int bits);
+// The suffixes of every part a checkpoint may hold for a weight of `shape`
+// quantized with `s`: its format's stored parts, then its optional ones.
+std::vector<std::string> checkpoint_part_suffixes(const std::vector<int64_t>& shape, const QuantSettings& s);
 
 // Checks for NaN/Inf; throws Error(kInvalidInput) naming the tensor and the first bad index.
 void check_finite(const float* w, int64_t n, const std::string& name);

@@ -161,7 +161,7 @@ torch::Tensor tiled_input_grad_cuda(const QuantFormat& f, const DeviceQuantTenso
 
 DeviceQuantTensor view_on_stream(const QuantizedWeight& w) {
   DeviceQuantTensor t = quant_view(w);
-  if (w.codes.is_cuda()) t.stream = c10::cuda::getCurrentCUDAStream(w.codes.device().index()).stream();
+  if (w.codes().is_cuda()) t.stream = c10::cuda::getCurrentCUDAStream(w.codes().device().index()).stream();
   return t;
 }
 
@@ -212,7 +212,7 @@ namespace {
 // codes' CUDA device through dequantize_tile_cuda (rows a multiple of 8 wide).
 const QuantFormat* tiled_format(const torch::Tensor& x, const QuantizedWeight& w) {
   const int64_t cols = w.shape.size() >= 2 ? w.shape[1] : w.numel();
-  if (x.size(-1) != cols || x.device() != w.codes.device()) return nullptr;
+  if (x.size(-1) != cols || x.device() != w.codes().device()) return nullptr;
   const QuantFormat* f = find_quant_format(w.settings.method);
   if (!f) return nullptr;
   if (x.is_cpu()) return x.scalar_type() == torch::kFloat32 && f->dequantize_rows ? f : nullptr;

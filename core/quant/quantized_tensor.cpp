@@ -1,7 +1,8 @@
-// Code packing for quantized tensors (layout in quantized_tensor.h).
+// Quantized tensors: their parts, payload hash and code packing (layout in quantized_tensor.h).
 #include "quant/quantized_tensor.h"
 
 #include <cstring>
+#include <type_traits>
 
 #include "common/error.h"
 #include "quant/quant_format.h"
@@ -24,43 +25,76 @@ int slot_bits(int bits) {
   throw make_error(ErrorKind::kUsage, "pack codes", "unsupported bit width " + std::to_string(bits));
 }
 
-namespace {
-
-// 8 bytes at a time: h = rotl(h ^ word, 29) * odd constant; the tail bytewise.
-void mix(uint64_t& h, const void* data, size_t n) {
+void PayloadHasher::mix(const void* data, size_t n) {
+  // 8 bytes at a time: h = rotl(h ^ word, 29) * odd constant; the tail bytewise.
   const auto* p = static_cast<const uint8_t*>(data);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);
-    h ^= w;
-    h = ((h << 29) | (h >> 35)) * 0x9E3779B97F4A7C15ull;
+    h_ ^= w;
+    h_ = ((h_ << 29) | (h_ >> 35)) * 0x9E3779B97F4A7C15ull;
   }
-  for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ull;
-  h ^= n;  // field boundaries count: ab|c differs from a|bc
-  h *= 0xBF58476D1CE4E5B9ull;
+  for (; i < n; ++i) h_ = (h_ ^ p[i]) * 0x100000001B3ull;
+  h_ ^= n;  // field boundaries count: ab|c differs from a|bc
+  h_ *= 0xBF58476D1CE4E5B9ull;
 }
 
+uint64_t payload_hash(const QuantizedTensor& q) {
+  const QuantFormat& format = require_quant_format(q.settings.method);
+  if (!format.payload_hash)
+    throw make_error(ErrorKind::kUnsupported, "payload hash", "format '" + format.name + "' has no payload hash");
+  return format.payload_hash(q);
+}
+
+namespace {
+
 template <typename T>
-void mix_vector(uint64_t& h, const std::vector<T>& v) {
-  mix(h, v.data(), v.size() * sizeof(T));
+const char* type_name() {
+  return std::is_same_v<T, float> ? "f32" : "u8";
 }
 
 }  // namespace
 
-uint64_t payload_hash(const QuantizedTensor& q) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  mix_vector(h, q.shape);
-  mix_vector(h, q.codes);
-  mix_vector(h, q.absmax_q);
-  mix_vector(h, q.absmax_scale);
-  mix(h, &q.absmax_offset, sizeof q.absmax_offset);
-  mix_vector(h, q.tau_q);
-  mix_vector(h, q.tau_scale);
-  mix_vector(h, q.scale);
-  mix_vector(h, q.zero);
-  return h;
+template <typename T>
+std::vector<T>& QuantizedTensor::part(const std::string& name) {
+  for (auto& [n, values] : parts)
+    if (n == name) {
+      if (auto* v = std::get_if<std::vector<T>>(&values)) return *v;
+      throw make_error(ErrorKind::kUsage, "quantized tensor", "part '" + name + "' is not " + type_name<T>());
+    }
+  parts.emplace_back(name, std::vector<T>{});
+  return std::get<std::vector<T>>(parts.back().second);
 }
+
+template <typename T>
+const std::vector<T>* QuantizedTensor::find_part(const std::string& name) const {
+  for (const auto& [n, values] : parts)
+    if (n == name) return std::get_if<std::vector<T>>(&values);
+  return nullptr;
+}
+
+template <typename T>
+const std::vector<T>& QuantizedTensor::part(const std::string& name) const {
+  if (const auto* v = find_part<T>(name)) return *v;
+  throw make_error(ErrorKind::kInvalidInput, "quantized tensor (" + settings.method + ")",
+                   "has no " + std::string(type_name<T>()) + " part '" + name + "'");
+}
+
+std::pair<const void*, uint64_t> QuantizedTensor::part_bytes(const std::string& name) const {
+  for (const auto& [n, values] : parts)
+    if (n == name)
+      return std::visit(
+          [](const auto& v) { return std::pair<const void*, uint64_t>{v.data(), v.size() * sizeof(v[0])}; }, values);
+  return {nullptr, 0};
+}
+
+template std::vector<uint8_t>& QuantizedTensor::part<uint8_t>(const std::string&);
+template std::vector<float>& QuantizedTensor::part<float>(const std::string&);
+template const std::vector<uint8_t>& QuantizedTensor::part<uint8_t>(const std::string&) const;
+template const std::vector<float>& QuantizedTensor::part<float>(const std::string&) const;
+template const std::vector<uint8_t>* QuantizedTensor::find_part<uint8_t>(const std::string&) const;
+template const std::vector<float>* QuantizedTensor::find_part<float>(const std::string&) const;
 
 std::vector<uint8_t> pack_codes(const uint8_t* codes, int64_t count, int bits) {
   const int slot = slot_bits(bits);

@@ -3,6 +3,8 @@
 #include "quant/quantized_weight.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <variant>
 
 #include "common/error.h"
 #include "model/layers.h"
@@ -46,18 +48,49 @@ torch::Tensor dequantize_dynamic_8bit(const torch::Tensor& q, const torch::Tenso
   return map.index_select(0, q.to(torch::kInt64)) * per_block;
 }
 
+const torch::Tensor* QuantizedWeight::find_part(const std::string& name) const {
+  for (const auto& [n, t] : parts)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+const torch::Tensor& QuantizedWeight::part(const std::string& name) const {
+  if (const auto* t = find_part(name)) return *t;
+  throw make_error(ErrorKind::kInvalidInput, "quantized weight (" + settings.method + ")", "has no part '" + name + "'");
+}
+
+float QuantizedWeight::scalar(const std::string& name) const {
+  for (const auto& [n, v] : scalars)
+    if (n == name) return v;
+  return 0.0f;
+}
+
 QuantizedWeight QuantizedWeight::from_host(const QuantizedTensor& q, const torch::Device& device) {
   QuantizedWeight w;
   w.settings = q.settings;
   w.shape = q.shape;
-  w.codes = to_tensor(q.codes, torch::kUInt8, device);
-  w.absmax_q = to_tensor(q.absmax_q, torch::kUInt8, device);
-  w.absmax_scale = to_tensor(q.absmax_scale, torch::kFloat32, device);
-  w.absmax_offset = q.absmax_offset;
-  w.tau_q = to_tensor(q.tau_q, torch::kUInt8, device);
-  w.tau_scale = to_tensor(q.tau_scale, torch::kFloat32, device);
-  w.scale = to_tensor(q.scale, torch::kFloat32, device);
-  w.zero = to_tensor(q.zero, torch::kFloat32, device);
+  const QuantFormat& format = require_quant_format(q.settings.method);
+  const auto declared = (format.resident_parts ? format.resident_parts : format.stored_parts)(q.shape, q.settings);
+  auto is_scalar = [&](const std::string& name) {
+    for (const auto& p : declared)
+      if (p.suffix == name) return p.scalar;
+    return false;
+  };
+  for (const auto& [name, values] : q.parts) {
+    if (const auto* f = std::get_if<std::vector<float>>(&values); f && is_scalar(name)) {
+      if (f->size() != 1)
+        throw make_error(ErrorKind::kInvalidInput, "quantized weight (" + q.settings.method + ")",
+                         "scalar part '" + name + "' holds " + std::to_string(f->size()) + " values");
+      w.scalars.emplace_back(name, f->front());
+      continue;
+    }
+    w.parts.emplace_back(name, std::visit(
+                                   [&](const auto& v) {
+                                     using T = typename std::decay_t<decltype(v)>::value_type;
+                                     return to_tensor(v, std::is_same_v<T, float> ? torch::kFloat32 : torch::kUInt8, device);
+                                   },
+                                   values));
+  }
   return w;
 }
 
@@ -65,21 +98,18 @@ QuantizedTensor QuantizedWeight::to_host() const {
   QuantizedTensor q;
   q.settings = settings;
   q.shape = shape;
-  q.codes = to_vector<uint8_t>(codes);
-  q.absmax_q = to_vector<uint8_t>(absmax_q);
-  q.absmax_scale = to_vector<float>(absmax_scale);
-  q.absmax_offset = absmax_offset;
-  q.tau_q = to_vector<uint8_t>(tau_q);
-  q.tau_scale = to_vector<float>(tau_scale);
-  q.scale = to_vector<float>(scale);
-  q.zero = to_vector<float>(zero);
+  for (const auto& [name, t] : parts) {
+    if (t.scalar_type() == torch::kFloat32) q.part<float>(name) = to_vector<float>(t);
+    else q.part<uint8_t>(name) = to_vector<uint8_t>(t);
+  }
+  for (const auto& [name, v] : scalars) q.part<float>(name) = {v};
   return q;
 }
 
 QuantizedWeight QuantizedWeight::to(const torch::Device& device) const {
   QuantizedWeight w = *this;
-  for (torch::Tensor* t : {&w.codes, &w.absmax_q, &w.absmax_scale, &w.tau_q, &w.tau_scale, &w.scale, &w.zero})
-    if (t->defined()) *t = t->to(device);
+  for (auto& [name, t] : w.parts)
+    if (t.defined()) t = t.to(device);
   return w;
 }
 
@@ -104,28 +134,20 @@ int64_t QuantizedWeight::numel() const {
 }
 
 int64_t QuantizedWeight::storage_bytes() const {
-  int64_t n = 0;
-  for (const torch::Tensor* t : {&codes, &absmax_q, &absmax_scale, &tau_q, &tau_scale, &scale, &zero})
-    if (t->defined()) n += t->numel() * static_cast<int64_t>(t->element_size());
+  int64_t n = static_cast<int64_t>(scalars.size() * sizeof(float));
+  for (const auto& [name, t] : parts)
+    if (t.defined()) n += t.numel() * static_cast<int64_t>(t.element_size());
   return n;
 }
 
 DeviceQuantTensor quant_view(const QuantizedWeight& w) {
-  auto f32 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<float>() : nullptr; };
-  auto u8 = [](const torch::Tensor& x) { return x.defined() && x.numel() > 0 ? x.data_ptr<uint8_t>() : nullptr; };
   DeviceQuantTensor t;
   t.settings = &w.settings;
   t.numel = w.numel();
-  t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;
+  t.rows = w.shape.size() >= 2 ? w.shape[0] : 1;  // as geometry_of lays a host tensor out
   t.cols = t.numel / std::max<int64_t>(t.rows, 1);
-  t.codes = u8(w.codes);
-  t.absmax_q = u8(w.absmax_q);
-  t.absmax_scale = f32(w.absmax_scale);
-  t.absmax_offset = w.absmax_offset;
-  t.tau_q = u8(w.tau_q);
-  t.tau_scale = f32(w.tau_scale);
-  t.scale = f32(w.scale);
-  t.zero = f32(w.zero);
+  for (const auto& [name, x] : w.parts) t.add(name, x.defined() && x.numel() > 0 ? x.data_ptr() : nullptr);
+  for (const auto& [name, v] : w.scalars) t.add(name, nullptr, v);
   return t;
 }
 

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -20,11 +23,16 @@ struct LinearImpl;
 struct QuantizedWeight : FrozenWeight {
   QuantSettings settings;
   std::vector<int64_t> shape;
-  torch::Tensor codes;                    // u8, packed (layout in quantized_tensor.h)
-  torch::Tensor absmax_q, absmax_scale;   // NF4
-  float absmax_offset = 0;
-  torch::Tensor tau_q, tau_scale;         // NF4 (ICQ)
-  torch::Tensor scale, zero;              // INT: (rows, ngroups)
+  // The format's parts (quantized_tensor.h) as 1-d tensors (u8 or f32) on
+  // the weight's device, and its scalar parts (PayloadPart::scalar) on the host.
+  std::vector<std::pair<std::string, torch::Tensor>> parts;
+  std::vector<std::pair<std::string, float>> scalars;
+
+  // The part `name`; Error(kInvalidInput) naming it when absent.
+  const torch::Tensor& part(const std::string& name) const;
+  const torch::Tensor* find_part(const std::string& name) const;  // null when absent
+  float scalar(const std::string& name) const;                    // 0 when absent
+  const torch::Tensor& codes() const { return part("codes"); }
 
   static QuantizedWeight from_host(const QuantizedTensor& q, const torch::Device& device);
   QuantizedTensor to_host() const;

@@ -7,6 +7,7 @@
 #include "io/checkpoint.h"
 #include "model/frozen_weight.h"
 #include "quant/quant_checkpoint.h"
+#include "quant/quant_format.h"
 #include "quant/quantized_weight.h"
 
 namespace irq {
@@ -20,10 +21,10 @@ std::optional<StoredFrozenWeights> read_irqlora_quant(const std::filesystem::pat
   out.source = (dir / "irqlora_quant.json").string();
   for (auto it = quantized.begin(); it != quantized.end(); it = quantized.erase(it)) {  // one host copy at a time
     const std::string& name = it->first;
-    out.weights.emplace(name, std::make_shared<QuantizedWeight>(QuantizedWeight::from_host(it->second, torch::kCPU)));
     // Every part a writer may have stored (plain NF4 from before tau was left out has zero taus).
-    for (const char* part : {".codes", ".absmax_q", ".absmax_scale", ".absmax_offset", ".tau_q", ".tau_scale", ".scale", ".zero"})
-      if (weights.find(name + part).file) out.tensors.insert(name + part);
+    for (const auto& part : checkpoint_part_suffixes(it->second.shape, it->second.settings))
+      if (weights.find(name + "." + part).file) out.tensors.insert(name + "." + part);
+    out.weights.emplace(name, std::make_shared<QuantizedWeight>(QuantizedWeight::from_host(it->second, torch::kCPU)));
   }
   return out;
 }

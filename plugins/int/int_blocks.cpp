@@ -18,9 +18,9 @@ std::vector<int64_t> block_members(const std::vector<int64_t>& shape, const Quan
 }
 
 std::vector<float> block_levels(const QuantizedTensor& q, int64_t b) {
-  const size_t i = static_cast<size_t>(b);
+  const IntView v = int_view(q);
   std::vector<float> out;
-  for (int c = 0; c < (1 << q.settings.bits); ++c) out.push_back(q.scale[i] * (static_cast<float>(c) - q.zero[i]));
+  for (int c = 0; c < (1 << q.settings.bits); ++c) out.push_back(v.scale[b] * (static_cast<float>(c) - v.zero[b]));
   return out;
 }
 

@@ -3,7 +3,6 @@
 // columns per row (G = 0: one per row), GPTQ-capable, zero points per group,
 // and its irq-checkpoint payload (quant/quantized_tensor.h):
 //   codes U8 [ceil(numel * slot bits / 8)], scale F32 [rows * ngroups], zero F32 [rows * ngroups]
-#include <cstring>
 #include <string>
 
 #include "common/error.h"
@@ -34,14 +33,6 @@ void register_int_format_description() {
     return std::vector<PayloadPart>{{"codes", DType::kU8, {(numel * slot_bits(s.bits) + 7) / 8}},
                                     {"scale", DType::kF32, {rows * ngroups}},
                                     {"zero", DType::kF32, {rows * ngroups}}};
-  };
-  f.part_data = [](const QuantizedTensor& q) {
-    return std::vector<const void*>{q.codes.data(), q.scale.data(), q.zero.data()};
-  };
-  f.set_part = [](QuantizedTensor& q, const std::string& suffix, const void* bytes, uint64_t size) {
-    if (suffix == "codes") assign_part(q.codes, bytes, size);
-    else if (suffix == "scale") assign_part(q.scale, bytes, size);
-    else if (suffix == "zero") assign_part(q.zero, bytes, size);
   };
   register_quant_format(std::move(f));
 }

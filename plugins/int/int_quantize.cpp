@@ -138,11 +138,11 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
 
   out->settings = s;
   out->shape = job.shape;
-  out->codes = pack_codes(codes.data(), numel, s.bits);
-  out->scale.resize(static_cast<size_t>(total));
-  out->zero.resize(static_cast<size_t>(total));
-  out->absmax_q.clear();
-  out->tau_q.clear();
+  out->parts.clear();
+  const IntParts p = int_parts(*out);
+  p.codes = pack_codes(codes.data(), numel, s.bits);
+  p.scale.resize(static_cast<size_t>(total));
+  p.zero.resize(static_cast<size_t>(total));
   stats->name = job.name;
   stats->shape = job.shape;
   stats->numel = numel;
@@ -160,8 +160,8 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
   for (int64_t gi = 0; gi < total; ++gi) {
     const auto& b = res[static_cast<size_t>(gi)];
     const size_t i = static_cast<size_t>(gi);
-    out->scale[i] = b.scale;
-    out->zero[i] = b.zero;
+    p.scale[i] = b.scale;
+    p.zero[i] = b.zero;
     stats->entropy[i] = b.entropy;
     stats->entropy_plain[i] = b.entropy_plain;
     stats->offset[i] = b.p;
@@ -187,17 +187,17 @@ void quantize(const QuantJob& job, bool reference, QuantizedTensor* out, LayerQu
 }
 
 void dequantize(const QuantizedTensor& q, float* out) {
-  const int64_t numel = q.numel(), rows = q.shape.size() >= 2 ? q.shape[0] : 1, cols = numel / std::max<int64_t>(rows, 1);
+  const IntView v = int_view(q);
+  const int64_t numel = v.numel, rows = v.rows, cols = v.cols;
   const int64_t G = q.settings.group_columns(cols), ngroups = (cols + G - 1) / G;
-  if (static_cast<int64_t>(q.scale.size()) != rows * ngroups)
-    throw make_error(ErrorKind::kInvalidInput, "int tensor", "scales do not match the shape");
+  if (v.groups != rows * ngroups) throw make_error(ErrorKind::kInvalidInput, "int tensor", "scales do not match the shape");
   std::vector<uint8_t> codes(static_cast<size_t>(numel));
-  unpack_codes(q.codes.data(), numel, q.settings.bits, codes.data());
+  unpack_codes(v.codes, numel, q.settings.bits, codes.data());
   parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
       for (int64_t c = 0; c < cols; ++c) {
         const size_t g = static_cast<size_t>(r * ngroups + c / G);
-        out[r * cols + c] = q.scale[g] * (static_cast<float>(codes[static_cast<size_t>(r * cols + c)]) - q.zero[g]);
+        out[r * cols + c] = v.scale[g] * (static_cast<float>(codes[static_cast<size_t>(r * cols + c)]) - v.zero[g]);
       }
   });
 }
@@ -220,10 +220,13 @@ void register_int_format() {
   f.block_levels = irq::intq::block_levels;
   irq::intq::add_torch_entries(f);
   f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
-    irq::intq::dequantize_rows(t, row0, count, out);
+    irq::intq::dequantize_rows(irq::intq::int_view(t), row0, count, out);
   };
   f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
-                  int64_t ldy) { return irq::intq::rows_dot(t, row0, count, x, M, y, ldy); };
+                  int64_t ldy) { return irq::intq::rows_dot(irq::intq::int_view(t), row0, count, x, M, y, ldy); };
+  f.payload_hash = irq::intq::payload_hash;
+  f.affine_groups = irq::intq::affine_groups;
+  f.from_affine_groups = irq::intq::from_affine_groups;
   irq::register_quant_format(std::move(f));
 }
 

@@ -12,7 +12,7 @@ namespace irq::intq {
 
 namespace {
 
-void dequantize_rows_scalar(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+void dequantize_rows_scalar(const IntView& t, int64_t row0, int64_t count, float* out) {
   const int64_t cols = t.cols, G = t.settings->group_columns(t.cols), ngroups = (cols + G - 1) / G;
   const int slot = slot_bits(t.settings->bits), per_byte = 8 / slot, mask = (1 << slot) - 1;
   for (int64_t r = row0; r < row0 + count; ++r) {
@@ -28,12 +28,12 @@ void dequantize_rows_scalar(const DeviceQuantTensor& t, int64_t row0, int64_t co
 }
 
 // 4-bit codes, rows of whole 64-code chunks and whole groups, groups a multiple of 16.
-bool wide_int4(const DeviceQuantTensor& t) {
+bool wide_int4(const IntView& t) {
   const int64_t G = t.settings->group_columns(t.cols);
   return cpu_has_avx512() && t.settings->bits == 4 && G % 16 == 0 && t.cols % 64 == 0 && t.cols % G == 0;
 }
 
-__attribute__((target("avx512f,avx2"))) void dequantize_rows_avx512(const DeviceQuantTensor& t, int64_t row0, int64_t count,
+__attribute__((target("avx512f,avx2"))) void dequantize_rows_avx512(const IntView& t, int64_t row0, int64_t count,
                                                                     float* out) {
   const int64_t cols = t.cols, G = t.settings->group_columns(t.cols), ngroups = cols / G;
   __m512i idx[4];
@@ -55,7 +55,7 @@ __attribute__((target("avx512f,avx2"))) void dequantize_rows_avx512(const Device
 // y = sum_g scale_g * (sum_k code_k x_k) - sum_g scale_g * zero_g * (sum_k x_k), per input.
 template <int M>
 struct RowsDot {
-  __attribute__((target("avx512f,avx2"))) static void run(const DeviceQuantTensor& t, int64_t row0, int64_t count,
+  __attribute__((target("avx512f,avx2"))) static void run(const IntView& t, int64_t row0, int64_t count,
                                                           const float* x, const float* xsum, float* y, int64_t ldy) {
     const int64_t K = t.cols, G = t.settings->group_columns(t.cols), ngroups = K / G;
     __m512i idx[4];
@@ -90,12 +90,12 @@ struct RowsDot {
 
 }  // namespace
 
-void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+void dequantize_rows(const IntView& t, int64_t row0, int64_t count, float* out) {
   if (wide_int4(t)) dequantize_rows_avx512(t, row0, count, out);
   else dequantize_rows_scalar(t, row0, count, out);
 }
 
-bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy) {
+bool rows_dot(const IntView& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy) {
   if (!wide_int4(t) || M < 1 || M > 8) return false;
   const int64_t K = t.cols, G = t.settings->group_columns(t.cols);
   const auto xsum = span_sums(x, M, K, G);  // per input, per group: the zero term's sum

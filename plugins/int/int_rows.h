@@ -8,16 +8,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "int_payload.h"
 #include "quant/quant_format.h"
 
 namespace irq::intq {
 
 // Equal to dequantize bit for bit; AVX-512 for 4-bit codes in rows of whole
 // 64-code chunks and groups of a multiple of 16, scalar otherwise.
-void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out);
+void dequantize_rows(const IntView& t, int64_t row0, int64_t count, float* out);
 // 4-bit codes with AVX-512 (false otherwise): per group scale * (sum code * x - zero * sum x).
-bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy);
-
+bool rows_dot(const IntView& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy);
 
 void add_torch_entries(QuantFormat& f);  // dequantize_weight
 std::vector<int64_t> block_members(const std::vector<int64_t>& shape, const QuantSettings& s, int64_t b);

@@ -13,9 +13,9 @@ namespace {
 torch::Tensor dequantize_weight(const QuantizedWeight& w, torch::ScalarType dtype) {
   const int64_t n = w.numel(), rows = w.shape.size() >= 2 ? w.shape[0] : 1, cols = n / rows;
   const int64_t G = w.settings.group_columns(cols), ngroups = (cols + G - 1) / G;
-  auto q = unpack_codes_tensor(w.codes, w.settings.bits, n).to(torch::kFloat32).view({rows, cols});
-  auto s = w.scale.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
-  auto z = w.zero.view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
+  auto q = unpack_codes_tensor(w.codes(), w.settings.bits, n).to(torch::kFloat32).view({rows, cols});
+  auto s = w.part("scale").view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
+  auto z = w.part("zero").view({rows, ngroups}).repeat_interleave(G, 1).narrow(1, 0, cols);
   return (s * (q - z)).view(w.shape).to(dtype);
 }
 

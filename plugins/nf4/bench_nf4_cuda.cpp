@@ -51,24 +51,25 @@ int check_identical() {
   irq::nf4::quantize(job, irq::nf4::Search::kCuda, &qg, &sg);
   int64_t diff = 0;
   for (size_t i = 0; i < sc.candidate.size(); ++i) diff += sc.candidate[i] != sg.candidate[i] || sc.offset[i] != sg.offset[i];
-  const bool codes = qc.codes == qg.codes && qc.absmax_q == qg.absmax_q && qc.tau_q == qg.tau_q;
+  const bool codes = qc.parts == qg.parts;  // codes, absmax, tau and their scales
   // Dequantization kernel against the CPU dequantization, bit for bit.
   std::vector<float> cpu(static_cast<size_t>(n)), gpu(static_cast<size_t>(n));
   irq::nf4::dequantize(qc, cpu.data());
+  const irq::nf4::Nf4Parts p = irq::nf4::nf4_parts(qc);
   uint8_t *d_codes, *d_aq, *d_tq;
   float *d_as, *d_ts, *d_out;
-  CK(cudaMalloc(&d_codes, qc.codes.size()));
-  CK(cudaMalloc(&d_aq, qc.absmax_q.size()));
-  CK(cudaMalloc(&d_tq, qc.tau_q.size()));
-  CK(cudaMalloc(&d_as, qc.absmax_scale.size() * 4));
-  CK(cudaMalloc(&d_ts, qc.tau_scale.size() * 4));
+  CK(cudaMalloc(&d_codes, p.codes.size()));
+  CK(cudaMalloc(&d_aq, p.absmax_q.size()));
+  CK(cudaMalloc(&d_tq, p.tau_q.size()));
+  CK(cudaMalloc(&d_as, p.absmax_scale.size() * 4));
+  CK(cudaMalloc(&d_ts, p.tau_scale.size() * 4));
   CK(cudaMalloc(&d_out, n * 4));
-  CK(cudaMemcpy(d_codes, qc.codes.data(), qc.codes.size(), cudaMemcpyHostToDevice));
-  CK(cudaMemcpy(d_aq, qc.absmax_q.data(), qc.absmax_q.size(), cudaMemcpyHostToDevice));
-  CK(cudaMemcpy(d_tq, qc.tau_q.data(), qc.tau_q.size(), cudaMemcpyHostToDevice));
-  CK(cudaMemcpy(d_as, qc.absmax_scale.data(), qc.absmax_scale.size() * 4, cudaMemcpyHostToDevice));
-  CK(cudaMemcpy(d_ts, qc.tau_scale.data(), qc.tau_scale.size() * 4, cudaMemcpyHostToDevice));
-  irq::nf4::cuda::dequantize(d_codes, n, 64, 256, d_aq, d_as, qc.absmax_offset, d_tq, d_ts, d_out, false, nullptr);
+  CK(cudaMemcpy(d_codes, p.codes.data(), p.codes.size(), cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(d_aq, p.absmax_q.data(), p.absmax_q.size(), cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(d_tq, p.tau_q.data(), p.tau_q.size(), cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(d_as, p.absmax_scale.data(), p.absmax_scale.size() * 4, cudaMemcpyHostToDevice));
+  CK(cudaMemcpy(d_ts, p.tau_scale.data(), p.tau_scale.size() * 4, cudaMemcpyHostToDevice));
+  irq::nf4::cuda::dequantize(d_codes, n, 64, 256, d_aq, d_as, p.absmax_offset, d_tq, d_ts, d_out, false, nullptr);
   CK(cudaMemcpy(gpu.data(), d_out, n * 4, cudaMemcpyDeviceToHost));
   const bool deq = std::memcmp(cpu.data(), gpu.data(), n * 4) == 0;
   for (void* p : {static_cast<void*>(d_codes), static_cast<void*>(d_aq), static_cast<void*>(d_tq), static_cast<void*>(d_as),

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "nf4_internal.h"
+#include "nf4_payload.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 
@@ -20,8 +21,9 @@ std::vector<int64_t> block_members(const std::vector<int64_t>& shape, const Quan
 std::vector<float> block_levels(const QuantizedTensor& q, int64_t b) {
   const auto& map = dynamic_map_8bit();
   const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / q.settings.stats_block);
-  const float amax = map[q.absmax_q[i]] * q.absmax_scale[g] + q.absmax_offset;
-  const float tau = q.tau_q.empty() ? 0.0f : map[q.tau_q[i]] * q.tau_scale[g];
+  const Nf4View v = nf4_view(q);
+  const float amax = map[v.absmax_q[i]] * v.absmax_scale[g] + v.absmax_offset;
+  const float tau = v.tau_q ? map[v.tau_q[i]] * v.tau_scale[g] : 0.0f;
   std::vector<float> out;
   for (float level : kNf4Levels) out.push_back(level * amax + tau);
   return out;

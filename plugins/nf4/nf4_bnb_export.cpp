@@ -63,7 +63,7 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
     ++quantized;
     const int64_t numel = t.shape[0] * t.shape[1], nblocks = (numel + s.block_size - 1) / s.block_size;
     const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
-    auto host = std::make_shared<QuantizedTensor>(base.to_host());
+    auto host = std::make_shared<const QuantizedTensor>(base.to_host());
     const nlohmann::json state = {{"quant_type", "nf4"},
                                   {"blocksize", s.block_size},
                                   // bitsandbytes dequantizes to this dtype: float32 hands the
@@ -72,13 +72,16 @@ void export_bnb_nf4(LoadedModel& model, const fs::path& out, DType dtype, const 
                                   {"shape", t.shape},
                                   {"nested_blocksize", s.stats_block},
                                   {"nested_dtype", "float32"},
-                                  {"nested_offset", host->absmax_offset}};
+                                  {"nested_offset", host->part<float>("absmax_offset").at(0)}};
     const std::string json = state.dump();
     const std::string w = t.name;
-    entries.push_back({{w, DType::kU8, {(numel + 1) / 2, 1}}, [host, numel] { return std::vector<uint8_t>(host->codes.begin(), host->codes.begin() + (numel + 1) / 2); }});
-    entries.push_back({{w + ".absmax", DType::kU8, {nblocks}}, [host] { return host->absmax_q; }});
+    entries.push_back({{w, DType::kU8, {(numel + 1) / 2, 1}}, [host, numel] { return std::vector<uint8_t>(host->codes().begin(), host->codes().begin() + (numel + 1) / 2); }});
+    entries.push_back({{w + ".absmax", DType::kU8, {nblocks}}, [host] { return host->part<uint8_t>("absmax_q"); }});
     entries.push_back({{w + ".quant_map", DType::kF32, {16}}, [] { return raw(kNf4Levels.data(), 16); }});
-    entries.push_back({{w + ".nested_absmax", DType::kF32, {groups}}, [host] { return raw(host->absmax_scale.data(), host->absmax_scale.size()); }});
+    entries.push_back({{w + ".nested_absmax", DType::kF32, {groups}}, [host] {
+                         const auto& v = host->part<float>("absmax_scale");
+                         return raw(v.data(), v.size());
+                       }});
     entries.push_back({{w + ".nested_quant_map", DType::kF32, {256}}, [] { return raw(dynamic_map_8bit().data(), 256); }});
     entries.push_back({{w + ".quant_state.bitsandbytes__nf4", DType::kU8, {static_cast<int64_t>(json.size())}},
                        [json] { return std::vector<uint8_t>(json.begin(), json.end()); }});

@@ -6,7 +6,6 @@
 // (groups = ceil(nblocks / stats_block)). Plain NF4 stores no tau (its tau is
 // zero) but holds zeros in memory for its kernels; checkpoints written with
 // those zeros still load.
-#include <cstring>
 #include <string>
 
 #include "common/error.h"
@@ -24,7 +23,7 @@ std::vector<PayloadPart> parts(const std::vector<int64_t>& shape, const QuantSet
   std::vector<PayloadPart> out = {{"codes", DType::kU8, {nblocks * s.block_size / 2}},
                                   {"absmax_q", DType::kU8, {nblocks}},
                                   {"absmax_scale", DType::kF32, {groups}},
-                                  {"absmax_offset", DType::kF32, {1}}};
+                                  {"absmax_offset", DType::kF32, {1}, /*scalar=*/true}};
   if (with_tau) out.insert(out.end(), {{"tau_q", DType::kU8, {nblocks}}, {"tau_scale", DType::kF32, {groups}}});
   return out;
 }
@@ -52,24 +51,13 @@ void register_nf4_format_description() {
     auto all = parts(shape, s, true);
     return std::vector<PayloadPart>(all.end() - 2, all.end());  // tau written by older versions as zeros
   };
-  f.part_data = [](const QuantizedTensor& q) {
-    std::vector<const void*> out = {q.codes.data(), q.absmax_q.data(), q.absmax_scale.data(), &q.absmax_offset};
-    if (q.settings.icq) out.insert(out.end(), {q.tau_q.data(), q.tau_scale.data()});
-    return out;
-  };
-  f.set_part = [](QuantizedTensor& q, const std::string& suffix, const void* bytes, uint64_t size) {
-    if (suffix == "codes") assign_part(q.codes, bytes, size);
-    else if (suffix == "absmax_q") assign_part(q.absmax_q, bytes, size);
-    else if (suffix == "absmax_scale") assign_part(q.absmax_scale, bytes, size);
-    else if (suffix == "absmax_offset") std::memcpy(&q.absmax_offset, bytes, sizeof q.absmax_offset);
-    else if (suffix == "tau_q") assign_part(q.tau_q, bytes, size);
-    else if (suffix == "tau_scale") assign_part(q.tau_scale, bytes, size);
-  };
   f.finish_read = [](QuantizedTensor& q) {
-    if (!q.tau_q.empty()) return;
-    q.tau_q.assign(q.absmax_q.size(), kDynamicMapZero);  // plain NF4: tau = 0, as the quantizer holds it in memory
-    q.tau_scale.assign(q.absmax_scale.size(), 0.0f);
+    if (q.find_part<uint8_t>("tau_q")) return;
+    const size_t nblocks = q.part<uint8_t>("absmax_q").size(), groups = q.part<float>("absmax_scale").size();
+    q.part<uint8_t>("tau_q").assign(nblocks, kDynamicMapZero);  // plain NF4: tau = 0, as the quantizer holds it in memory
+    q.part<float>("tau_scale").assign(groups, 0.0f);
   };
+  f.recorded_parts = {"tau_q", "tau_scale"};  // the ICQ offsets, which adapters checked before the payload hash
   register_quant_format(std::move(f));
 }
 

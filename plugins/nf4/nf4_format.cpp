@@ -19,28 +19,32 @@ void register_nf4_format() {
   };
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) { irq::nf4::dequantize(q, out); };
   f.dequantize_rows = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
-    irq::nf4::dequantize_rows(t, row0, count, out);
+    irq::nf4::dequantize_rows(irq::nf4::nf4_view(t), row0, count, out);
   };
   f.rows_dot = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y,
-                  int64_t ldy) { return irq::nf4::rows_dot(t, row0, count, x, M, y, ldy); };
+                  int64_t ldy) { return irq::nf4::rows_dot(irq::nf4::nf4_view(t), row0, count, x, M, y, ldy); };
   f.search_curve = [](const float* w, int64_t length, const irq::QuantSettings& s) {
     return irq::nf4::padded_search_curve(w, length, s);
   };
+  f.payload_hash = irq::nf4::payload_hash;
   f.block_members = irq::nf4::block_members;
   f.block_levels = irq::nf4::block_levels;
   irq::nf4::add_torch_entries(f);
   if (irq::nf4::cuda::available()) {
-    f.dequantize_cuda = [](const irq::DeviceQuantTensor& t, void* out, bool bf16) {
+    f.dequantize_cuda = [](const irq::DeviceQuantTensor& d, void* out, bool bf16) {
+      const irq::nf4::Nf4View t = irq::nf4::nf4_view(d);
       irq::nf4::cuda::dequantize(t.codes, t.numel, static_cast<int>(t.settings->block_size), static_cast<int>(t.settings->stats_block),
                                  t.absmax_q, t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out, bf16, t.stream);
     };
-    f.dequantize_tile_cuda = [](const irq::DeviceQuantTensor& t, int64_t row0, int64_t rows, int64_t col0, int64_t width,
+    f.dequantize_tile_cuda = [](const irq::DeviceQuantTensor& d, int64_t row0, int64_t rows, int64_t col0, int64_t width,
                                 void* out, bool bf16) {
+      const irq::nf4::Nf4View t = irq::nf4::nf4_view(d);
       irq::nf4::cuda::dequantize_window(t.codes, t.cols, row0, rows, col0, width, static_cast<int>(t.settings->block_size),
                                         static_cast<int>(t.settings->stats_block), t.absmax_q, t.absmax_scale, t.absmax_offset,
                                         t.tau_q, t.tau_scale, out, bf16, t.stream);
     };
-    f.gemv_cuda = [](const irq::DeviceQuantTensor& t, const void* x, int64_t M, void* y, bool bf16) {
+    f.gemv_cuda = [](const irq::DeviceQuantTensor& d, const void* x, int64_t M, void* y, bool bf16) {
+      const irq::nf4::Nf4View t = irq::nf4::nf4_view(d);
       const bool fits = t.settings->block_size == 64 && t.cols % 64 == 0 && M >= 1 && M <= 8 &&
                         reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(t.codes) % 16 == 0;
       if (!fits) return false;

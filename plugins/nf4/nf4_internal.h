@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nf4_payload.h"
 #include "quant/entropy.h"
 #include "quant/quant_format.h"
 
@@ -67,9 +68,9 @@ void double_quantize(const std::vector<float>& absmax, const std::vector<float>&
 void dequantize(const QuantizedTensor& q, float* out);
 // Rows [row0, row0 + count) of the (rows, cols) weight from host pointers
 // (QuantFormat::dequantize_rows; nf4_rows.cpp), equal to dequantize bit for bit.
-void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out);
+void dequantize_rows(const Nf4View& t, int64_t row0, int64_t count, float* out);
 // QuantFormat::rows_dot from the codes (AVX-512; false where it does not apply).
-bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy);
+bool rows_dot(const Nf4View& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy);
 
 // numpy's pairwise float32 summation (np.mean of a float32 array), for bit-exact absmax offsets.
 float pairwise_sum(const float* x, int64_t n);

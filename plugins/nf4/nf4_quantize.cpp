@@ -12,6 +12,7 @@
 #include "common/parallel.h"
 #include "nf4_cuda.h"
 #include "nf4_internal.h"
+#include "nf4_payload.h"
 #include "quant/dynamic_map.h"
 #include "quant/nf4_levels.h"
 
@@ -55,17 +56,16 @@ void double_quantize(const std::vector<float>& absmax, const std::vector<float>&
   const int64_t nblocks = static_cast<int64_t>(absmax.size());
   const int64_t groups = (nblocks + s.stats_block - 1) / s.stats_block;
   out->settings = s;
-  out->absmax_offset = static_cast<float>(static_cast<double>(pairwise_sum(absmax.data(), nblocks)) / static_cast<double>(nblocks));
+  const Nf4Parts p = nf4_parts(*out);
+  p.absmax_offset = static_cast<float>(static_cast<double>(pairwise_sum(absmax.data(), nblocks)) / static_cast<double>(nblocks));
   std::vector<float> centred(static_cast<size_t>(nblocks));
-  for (size_t i = 0; i < centred.size(); ++i) centred[i] = absmax[i] - out->absmax_offset;
-  out->absmax_q.resize(static_cast<size_t>(nblocks));
-  out->absmax_scale.resize(static_cast<size_t>(groups));
-  quantize_blockwise_8bit(centred.data(), nblocks, s.stats_block, out->absmax_q.data(), out->absmax_scale.data());
-  out->tau_q.resize(static_cast<size_t>(nblocks));
-  out->tau_scale.resize(static_cast<size_t>(groups));
-  quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, out->tau_q.data(), out->tau_scale.data());
-  out->scale.clear();
-  out->zero.clear();
+  for (size_t i = 0; i < centred.size(); ++i) centred[i] = absmax[i] - p.absmax_offset;
+  p.absmax_q.resize(static_cast<size_t>(nblocks));
+  p.absmax_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(centred.data(), nblocks, s.stats_block, p.absmax_q.data(), p.absmax_scale.data());
+  p.tau_q.resize(static_cast<size_t>(nblocks));
+  p.tau_scale.resize(static_cast<size_t>(groups));
+  quantize_blockwise_8bit(tau.data(), nblocks, s.stats_block, p.tau_q.data(), p.tau_scale.data());
 }
 
 void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQuantStats* stats) {
@@ -106,7 +106,9 @@ void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQua
 
   // Final codes of w - tau (packed as they are made), absmax, entropy, histograms.
   std::vector<float> absmax(static_cast<size_t>(nblocks)), tau(static_cast<size_t>(nblocks), 0.0f);
-  out->codes.assign(static_cast<size_t>(nblocks * B / 2), 0);
+  out->parts.clear();
+  const Nf4Parts p = nf4_parts(*out);
+  p.codes.assign(static_cast<size_t>(nblocks * B / 2), 0);
   stats->name = job.name;
   stats->shape = job.shape;
   stats->numel = numel;
@@ -128,7 +130,7 @@ void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQua
       if (s.icq) tau[i] = choice[i].tau;
       absmax[i] = encode_block(blocks.at(b), B, tau[i], codes.data());
       std::array<int32_t, 16> counts{};
-      uint8_t* packed = out->codes.data() + b * B / 2;
+      uint8_t* packed = p.codes.data() + b * B / 2;
       for (int64_t j = 0; j < B; j += 2) {
         ++counts[codes[static_cast<size_t>(j)]];
         ++counts[codes[static_cast<size_t>(j) + 1]];
@@ -156,11 +158,11 @@ void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQua
   parallel_for(nblocks, 256, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / s.stats_block);
-      const float amax = map[out->absmax_q[i]] * out->absmax_scale[g] + out->absmax_offset;
-      const float t = map[out->tau_q[i]] * out->tau_scale[g];
+      const float amax = map[p.absmax_q[i]] * p.absmax_scale[g] + p.absmax_offset;
+      const float t = map[p.tau_q[i]] * p.tau_scale[g];
       const int64_t len = std::min(B, numel - b * B);
       const float* w = job.weight + b * B;
-      const uint8_t* packed = out->codes.data() + b * B / 2;
+      const uint8_t* packed = p.codes.data() + b * B / 2;
       double sw = 0, se = 0;
       for (int64_t j = 0; j < len; ++j) {
         const uint8_t code = (j % 2 == 0) ? static_cast<uint8_t>(packed[j / 2] >> 4) : static_cast<uint8_t>(packed[j / 2] & 0x0f);
@@ -184,19 +186,20 @@ void quantize(const QuantJob& job, Search search, QuantizedTensor* out, LayerQua
 }
 
 void dequantize(const QuantizedTensor& q, float* out) {
+  const Nf4View v = nf4_view(q);
   const int64_t B = q.settings.block_size, numel = q.numel();
   const int64_t nblocks = (numel + B - 1) / B, group = q.settings.stats_block;
-  if (static_cast<int64_t>(q.absmax_q.size()) != nblocks || static_cast<int64_t>(q.codes.size()) * 2 < numel)
+  if (v.nblocks != nblocks || static_cast<int64_t>(q.codes().size()) * 2 < numel)
     throw make_error(ErrorKind::kInvalidInput, "nf4 tensor", "codes/scales do not match the shape");
   const auto& map = dynamic_map_8bit();
   parallel_for(nblocks, 1024, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const size_t i = static_cast<size_t>(b), g = static_cast<size_t>(b / group);
-      const float amax = map[q.absmax_q[i]] * q.absmax_scale[g] + q.absmax_offset;
-      const float tau = q.tau_q.empty() ? 0.0f : map[q.tau_q[i]] * q.tau_scale[g];
+      const float amax = map[v.absmax_q[i]] * v.absmax_scale[g] + v.absmax_offset;
+      const float tau = v.tau_q ? map[v.tau_q[i]] * v.tau_scale[g] : 0.0f;
       const int64_t end = std::min(numel, (b + 1) * B);
       for (int64_t k = b * B; k < end; ++k) {
-        const uint8_t byte = q.codes[static_cast<size_t>(k / 2)];
+        const uint8_t byte = v.codes[static_cast<size_t>(k / 2)];
         const uint8_t code = (k % 2 == 0) ? static_cast<uint8_t>(byte >> 4) : static_cast<uint8_t>(byte & 0x0f);
         out[k] = kNf4Levels[code] * amax + tau;
       }

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "nf4_cuda.h"
 #include "nf4_internal.h"
+#include "nf4_payload.h"
 
 namespace irq::nf4 {
 
@@ -32,12 +33,14 @@ void quantize_on_device(const QuantJob& job, QuantizedTensor* out, LayerQuantSta
   cuda::DeviceQuantResult r;
   cuda::quantize_device(job.weight, numel, static_cast<int>(s.stats_block), s.icq ? icq_factors(s.lambda, s.n) : std::vector<float>{},
                         s.icq, table.terms(), job.keep_block_histograms, job.stream, &r, [&](cuda::DeviceQuantResult& d) {
+                          out->parts.clear();
                           double_quantize(d.absmax, d.tau, s, out);
-                          d.absmax_q = out->absmax_q;
-                          d.absmax_scale = out->absmax_scale;
-                          d.absmax_offset = out->absmax_offset;
-                          d.tau_q = out->tau_q;
-                          d.tau_scale = out->tau_scale;
+                          const Nf4Parts p = nf4_parts(*out);
+                          d.absmax_q = p.absmax_q;
+                          d.absmax_scale = p.absmax_scale;
+                          d.absmax_offset = p.absmax_offset;
+                          d.tau_q = p.tau_q;
+                          d.tau_scale = p.tau_scale;
                         });
   if (r.first_non_finite >= 0) {
     float bad = 0;
@@ -45,7 +48,7 @@ void quantize_on_device(const QuantJob& job, QuantizedTensor* out, LayerQuantSta
     throw_non_finite(job.name, r.first_non_finite, bad);
   }
   const int64_t nblocks = static_cast<int64_t>(r.tau.size());
-  out->codes = std::move(r.codes);
+  nf4_parts(*out).codes = std::move(r.codes);
   out->shape = job.shape;
   stats->name = job.name;
   stats->shape = job.shape;

@@ -30,7 +30,7 @@ struct BlockScale {
   float amax, tau;
 };
 
-BlockScale block_scale(const DeviceQuantTensor& t, const std::array<float, 256>& map, int64_t b) {
+BlockScale block_scale(const Nf4View& t, const std::array<float, 256>& map, int64_t b) {
   const int64_t g = b / t.settings->stats_block;
   BlockScale s;
   s.amax = map[t.absmax_q[b]] * t.absmax_scale[g] + t.absmax_offset;
@@ -88,7 +88,7 @@ __attribute__((target("avx512f,avx2"))) void decode_avx512(const uint8_t* codes,
 
 // Whole blocks [b0, b1) (block size a multiple of 64): the scales computed
 // inline, one call for the range (per-block calls cost more than the decode).
-__attribute__((target("avx512f,avx2"))) void decode_blocks_avx512(const DeviceQuantTensor& t, int64_t b0, int64_t b1,
+__attribute__((target("avx512f,avx2"))) void decode_blocks_avx512(const Nf4View& t, int64_t b0, int64_t b1,
                                                                   float* out) {
   const auto& map = dynamic_map_8bit();
   const int64_t B = t.settings->block_size;
@@ -119,7 +119,7 @@ bool cpu_has_avx2() {
 // The fused decode product for M inputs (template: the accumulators stay in registers).
 template <int M, int kSplit = (M <= 2 ? 4 : M <= 4 ? 2 : 1)>
 struct RowsDot {
-  __attribute__((target("avx512f,avx2"))) static void run(const DeviceQuantTensor& t, int64_t row0, int64_t count,
+  __attribute__((target("avx512f,avx2"))) static void run(const Nf4View& t, int64_t row0, int64_t count,
                                                           const float* x, const float* xsum, float* y, int64_t ldy) {
     const auto& map = dynamic_map_8bit();
     const int64_t B = t.settings->block_size, K = t.cols, nb = K / B;
@@ -161,7 +161,7 @@ struct RowsDot {
 
 }  // namespace
 
-bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy) {
+bool rows_dot(const Nf4View& t, int64_t row0, int64_t count, const float* x, int64_t M, float* y, int64_t ldy) {
   const int64_t B = t.settings->block_size, K = t.cols;
   if (!cpu_has_avx512() || M < 1 || M > 8 || B % 64 != 0 || K % B != 0) return false;
   // Per input, per block of a row: the sum of x, for the tau term (unused without tau).
@@ -170,7 +170,7 @@ bool rows_dot(const DeviceQuantTensor& t, int64_t row0, int64_t count, const flo
   return true;
 }
 
-void dequantize_rows(const DeviceQuantTensor& t, int64_t row0, int64_t count, float* out) {
+void dequantize_rows(const Nf4View& t, int64_t row0, int64_t count, float* out) {
   const int64_t B = t.settings->block_size;
   const int64_t e0 = row0 * t.cols, e1 = std::min(t.numel, (row0 + count) * t.cols);
   const auto& map = dynamic_map_8bit();

@@ -19,23 +19,27 @@ namespace {
 
 torch::Tensor dequantize_weight(const QuantizedWeight& w, torch::ScalarType dtype) {
   const QuantSettings& s = w.settings;
-  if (w.codes.is_cuda() && cuda::available() && s.block_size % 8 == 0 && w.tau_q.numel() > 0 &&
+  const torch::Tensor& codes = w.codes();
+  const torch::Tensor* tau_q = w.find_part("tau_q");
+  const bool tau = tau_q && tau_q->numel() > 0;
+  if (codes.is_cuda() && cuda::available() && s.block_size % 8 == 0 && tau &&
       (dtype == torch::kBFloat16 || dtype == torch::kFloat32)) {
-    c10::DeviceGuard guard(w.codes.device());
-    auto out = torch::empty(w.shape, torch::TensorOptions().dtype(dtype).device(w.codes.device()));
-    const DeviceQuantTensor t = quant_view(w);
-    const void* stream = c10::cuda::getCurrentCUDAStream(w.codes.device().index()).stream();
+    c10::DeviceGuard guard(codes.device());
+    auto out = torch::empty(w.shape, torch::TensorOptions().dtype(dtype).device(codes.device()));
+    const Nf4View t = nf4_view(quant_view(w));
+    const void* stream = c10::cuda::getCurrentCUDAStream(codes.device().index()).stream();
     cuda::dequantize(t.codes, t.numel, static_cast<int>(s.block_size), static_cast<int>(s.stats_block), t.absmax_q,
                      t.absmax_scale, t.absmax_offset, t.tau_q, t.tau_scale, out.data_ptr(), dtype == torch::kBFloat16,
                      const_cast<void*>(stream));
     return out;
   }
-  const int64_t B = s.block_size, nblocks = w.absmax_q.numel();
-  auto levels = torch::from_blob(const_cast<float*>(kNf4Levels.data()), {16}, torch::kFloat32).to(w.codes.device());
-  auto idx = unpack_codes_tensor(w.codes, 4, nblocks * B);
-  auto amax = dequantize_dynamic_8bit(w.absmax_q, w.absmax_scale, s.stats_block) + w.absmax_offset;
+  const torch::Tensor& absmax_q = w.part("absmax_q");
+  const int64_t B = s.block_size, nblocks = absmax_q.numel();
+  auto levels = torch::from_blob(const_cast<float*>(kNf4Levels.data()), {16}, torch::kFloat32).to(codes.device());
+  auto idx = unpack_codes_tensor(codes, 4, nblocks * B);
+  auto amax = dequantize_dynamic_8bit(absmax_q, w.part("absmax_scale"), s.stats_block) + w.scalar("absmax_offset");
   auto x = levels.index_select(0, idx).view({nblocks, B}) * amax.unsqueeze(1);
-  if (w.tau_q.numel() > 0) x = x + dequantize_dynamic_8bit(w.tau_q, w.tau_scale, s.stats_block).unsqueeze(1);
+  if (tau) x = x + dequantize_dynamic_8bit(*tau_q, w.part("tau_scale"), s.stats_block).unsqueeze(1);
   return x.reshape({-1}).narrow(0, 0, w.numel()).view(w.shape).to(dtype);
 }
 

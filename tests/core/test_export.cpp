@@ -181,7 +181,7 @@ class TestExport : public QObject {
       QVERIFY(g.tensor(name)->type == irq::GgmlType::kQ4_1);
       auto want = irq::quantized_weight(*t.linear)->dequantize(torch::kFloat32);
       auto q = irq::quantized_weight(*t.linear)->to_host();
-      auto scale = torch::tensor(q.scale).view({q.rows(), -1});
+      auto scale = torch::tensor(q.part<float>("scale")).view({q.rows(), -1});
       const int64_t heads = t.name.find("q_proj") != std::string::npos ? 4 : t.name.find("k_proj") != std::string::npos ? 2 : 0;
       if (heads) {
         const auto perm = irq::gguf_qk_row_permutation(want.size(0), heads);

@@ -82,15 +82,15 @@ double mse_of(const irq::QuantizedTensor& q, const torch::Tensor& w) {
 bool matches(const char* what, const irq::QuantizedTensor& q, double mse, const irq::SafetensorsFile& f, const std::string& prefix) {
   const int64_t n = q.numel();
   const auto ref_codes = get(f, prefix + ".codes");
-  const auto ours = unpack(q.codes.data(), n, q.settings.bits);
+  const auto ours = unpack(q.codes().data(), n, q.settings.bits);
   const auto theirs = unpack(ref_codes.data_ptr<uint8_t>(), n, q.settings.bits);
   const double same = ours.eq(theirs).to(torch::kFloat64).mean().item<double>();
   auto rel = [](const torch::Tensor& a, const torch::Tensor& b) {
     return ((a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs() / b.to(torch::kFloat64).abs().clamp_min(1e-30)).max().item<double>();
   };
-  const double scale_err = rel(host_vector(q.scale), get(f, prefix + ".scale").flatten());
+  const double scale_err = rel(host_vector(q.part<float>("scale")), get(f, prefix + ".scale").flatten());
   const auto ref_zero = get(f, prefix + ".zero").flatten();
-  const double zero_err = (host_vector(q.zero).to(torch::kFloat64) - ref_zero.to(torch::kFloat64)).abs().max().item<double>() /
+  const double zero_err = (host_vector(q.part<float>("zero")).to(torch::kFloat64) - ref_zero.to(torch::kFloat64)).abs().max().item<double>() /
                           std::max(1.0, ref_zero.abs().max().item<double>());
   const double ref_mse = get(f, prefix + ".mse")[0].item<double>();
   const double mse_err = ref_mse > 0 ? std::abs(mse - ref_mse) / ref_mse : std::abs(mse);
@@ -154,12 +154,12 @@ class TestGptq : public QObject {
         const auto p = irq::find_params(x, po);
         const auto q = irq::quantize_codes(x, p.scale, p.zero, 7).to(torch::kUInt8).contiguous();
         for (int64_t r = 0; r < w.size(0); ++r) {
-          rtn.scale[static_cast<size_t>(r * ngroups + g)] = p.scale[r].item<float>();
-          rtn.zero[static_cast<size_t>(r * ngroups + g)] = p.zero[r].item<float>();
+          rtn.part<float>("scale")[static_cast<size_t>(r * ngroups + g)] = p.scale[r].item<float>();
+          rtn.part<float>("zero")[static_cast<size_t>(r * ngroups + g)] = p.zero[r].item<float>();
           for (int64_t j = 0; j < x.size(1); ++j) codes[static_cast<size_t>(r * C + g * G + j)] = q[r][j].item<uint8_t>();
         }
       }
-      rtn.codes = irq::pack_codes(codes.data(), w.numel(), s.bits);
+      rtn.codes() = irq::pack_codes(codes.data(), w.numel(), s.bits);
       const double e_gptq = proxy_loss(w, gptq.quantized, H), e_rtn = proxy_loss(w, rtn, H);
       qInfo("%s: tr(dW H dW^T) GPTQ %.6g, round-to-nearest %.6g (%.1f%% lower)", proj, e_gptq, e_rtn, 100 * (1 - e_gptq / e_rtn));
       QVERIFY(e_gptq < 0.9 * e_rtn);

@@ -37,7 +37,7 @@ class TestMemoryPlan : public QObject {
       o.settings.icq = r.icq;
       double packed = 0;  // what the loaded base holds: plain NF4's zero tau too (not stored, not counted in bits/weight)
       irq::quantize_checkpoint(r.model_dir, o, [&](const std::string&, irq::QuantizedTensor&& q, const irq::LayerQuantStats&) {
-        packed += static_cast<double>(q.storage_bytes() + (plain ? q.tau_q.size() + 4 * q.tau_scale.size() : 0));
+        packed += static_cast<double>(q.storage_bytes() + (plain ? q.part<uint8_t>("tau_q").size() + 4 * q.part<float>("tau_scale").size() : 0));
       });
       qInfo("%s: plan %.0f bytes, packed tensors %.0f bytes", method, plan.finetune.front().bytes, packed);
       QCOMPARE(plan.finetune.front().bytes, packed);

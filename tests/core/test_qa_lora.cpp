@@ -160,9 +160,9 @@ class TestQaLora : public QObject {
       auto base_modules = base.model->named_modules("", false);
       const auto a = irq::quantized_weight(*modules[name]->as<irq::LinearImpl>())->to_host();
       const auto b = irq::quantized_weight(*base_modules[name]->as<irq::LinearImpl>())->to_host();
-      QVERIFY(a.codes == b.codes);
-      QVERIFY(a.scale == b.scale);
-      zeros_moved = zeros_moved || a.zero != b.zero;
+      QVERIFY(a.codes() == b.codes());
+      QVERIFY(a.part<float>("scale") == b.part<float>("scale"));
+      zeros_moved = zeros_moved || a.part<float>("zero") != b.part<float>("zero");
     }
     QVERIFY(zeros_moved);
 
@@ -178,7 +178,7 @@ class TestQaLora : public QObject {
     QVERIFY(info && info->type == irq::GgmlType::kQ4_1);
     const auto q = irq::quantized_weight(*merged.model->named_modules("", false)["model.layers.1.mlp.down_proj"]->as<irq::LinearImpl>())->to_host();
     std::vector<uint8_t> codes(static_cast<size_t>(q.numel()));
-    irq::unpack_codes(q.codes.data(), q.numel(), 4, codes.data());
+    irq::unpack_codes(q.codes().data(), q.numel(), 4, codes.data());
     std::ifstream in(g.out, std::ios::binary);
     in.seekg(static_cast<std::streamoff>(file.data_offset + info->offset));
     std::vector<uint8_t> raw(irq::ggml_bytes(irq::GgmlType::kQ4_1, q.numel()));

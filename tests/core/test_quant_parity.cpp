@@ -64,7 +64,7 @@ ParityRun run_format(const irq::QuantFormat& format, const torch::Tensor& w, con
 
 torch::Tensor unpacked_codes(const irq::QuantizedTensor& q, int64_t count) {
   auto out = torch::empty({count}, torch::kUInt8);
-  irq::unpack_codes(q.codes.data(), count, irq::slot_bits(q.settings.bits) == 4 && q.settings.method == "nf4" ? 4 : q.settings.bits,
+  irq::unpack_codes(q.codes().data(), count, irq::slot_bits(q.settings.bits) == 4 && q.settings.method == "nf4" ? 4 : q.settings.bits,
                     out.data_ptr<uint8_t>());
   return out;
 }
@@ -130,9 +130,9 @@ class TestQuantParity : public QObject {
       const auto blocks = r.stats.blocks;
       auto plain = torch::from_blob(const_cast<float*>(r.stats.entropy_plain.data()), {blocks}, torch::kFloat32);
       QVERIFY((plain - f.get("entropy_plain")).abs().max().item<double>() <= kMaxEntropyError);
-      QCOMPARE(r.q.absmax_offset, f.get("absmax_offset")[0].item<float>());
-      auto absmax_q = torch::from_blob(const_cast<uint8_t*>(r.q.absmax_q.data()), {blocks}, torch::kUInt8);
-      auto tau_q = torch::from_blob(const_cast<uint8_t*>(r.q.tau_q.data()), {blocks}, torch::kUInt8);
+      QCOMPARE(r.q.part<float>("absmax_offset")[0], f.get("absmax_offset")[0].item<float>());
+      auto absmax_q = torch::from_blob(const_cast<uint8_t*>(r.q.part<uint8_t>("absmax_q").data()), {blocks}, torch::kUInt8);
+      auto tau_q = torch::from_blob(const_cast<uint8_t*>(r.q.part<uint8_t>("tau_q").data()), {blocks}, torch::kUInt8);
       const double same_absmax_q = absmax_q.eq(f.get("absmax_q")).to(torch::kFloat64).mean().item<double>();
       const double same_tau_q = tau_q.eq(f.get("tau_q")).to(torch::kFloat64).mean().item<double>();
       QVERIFY(same_absmax_q >= kMinSameCandidate);
@@ -161,7 +161,7 @@ class TestQuantParity : public QObject {
     const auto s = irq::QuantSettings::for_method("nf4");
     const ParityRun fast = run_format(*nf4_, f.get("weight"), s, false), ref = run_format(*nf4_, f.get("weight"), s, true);
     QCOMPARE(fast.stats.candidate, ref.stats.candidate);
-    QCOMPARE(fast.q.codes, ref.q.codes);
+    QCOMPARE(fast.q.codes(), ref.q.codes());
     QCOMPARE(fast.stats.entropy, ref.stats.entropy);
     QVERIFY(fast.dequant.equal(ref.dequant));
   }
@@ -185,8 +185,8 @@ class TestQuantParity : public QObject {
       if (!s.icq) cand = torch::full_like(cand, -1);
       check_parity(qPrintable(name + (reference ? " (ref)" : " (fast)")), r, cand, f.get("entropy").reshape({-1}),
                    f.get("codes"), f.get("dequant"));
-      auto scale = torch::from_blob(const_cast<float*>(r.q.scale.data()), {r.stats.blocks}, torch::kFloat32);
-      auto zero = torch::from_blob(const_cast<float*>(r.q.zero.data()), {r.stats.blocks}, torch::kFloat32);
+      auto scale = torch::from_blob(const_cast<float*>(r.q.part<float>("scale").data()), {r.stats.blocks}, torch::kFloat32);
+      auto zero = torch::from_blob(const_cast<float*>(r.q.part<float>("zero").data()), {r.stats.blocks}, torch::kFloat32);
       auto same = r.stats.candidate;
       QVERIFY((scale - f.get("scale").reshape({-1})).abs().max().item<double>() <=
               kMaxDequantRelError * f.get("scale").abs().max().item<double>() || !s.icq);
@@ -209,7 +209,7 @@ class TestQuantParity : public QObject {
     for (int64_t row = 0; row < 4; ++row) {
       const auto tail = w[row].narrow(0, 64, 36);
       const float lo = std::min(0.0f, tail.min().item<float>()), hi = std::max(0.0f, tail.max().item<float>());
-      const float scale = r.q.scale[static_cast<size_t>(row * 2 + 1)];
+      const float scale = r.q.part<float>("scale")[static_cast<size_t>(row * 2 + 1)];
       QVERIFY2(std::fabs(scale - (hi - lo) / 15.0f) <= 1e-6f * scale, qPrintable(QString("row %1 scale %2").arg(row).arg(scale)));
       const double err = (r.dequant[row].narrow(0, 64, 36) - tail).abs().max().item<double>();
       QVERIFY2(err <= scale * (1 + 1e-5), qPrintable(QString("row %1: error %2, scale %3").arg(row).arg(err).arg(scale)));

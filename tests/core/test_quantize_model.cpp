@@ -79,8 +79,8 @@ class TestQuantizeModel : public QObject {
     QCOMPARE(bits(false, &plain), 4.0 + 8.0 / B + 32.0 / (B * 256.0) + 32.0 / numel);  // 4.1289: 4.127 + the one offset
     QCOMPARE(bits(true, &icq), 4.0 + 2 * (8.0 / B + 32.0 / (B * 256.0)) + 32.0 / numel);
     // plain NF4 holds tau = 0 in memory for its kernels: the map's zero, scale 0
-    for (uint8_t t : plain.tau_q) QCOMPARE(t, irq::kDynamicMapZero);
-    for (float t : plain.tau_scale) QCOMPARE(t, 0.0f);
+    for (uint8_t t : plain.part<uint8_t>("tau_q")) QCOMPARE(t, irq::kDynamicMapZero);
+    for (float t : plain.part<float>("tau_scale")) QCOMPARE(t, 0.0f);
   }
 
   // A plain NF4 checkpoint stores no tau and loads back to the very payload
@@ -173,7 +173,7 @@ class TestQuantizeModel : public QObject {
       f.dequantize(q, host.data_ptr<float>());
       const auto dev = irq::QuantizedWeight::from_host(q, torch::kCPU).dequantize();
       QVERIFY2(dev.equal(host), method);
-      QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().codes == q.codes, method);
+      QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().codes() == q.codes(), method);
     }
   }
 

@@ -118,8 +118,8 @@ void check_quantization() {
     if (!g) continue;
     const irq::QuantizedWeight* c = irq::quantized_weight(*cpu_modules[item.key()]->as<irq::LinearImpl>());
     ++layers;
-    code_mismatch += !torch::equal(g->codes.cpu(), c->codes) || !torch::equal(g->tau_q.cpu(), c->tau_q) ||
-                     !torch::equal(g->absmax_q.cpu(), c->absmax_q);
+    code_mismatch += !torch::equal(g->codes().cpu(), c->codes()) || !torch::equal(g->part("tau_q").cpu(), c->part("tau_q")) ||
+                     !torch::equal(g->part("absmax_q").cpu(), c->part("absmax_q"));
     deq32 = std::max(deq32, max_abs_diff(g->dequantize(torch::kFloat32), c->dequantize(torch::kFloat32)));
     deq16 = std::max(deq16, max_abs_diff(g->dequantize(torch::kBFloat16), c->dequantize(torch::kBFloat16)));
   }
@@ -156,7 +156,7 @@ void check_quantization() {
       if (auto* gl = item.value()->as<irq::LinearImpl>(); gl && irq::quantized_weight(*gl)) {
         const auto* g = irq::quantized_weight(*gl);
         const auto* c = irq::quantized_weight(*cm[item.key()]->as<irq::LinearImpl>());
-        differ += !torch::equal(g->tau_q.cpu(), c->tau_q) || !torch::equal(g->codes.cpu(), c->codes);
+        differ += !torch::equal(g->part("tau_q").cpu(), c->part("tau_q")) || !torch::equal(g->codes().cpu(), c->codes());
       }
     report("F32 checkpoint: bf16 CUDA vs fp32 CPU base, layers whose codes/tau differ", static_cast<double>(differ), 0, differ == 0);
     fs::remove_all(f32);

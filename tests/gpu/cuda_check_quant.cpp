@@ -39,8 +39,7 @@ int64_t differ(const std::vector<T>& a, const std::vector<T>& b) {
 // Fields of the quantized tensor and of its statistics that are not identical.
 int64_t compare(const irq::QuantizedTensor& a, const irq::QuantizedTensor& b, const irq::LayerQuantStats& sa,
                 const irq::LayerQuantStats& sb) {
-  return differ(a.codes, b.codes) + differ(a.absmax_q, b.absmax_q) + differ(a.absmax_scale, b.absmax_scale) +
-         (a.absmax_offset != b.absmax_offset) + differ(a.tau_q, b.tau_q) + differ(a.tau_scale, b.tau_scale) +
+  return (a.parts != b.parts) +  // codes, absmax, its offset and scales, tau
          differ(sa.entropy_plain, sb.entropy_plain) + differ(sa.entropy, sb.entropy) + differ(sa.offset, sb.offset) +
          differ(sa.candidate, sb.candidate) + differ(sa.absmax, sb.absmax) + differ(sa.mse, sb.mse) +
          differ(sa.histogram, sb.histogram) + differ(sa.code_histogram, sb.code_histogram) + (sa.mse_total != sb.mse_total);
@@ -178,12 +177,12 @@ void check_quantized_linear() {
     const auto t = torch::randint(0, 256, {n}, gen, torch::kInt64).to(torch::kUInt8);
     return std::vector<uint8_t>(t.data_ptr<uint8_t>(), t.data_ptr<uint8_t>() + n);
   };
-  big.codes = bytes(N * K / 2);
-  big.absmax_q = bytes(blocks);
-  big.tau_q = bytes(blocks);
-  big.absmax_scale.assign(static_cast<size_t>(groups), 0.02f);
-  big.tau_scale.assign(static_cast<size_t>(groups), 0.002f);
-  big.absmax_offset = 0.03f;
+  big.codes() = bytes(N * K / 2);
+  big.part<uint8_t>("absmax_q") = bytes(blocks);
+  big.part<float>("absmax_scale").assign(static_cast<size_t>(groups), 0.02f);
+  big.part<float>("absmax_offset") = {0.03f};
+  big.part<uint8_t>("tau_q") = bytes(blocks);
+  big.part<float>("tau_scale").assign(static_cast<size_t>(groups), 0.002f);
   const auto bw = irq::QuantizedWeight::from_host(big, dev);
   const auto x = torch::randn({512, K}, torch::TensorOptions().device(dev).dtype(torch::kBFloat16));
   torch::NoGradGuard no_grad;

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "quant/gptq/gptq_params.h"
+#include "quant/quant_format.h"
 
 namespace irq {
 
@@ -117,12 +118,19 @@ GptqWeightResult gptq_quantize_weight(const torch::Tensor& W_in, const torch::Te
   const auto codes_u8 = codes.to(torch::kCPU).to(torch::kUInt8).contiguous();
   const auto w_host = W_in.to(torch::kCPU).to(torch::kFloat32).contiguous();
 
-  QuantizedTensor& qt = out.quantized;
-  qt.settings = s;
-  qt.shape = {R, C};
-  qt.codes = pack_codes(codes_u8.data_ptr<uint8_t>(), R * C, s.bits);
-  qt.scale.assign(scale.data_ptr<float>(), scale.data_ptr<float>() + R * ngroups);
-  qt.zero.assign(zero.data_ptr<float>(), zero.data_ptr<float>() + R * ngroups);
+  // The format holds the groups as it lays out its payload (QuantFormat::from_affine_groups).
+  const QuantFormat& format = require_quant_format(s.method);
+  if (!format.from_affine_groups)
+    throw make_error(ErrorKind::kUnsupported, name, "format '" + format.name + "' has no zero points for GPTQ's groups");
+  const float* sp = scale.data_ptr<float>();
+  const float* zp = zero.data_ptr<float>();
+  const uint8_t* cu = codes_u8.data_ptr<uint8_t>();
+  AffineGroups groups_out;
+  groups_out.codes.assign(cu, cu + R * C);
+  groups_out.scale.assign(sp, sp + R * ngroups);
+  groups_out.zero.assign(zp, zp + R * ngroups);
+  out.quantized = format.from_affine_groups(s, {R, C}, std::move(groups_out));
+  const QuantizedTensor& qt = out.quantized;
 
   LayerQuantStats& st = out.stats;
   const int levels = 1 << s.bits;
@@ -135,14 +143,13 @@ GptqWeightResult gptq_quantize_weight(const torch::Tensor& W_in, const torch::Te
   st.entropy_plain.assign(h_plain.data_ptr<float>(), h_plain.data_ptr<float>() + total);
   st.entropy.assign(h.data_ptr<float>(), h.data_ptr<float>() + total);
   st.offset.assign(p.data_ptr<float>(), p.data_ptr<float>() + total);
-  st.absmax = qt.scale;
+  st.absmax.assign(sp, sp + total);
   st.candidate.resize(total);
   const int64_t* cp = cand.data_ptr<int64_t>();
   for (size_t i = 0; i < total; ++i) st.candidate[i] = s.icq ? static_cast<int32_t>(cp[i]) : -1;
   st.mse.assign(total, 0.0f);
   st.code_histogram.assign(static_cast<size_t>(levels), 0);
   if (keep_block_histograms) st.histogram.assign(total * static_cast<size_t>(levels), 0);
-  const uint8_t* cu = codes_u8.data_ptr<uint8_t>();
   const float* wv = w_host.data_ptr<float>();
   double sw = 0, se = 0;
   for (int64_t r = 0; r < R; ++r)
@@ -152,7 +159,7 @@ GptqWeightResult gptq_quantize_weight(const torch::Tensor& W_in, const torch::Te
       double be = 0;
       for (int64_t c = c0; c < c0 + L; ++c) {
         const uint8_t code = cu[r * C + c];
-        const double wt = wv[r * C + c], e = wt - static_cast<double>(qt.scale[gi] * (static_cast<float>(code) - qt.zero[gi]));
+        const double wt = wv[r * C + c], e = wt - static_cast<double>(sp[gi] * (static_cast<float>(code) - zp[gi]));
         sw += wt * wt;
         be += e * e;
         ++st.code_histogram[code];

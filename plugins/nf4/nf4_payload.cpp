@@ -1,0 +1,76 @@
+// NF4's typed views of its payload (nf4_payload.h).
+#include "nf4_payload.h"
+
+#include "common/error.h"
+
+namespace irq::nf4 {
+
+Nf4Parts nf4_parts(QuantizedTensor& q) {
+  // Add every part first: references taken while parts are still added could dangle.
+  q.codes();
+  q.part<uint8_t>("absmax_q");
+  q.part<float>("absmax_scale");
+  q.part<float>("absmax_offset").resize(1);
+  q.part<uint8_t>("tau_q");
+  q.part<float>("tau_scale");
+  return {q.codes(),
+          q.part<uint8_t>("absmax_q"),
+          q.part<float>("absmax_scale"),
+          q.part<float>("absmax_offset")[0],
+          q.part<uint8_t>("tau_q"),
+          q.part<float>("tau_scale")};
+}
+
+Nf4View nf4_view(const DeviceQuantTensor& t) {
+  Nf4View v;
+  static_cast<QuantGeometry&>(v) = t;
+  v.codes = t.get<uint8_t>("codes");
+  v.absmax_q = t.get<uint8_t>("absmax_q");
+  v.absmax_scale = t.get<float>("absmax_scale");
+  v.absmax_offset = t.scalar("absmax_offset");
+  v.tau_q = t.get<uint8_t>("tau_q");
+  v.tau_scale = v.tau_q ? t.get<float>("tau_scale") : nullptr;
+  if (!v.codes || !v.absmax_q || !v.absmax_scale || (v.tau_q && !v.tau_scale))
+    throw make_error(ErrorKind::kInvalidInput, "nf4 weight", "its codes, absmax or tau parts are missing");
+  return v;
+}
+
+Nf4View nf4_view(const QuantizedTensor& q) {
+  auto data = [](const auto* v) { return v && !v->empty() ? v->data() : nullptr; };
+  Nf4View v;
+  static_cast<QuantGeometry&>(v) = geometry_of(q);
+  v.codes = data(q.find_part<uint8_t>("codes"));
+  v.absmax_q = data(q.find_part<uint8_t>("absmax_q"));
+  v.absmax_scale = data(q.find_part<float>("absmax_scale"));
+  const auto* offset = q.find_part<float>("absmax_offset");
+  v.absmax_offset = offset && offset->size() == 1 ? offset->front() : 0.0f;
+  v.tau_q = data(q.find_part<uint8_t>("tau_q"));
+  v.tau_scale = v.tau_q ? data(q.find_part<float>("tau_scale")) : nullptr;
+  if (!v.codes || !v.absmax_q || !v.absmax_scale || !offset || (v.tau_q && !v.tau_scale))
+    throw make_error(ErrorKind::kInvalidInput, "nf4 tensor", "its codes, absmax or tau parts are missing");
+  v.nblocks = static_cast<int64_t>(q.find_part<uint8_t>("absmax_q")->size());
+  return v;
+}
+
+uint64_t payload_hash(const QuantizedTensor& q) {
+  // The field order of the hash adapters store (irqlora.base.<module>.hash):
+  // shape, codes, absmax_q, absmax_scale, absmax_offset, tau_q, tau_scale,
+  // then the two slots of the INT fields of the layout it was defined on,
+  // absent here. Changing it refuses their bases.
+  const Nf4View v = nf4_view(q);
+  PayloadHasher h;
+  h.mix(q.shape);
+  h.mix(q.codes());
+  h.mix(q.part<uint8_t>("absmax_q"));
+  h.mix(q.part<float>("absmax_scale"));
+  h.mix(&v.absmax_offset, sizeof v.absmax_offset);
+  if (const auto* tau_q = q.find_part<uint8_t>("tau_q")) h.mix(*tau_q);
+  else h.mix_empty();
+  if (const auto* tau_scale = q.find_part<float>("tau_scale")) h.mix(*tau_scale);
+  else h.mix_empty();
+  h.mix_empty();
+  h.mix_empty();
+  return h.value();
+}
+
+}  // namespace irq::nf4

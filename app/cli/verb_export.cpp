@@ -20,7 +20,7 @@ namespace irq::cli {
 namespace {
 
 int run_export(const ParsedArgs& args) {
-  if (args.str("format").empty()) throw Error(ErrorKind::kUsage, "--format irq|peft|merged|gguf|bnb-nf4 is required");
+  if (args.str("format").empty()) throw Error(ErrorKind::kUsage, "--format (" + export_formats_text() + ") is required");
   if (!args.has("out")) throw Error(ErrorKind::kUsage, "--out PATH is required");
   ExportRequest r;
   r.model_dir = args.positional[0];
@@ -51,7 +51,7 @@ int run_export(const ParsedArgs& args) {
 
 Verb export_verb() {
   VerbSpec spec{"export", "MODEL_DIR", "write a quantized checkpoint, peft adapter, merged checkpoint, GGUF or bitsandbytes NF4", {}, 1, 1};
-  spec.options = {{"format", "F", "irq, peft, merged, gguf or bnb-nf4", ""},
+  spec.options = {{"format", "F", "irq, peft, merged, gguf, or a quantization format's own (the built-in NF4's: bnb-nf4)", ""},
                   {"out", "PATH", "output directory (a file for gguf)", ""},
                   {"adapter", "DIR", "adapter from irqlora finetune (peft: required; merged/gguf: merged into the weights)", ""},
                   {"merge-adapter", "", "--format irq: fold a QA-LoRA adapter (finetune --qa-lora) into the INT base's zero points", ""},

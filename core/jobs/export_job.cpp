@@ -104,15 +104,23 @@ std::vector<std::string> export_cli_args(const ExportRequest& r) {
   return a;
 }
 
-int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+std::vector<std::string> export_formats() {
   std::vector<std::string> formats = {"irq", "peft", "merged", "gguf"};
   for (const auto& name : format_exporter_names()) formats.push_back(name);  // the formats' own (NF4: bnb-nf4)
-  if (std::find(formats.begin(), formats.end(), r.format) == formats.end()) {
-    std::string expected;
-    for (size_t i = 0; i < formats.size(); ++i)
-      expected += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
-    throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected " + expected);
-  }
+  return formats;
+}
+
+std::string export_formats_text() {
+  const auto formats = export_formats();
+  std::string text;
+  for (size_t i = 0; i < formats.size(); ++i) text += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
+  return text;
+}
+
+int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
+  const auto formats = export_formats();
+  if (std::find(formats.begin(), formats.end(), r.format) == formats.end())
+    throw make_error(ErrorKind::kUsage, "--format " + r.format, "expected " + export_formats_text());
   if (r.out.empty()) throw make_error(ErrorKind::kUsage, "export", "no output path");
   if (r.merge_adapter && (r.format != "irq" || r.adapter_dir.empty()))
     throw make_error(ErrorKind::kUsage, "--merge-adapter", "folds an adapter (--adapter DIR) into an INT base: use it with --format irq");

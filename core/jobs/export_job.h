@@ -35,6 +35,11 @@ struct ExportRequest {
 // field but db_path (the CLI there records into its own database).
 std::vector<std::string> export_cli_args(const ExportRequest& r);
 
+// What --format takes: irq, peft, merged, gguf, then the registered formats'
+// own exporters (NF4: bnb-nf4), as "a, b or c" for messages.
+std::vector<std::string> export_formats();
+std::string export_formats_text();
+
 int64_t run_export(const ExportRequest& r, ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
 
 struct LoadedModel;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <utility>
 #include <variant>
@@ -43,11 +44,13 @@ using PartValues = std::variant<std::vector<uint8_t>, std::vector<float>>;
 struct QuantizedTensor {
   QuantSettings settings;
   std::vector<int64_t> shape;
-  // The format's parts, in the order they were added.
-  std::vector<std::pair<std::string, PartValues>> parts;
+  // The format's parts, in the order they were added. A deque: adding a
+  // part leaves references to the others valid.
+  std::deque<std::pair<std::string, PartValues>> parts;
 
   // The part `name` holding T, added empty when absent; Error(kUsage)
-  // when it holds the other type.
+  // when it holds the other type. The reference stays valid as parts are
+  // added (not when they are cleared).
   template <typename T>
   std::vector<T>& part(const std::string& name);
   // The part `name` holding T; Error(kInvalidInput) naming it when absent

@@ -6,9 +6,6 @@
 namespace irq::intq {
 
 IntParts int_parts(QuantizedTensor& q) {
-  q.codes();  // every part first: references taken while parts are still added could dangle
-  q.part<float>("scale");
-  q.part<float>("zero");
   return {q.codes(), q.part<float>("scale"), q.part<float>("zero")};
 }
 

@@ -13,8 +13,8 @@
 
 namespace irq::intq {
 
-// References into q's parts, each added when absent. Valid while no other
-// part is added to q.
+// References into q's parts, each added when absent. Valid until q's parts
+// are cleared.
 struct IntParts {
   std::vector<uint8_t>& codes;
   std::vector<float>& scale;  // rows * ngroups

@@ -6,19 +6,12 @@
 namespace irq::nf4 {
 
 Nf4Parts nf4_parts(QuantizedTensor& q) {
-  // Add every part first: references taken while parts are still added could dangle.
-  q.codes();
-  q.part<uint8_t>("absmax_q");
-  q.part<float>("absmax_scale");
-  q.part<float>("absmax_offset").resize(1);
-  q.part<uint8_t>("tau_q");
-  q.part<float>("tau_scale");
-  return {q.codes(),
-          q.part<uint8_t>("absmax_q"),
-          q.part<float>("absmax_scale"),
-          q.part<float>("absmax_offset")[0],
-          q.part<uint8_t>("tau_q"),
-          q.part<float>("tau_scale")};
+  auto& codes = q.codes();  // in the order the format declares them
+  auto& absmax_q = q.part<uint8_t>("absmax_q");
+  auto& absmax_scale = q.part<float>("absmax_scale");
+  auto& absmax_offset = q.part<float>("absmax_offset");
+  absmax_offset.resize(1);
+  return {codes, absmax_q, absmax_scale, absmax_offset[0], q.part<uint8_t>("tau_q"), q.part<float>("tau_scale")};
 }
 
 Nf4View nf4_view(const DeviceQuantTensor& t) {

@@ -14,7 +14,7 @@
 namespace irq::nf4 {
 
 // References into q's parts, every one added when absent (absmax_offset
-// holds one float). Valid while no other part is added to q.
+// holds one float). Valid until q's parts are cleared.
 struct Nf4Parts {
   std::vector<uint8_t>& codes;
   std::vector<uint8_t>& absmax_q;

@@ -9,6 +9,7 @@
 #include "common/exit_codes.h"
 #include "dist/dist_env.h"
 #include "io/hub_cache.h"
+#include "quant/quant_format.h"
 
 namespace irq::cli {
 
@@ -48,9 +49,23 @@ void print_usage(const std::vector<Verb>& verbs) {
               "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 not found, 5 unsupported, 6 i/o, 130 cancelled\n");
 }
 
+namespace {
+
+// An option's help may say {quant_methods}: the registered formats' methods ("nf4, int2, ...").
+std::string with_methods(std::string text) {
+  const std::string key = "{quant_methods}";
+  std::string methods;
+  for (const auto& m : quant_method_names()) methods += (methods.empty() ? "" : ", ") + m;
+  for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), methods);
+  return text;
+}
+
+}  // namespace
+
 int run_verb(const Verb& verb, std::vector<std::string> rest, const std::function<void()>& before) {
   if (wants_help(rest)) {
-    std::printf("%s", help(verb.spec).c_str());
+    if (before) before();  // the formats, whose methods the help lists
+    std::printf("%s", with_methods(help(verb.spec)).c_str());
     return 0;
   }
   try {

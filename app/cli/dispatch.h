@@ -17,7 +17,8 @@ namespace irq::cli {
 // The verb whose (possibly two-word) name prefixes `args`, longest first; null when none.
 const Verb* find_verb(const std::vector<Verb>& verbs, const std::vector<std::string>& args, size_t* words);
 void print_usage(const std::vector<Verb>& verbs);
-// `before` runs inside the error handling, before parsing (the engine loads its plugins there).
+// `before` runs inside the error handling, before parsing (the engine loads its plugins there),
+// and before --help, whose text may name {quant_methods}: the registered formats' methods.
 int run_verb(const Verb& verb, std::vector<std::string> rest, const std::function<void()>& before = {});
 
 }  // namespace irq::cli

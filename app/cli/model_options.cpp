@@ -66,7 +66,7 @@ LoadedModel load_for_cli(const ParsedArgs& args, bool require_tokenizer) {
 }
 
 std::vector<OptionSpec> quant_options() {
-  std::vector<OptionSpec> o = {{"quant", "METHOD", "quantize the base in place first: nf4, int2, int3, int4, int8", ""},
+  std::vector<OptionSpec> o = {{"quant", "METHOD", "quantize the base in place first: {quant_methods}", ""},
                                {"quant-group", "G", "block/group size of --quant (INT: 0 = per channel)", "64"},
                                {"quant-no-icq", "", "plain quantization for --quant (default: ICQ)", ""}};
   for (auto& g : gptq_options()) o.push_back(g);

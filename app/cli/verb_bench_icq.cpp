@@ -139,7 +139,7 @@ int run_bench_icq(const ParsedArgs& args) {
 
 Verb bench_icq_verb() {
   VerbSpec spec{"bench icq", "", "benchmark: quantization weights/s against the oracle, in the same run", {}, 0, 0};
-  spec.options = {{"method", "M", "nf4, int2, int3, int4, int8", "nf4"},
+  spec.options = {{"method", "M", "{quant_methods}", "nf4"},
                   {"rows", "R", "matrix rows", "4096"},
                   {"cols", "C", "matrix columns", "11008"},
                   {"n", "N", "candidates per side (default 100 for nf4, 50 for int)", ""},

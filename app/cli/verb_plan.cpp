@@ -58,7 +58,7 @@ int run_plan(const ParsedArgs& args) {
 
 Verb plan_verb() {
   VerbSpec spec{"plan", "MODEL_DIR", "predicted peak GPU memory of a finetune and of MMLU evaluation, from config.json", {}, 1, 1};
-  spec.options = {{"quant", "METHOD", "quantized base: nf4, int2, int3, int4, int8 (default: full precision)", ""},
+  spec.options = {{"quant", "METHOD", "quantized base: {quant_methods} (default: full precision)", ""},
                   {"quant-group", "G", "block/group size", "64"},
                   {"no-icq", "", "plain quantization (no tau per block)", ""},
                   {"rank", "R", "LoRA rank", "64"},

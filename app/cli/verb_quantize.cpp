@@ -76,7 +76,7 @@ int run_quantize_verb(const ParsedArgs& args) {
 
 Verb quantize_verb() {
   VerbSpec spec{"quantize", "MODEL_DIR", "quantize the decoder projections (NF4/INT-k, with or without ICQ); stats and checkpoint", {}, 1, 1};
-  spec.options = {{"method", "M", "nf4, int2, int3, int4, int8", "nf4"},
+  spec.options = {{"method", "M", "{quant_methods}", "nf4"},
                   {"group", "G", "block size (nf4) or group size (int; 0 = per channel)", "64"},
                   {"icq", "", "information calibration (the default)", ""},
                   {"no-icq", "", "plain quantization", ""},

@@ -32,6 +32,8 @@ check() {  # check NAME EXPECTED_EXIT REGEX -- command...  (a no-op outside the 
 check "help"               0 "verbs:"                         -- "$irq" --help
 check "no arguments"       2 "usage: irqlora VERB"            -- "$irq"
 check "verb help"          0 "--max-new-tokens N"             -- "$irq" generate --help
+check "help lists formats" 0 "--method M                nf4, int2, int3, int4, int8" -- "$irq" quantize --help
+check "engine help formats" 0 "quantize the base in place first: nf4, int2" -- "$(dirname "$irq")/irqlora-engine" eval ppl --help
 check "unknown verb"       2 "unknown verb 'frobnicate'"      -- "$irq" frobnicate
 check "unknown option"     2 "unknown option --bogus"         -- "$irq" info "$fixtures/tiny_llama" --bogus
 check "missing value"      2 "--max-new-tokens needs a value" -- "$irq" generate "$fixtures/tiny_llama" --max-new-tokens

@@ -46,10 +46,6 @@ struct QuantJob {
   void* stream = nullptr;
 };
 
-// Pointers into a quantized weight's storage (a QuantizedWeight's tensors):
-// device memory for the CUDA entries, host memory for dequantize_rows. The
-// parts are the format's (QuantFormat::resident_parts), by name; only its
-// plugin reads them (into its own typed view).
 // What every view of a quantized weight starts with: its settings and its
 // layout as (out, in), a 1-d weight being one row.
 struct QuantGeometry {
@@ -61,6 +57,10 @@ struct QuantGeometry {
 // A host QuantizedTensor's geometry (no stream).
 QuantGeometry geometry_of(const QuantizedTensor& q);
 
+// Pointers into a quantized weight's storage (a QuantizedWeight's tensors):
+// device memory for the CUDA entries, host memory for dequantize_rows. The
+// parts are the format's (QuantFormat::resident_parts), by name; only its
+// plugin reads them (into its own typed view).
 struct DeviceQuantTensor : QuantGeometry {
   struct Part {
     std::string_view name;

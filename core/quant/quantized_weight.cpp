@@ -65,12 +65,21 @@ float QuantizedWeight::scalar(const std::string& name) const {
   return 0.0f;
 }
 
+namespace {
+
+// The parts a weight of this format holds in memory, in the format's order.
+std::vector<PayloadPart> declared_parts(const QuantSettings& s, const std::vector<int64_t>& shape) {
+  const QuantFormat& format = require_quant_format(s.method);
+  return (format.resident_parts ? format.resident_parts : format.stored_parts)(shape, s);
+}
+
+}  // namespace
+
 QuantizedWeight QuantizedWeight::from_host(const QuantizedTensor& q, const torch::Device& device) {
   QuantizedWeight w;
   w.settings = q.settings;
   w.shape = q.shape;
-  const QuantFormat& format = require_quant_format(q.settings.method);
-  const auto declared = (format.resident_parts ? format.resident_parts : format.stored_parts)(q.shape, q.settings);
+  const auto declared = declared_parts(q.settings, q.shape);
   auto is_scalar = [&](const std::string& name) {
     for (const auto& p : declared)
       if (p.suffix == name) return p.scalar;
@@ -98,11 +107,21 @@ QuantizedTensor QuantizedWeight::to_host() const {
   QuantizedTensor q;
   q.settings = settings;
   q.shape = shape;
-  for (const auto& [name, t] : parts) {
-    if (t.scalar_type() == torch::kFloat32) q.part<float>(name) = to_vector<float>(t);
-    else q.part<uint8_t>(name) = to_vector<uint8_t>(t);
-  }
-  for (const auto& [name, v] : scalars) q.part<float>(name) = {v};
+  auto put = [&](const std::string& name) {
+    if (const auto* t = find_part(name)) {
+      if (t->scalar_type() == torch::kFloat32) q.part<float>(name) = to_vector<float>(*t);
+      else q.part<uint8_t>(name) = to_vector<uint8_t>(*t);
+    }
+    for (const auto& [n, v] : scalars)
+      if (n == name) q.part<float>(name) = {v};
+  };
+  // In the format's order (as its quantizer and the checkpoint reader lay
+  // them out, so payloads compare equal part by part), then any others.
+  for (const auto& p : declared_parts(settings, shape)) put(p.suffix);
+  for (const auto& [name, t] : parts)
+    if (!q.find_part<uint8_t>(name) && !q.find_part<float>(name)) put(name);
+  for (const auto& [name, v] : scalars)
+    if (!q.find_part<float>(name)) put(name);
   return q;
 }
 

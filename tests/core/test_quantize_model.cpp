@@ -174,6 +174,7 @@ class TestQuantizeModel : public QObject {
       const auto dev = irq::QuantizedWeight::from_host(q, torch::kCPU).dequantize();
       QVERIFY2(dev.equal(host), method);
       QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().codes() == q.codes(), method);
+      QVERIFY2(irq::QuantizedWeight::from_host(q, torch::kCPU).to_host().parts == q.parts, method);  // every part, in order
     }
   }
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -147,6 +148,43 @@ void save_adapter(const fs::path& dir, LlamaForCausalLM& model, const LoraConfig
   write_text_atomic(dir / "adapter_config.json", config.dump(2) + "\n");
 }
 
+namespace {
+
+// The rebuilt base of `name` against the one the adapter was trained on: its
+// payload hash when the file records one (it covers every part), else the
+// parts adapters recorded before the hash (NF4: tau). One host copy of the
+// base, made only when the file records something to compare.
+void check_rebuilt_base(const SafetensorsFile& file, const std::string& name, const QuantizedWeight& built) {
+  const std::string prefix = "irqlora.base." + name + ".";
+  const TensorInfo* hash = file.find(prefix + "hash");
+  std::vector<std::pair<std::string, const TensorInfo*>> recorded;
+  for (const auto& part : require_quant_format(built.settings.method).recorded_parts)
+    if (const auto* stored = file.find(prefix + part)) recorded.emplace_back(part, stored);
+  if (!hash && recorded.empty()) return;
+  const QuantizedTensor host = built.to_host();
+  auto differs = [&](const std::string& what) {
+    return make_error(ErrorKind::kInvalidInput, file.path().string(),
+                      "the quantized base differs from the one the adapter was trained on (" + what + ")");
+  };
+  if (hash) {
+    const auto bytes = tensor_view(file, *hash).to(torch::kUInt8).contiguous();
+    uint64_t want = 0;
+    for (int b = 0; b < 8 && b < bytes.numel(); ++b) want |= static_cast<uint64_t>(bytes.data_ptr<uint8_t>()[b]) << (8 * b);
+    const uint64_t have = payload_hash(host);
+    if (bytes.numel() != 8 || have != want)
+      throw differs("the codes and scales of " + name + " hash to " + hex64(have) + ", the adapter's base to " + hex64(want));
+    return;
+  }
+  for (const auto& [part, stored] : recorded) {
+    const auto [data, size] = host.part_bytes(part);
+    const auto t = tensor_view(file, *stored).contiguous();
+    if (!data || static_cast<uint64_t>(t.nbytes()) != size || std::memcmp(t.data_ptr(), data, size) != 0)
+      throw differs(part + " of " + name);
+  }
+}
+
+}  // namespace
+
 nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requantize_n) {
   const fs::path cfg_path = dir / "adapter_config.json";
   const AdapterBase base = adapter_base(dir);  // peft_type, targets and the base's settings, validated
@@ -215,27 +253,7 @@ nlohmann::json load_adapter(const fs::path& dir, LoadedModel& loaded, int requan
       fill("base_model.model." + name + ".iec_beta_b", a.iec_beta_b);
     }
     const QuantizedWeight* built = quantized_weight(*l);
-    if (const auto* hash = file.find("irqlora.base." + name + ".hash"); hash && built && requantize_n == 0) {
-      const auto bytes = tensor_view(file, *hash).to(torch::kUInt8).contiguous();
-      uint64_t want = 0;
-      for (int b = 0; b < 8 && b < bytes.numel(); ++b) want |= static_cast<uint64_t>(bytes.data_ptr<uint8_t>()[b]) << (8 * b);
-      const uint64_t have = payload_hash(built->to_host());
-      if (bytes.numel() != 8 || have != want)
-        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
-                         "the quantized base differs from the one the adapter was trained on (the codes and scales of " + name +
-                             " hash to " + hex64(have) + ", the adapter's base to " + hex64(want) + ")");
-    }
-    if (!built || requantize_n != 0) continue;
-    for (const auto& part : require_quant_format(built->settings.method).recorded_parts) {
-      const auto* stored = file.find("irqlora.base." + name + "." + part);
-      const torch::Tensor* held = built->find_part(part);
-      if (!stored) continue;
-      const auto rebuilt = held ? held->to(torch::kCPU) : torch::Tensor();
-      if (!held || rebuilt.numel() != stored->numel() ||
-          !rebuilt.equal(tensor_view(file, *stored).to(rebuilt.scalar_type()).reshape(rebuilt.sizes())))
-        throw make_error(ErrorKind::kInvalidInput, file.path().string(),
-                         "the quantized base differs from the one the adapter was trained on (" + part + " of " + name + ")");
-    }
+    if (built && requantize_n == 0) check_rebuilt_base(file, name, *built);
   }
   return quant;
 }

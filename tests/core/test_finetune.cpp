@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/safetensors.h"
+#include "io/safetensors_writer.h"
 #include "quant/quantize_model.h"
 #include "lora/lora_adapter.h"
 #include "train/trainer.h"
@@ -221,6 +222,45 @@ class TestFinetune : public QObject {
     auto other = irq::load_model(irq::test::fixtures() / "tiny_llama");
     QVERIFY(irq::test::throws_error([&] { irq::load_adapter(dir, other); }, ErrorKind::kInvalidInput,
                                     {"adapter_model.safetensors", "differs from the one the adapter was trained on"}));
+  }
+
+  // An adapter written before the payload hash records only the ICQ offsets
+  // (tau_q, tau_scale): a load compares those, and refuses a changed tau.
+  void adapter_from_before_the_hash_checks_tau() {
+    auto trained = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::ModelQuantOptions o;
+    o.settings = irq::QuantSettings::for_method("nf4");
+    irq::quantize_model(trained, o);
+    irq::LoraConfig lora;
+    lora.rank = 8;
+    irq::add_lora(trained.model, lora);
+    const fs::path dir = fs::path(tmp_.path().toStdString()) / "before-hash";
+    irq::save_adapter(dir, trained.model, lora, "tiny_llama", o.settings.to_json());
+    // Rewritten as such an adapter: every tensor but the hashes, one tau byte changed when asked.
+    const fs::path file = dir / "adapter_model.safetensors";
+    const std::string tau = "irqlora.base.model.layers.1.self_attn.q_proj.tau_q";
+    auto rewrite = [&](bool change_tau) {
+      const auto original = irq::SafetensorsFile::open(file);
+      std::vector<std::vector<uint8_t>> bytes;
+      bytes.reserve(original.tensors().size());
+      std::vector<irq::TensorBlob> blobs;
+      for (const auto& t : original.tensors()) {
+        if (t.name.size() > 5 && t.name.compare(t.name.size() - 5, 5, ".hash") == 0) continue;
+        bytes.emplace_back(original.data(t), original.data(t) + (t.end - t.begin));
+        if (change_tau && t.name == tau) bytes.back()[0] ^= 1;
+        blobs.push_back({t.name, t.dtype, t.shape, bytes.back().data()});
+      }
+      irq::write_safetensors(file, blobs, {{"format", "pt"}});
+    };
+    rewrite(false);
+    QVERIFY(irq::SafetensorsFile::open(file).find(tau));
+    auto same = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    irq::load_adapter(dir, same);  // the same base: its tau matches
+    rewrite(true);
+    auto other = irq::load_model(irq::test::fixtures() / "tiny_llama");
+    QVERIFY(irq::test::throws_error([&] { irq::load_adapter(dir, other); }, ErrorKind::kInvalidInput,
+                                    {"adapter_model.safetensors", "differs from the one the adapter was trained on",
+                                     "tau_q of model.layers.1.self_attn.q_proj"}));
   }
 
   // An INT base has no tau: the payload hash catches a base whose codes

@@ -72,8 +72,7 @@ MemoryPlan plan_memory(const MemoryPlanRequest& r) {
     s.icq = r.icq;
     // Resident, not stored: what the format holds in memory (plain NF4 keeps
     // a zero tau for its kernels, quantized_tensor.h).
-    const QuantFormat& f = require_quant_format(s.method);
-    for (const auto& part : (f.resident_parts ? f.resident_parts : f.stored_parts)({pr.out, pr.in}, s))
+    for (const auto& part : held_parts({pr.out, pr.in}, s))
       base_proj += static_cast<double>(part.bytes());
   }
   const double norms = static_cast<double>(L * 2 * C + C + (c.qk_norm ? L * 2 * c.head_dim : 0));

@@ -52,6 +52,25 @@ float DeviceQuantTensor::scalar(std::string_view name) const {
   return 0.0f;
 }
 
+std::vector<PayloadPart> held_parts(const std::vector<int64_t>& shape, const QuantSettings& s) {
+  const QuantFormat& f = require_quant_format(s.method);
+  return (f.resident_parts ? f.resident_parts : f.stored_parts)(shape, s);
+}
+
+DeviceQuantTensor host_view(const QuantizedTensor& q) {
+  DeviceQuantTensor t;
+  static_cast<QuantGeometry&>(t) = geometry_of(q);
+  const auto declared = held_parts(q.shape, q.settings);
+  for (const auto& [name, values] : q.parts) {
+    const auto [data, bytes] = q.part_bytes(name);
+    const auto p = std::find_if(declared.begin(), declared.end(), [&](const PayloadPart& d) { return d.suffix == name; });
+    const auto* f = std::get_if<std::vector<float>>(&values);
+    if (p != declared.end() && p->scalar && f && f->size() == 1) t.add(name, nullptr, f->front());
+    else t.add(name, bytes > 0 ? data : nullptr);
+  }
+  return t;
+}
+
 std::vector<std::string> checkpoint_part_suffixes(const std::vector<int64_t>& shape, const QuantSettings& s) {
   const QuantFormat& f = require_quant_format(s.method);
   std::vector<std::string> out;

@@ -214,6 +214,13 @@ std::vector<std::string> quant_format_names();
 std::vector<std::string> quant_method_names();
 // A format's method for `bits`: its name when it has one width, else name + bits.
 std::string method_name(const QuantFormat& format, int bits);
+// What a weight of `shape` holds in memory: its format's resident_parts,
+// else its stored_parts.
+std::vector<PayloadPart> held_parts(const std::vector<int64_t>& shape, const QuantSettings& s);
+// A host QuantizedTensor as the view the formats' CPU entries take: pointers
+// into its vectors (valid while q and its parts stay as they are), scalar
+// parts (PayloadPart::scalar) by value.
+DeviceQuantTensor host_view(const QuantizedTensor& q);
 // The suffixes of every part a checkpoint may hold for a weight of `shape`
 // quantized with `s`: its format's stored parts, then its optional ones.
 std::vector<std::string> checkpoint_part_suffixes(const std::vector<int64_t>& shape, const QuantSettings& s);

@@ -65,21 +65,11 @@ float QuantizedWeight::scalar(const std::string& name) const {
   return 0.0f;
 }
 
-namespace {
-
-// The parts a weight of this format holds in memory, in the format's order.
-std::vector<PayloadPart> declared_parts(const QuantSettings& s, const std::vector<int64_t>& shape) {
-  const QuantFormat& format = require_quant_format(s.method);
-  return (format.resident_parts ? format.resident_parts : format.stored_parts)(shape, s);
-}
-
-}  // namespace
-
 QuantizedWeight QuantizedWeight::from_host(const QuantizedTensor& q, const torch::Device& device) {
   QuantizedWeight w;
   w.settings = q.settings;
   w.shape = q.shape;
-  const auto declared = declared_parts(q.settings, q.shape);
+  const auto declared = held_parts(q.shape, q.settings);
   auto is_scalar = [&](const std::string& name) {
     for (const auto& p : declared)
       if (p.suffix == name) return p.scalar;
@@ -117,7 +107,7 @@ QuantizedTensor QuantizedWeight::to_host() const {
   };
   // In the format's order (as its quantizer and the checkpoint reader lay
   // them out, so payloads compare equal part by part), then any others.
-  for (const auto& p : declared_parts(settings, shape)) put(p.suffix);
+  for (const auto& p : held_parts(shape, settings)) put(p.suffix);
   for (const auto& [name, t] : parts)
     if (!q.find_part<uint8_t>(name) && !q.find_part<float>(name)) put(name);
   for (const auto& [name, v] : scalars)

@@ -20,18 +20,13 @@ IntView int_view(const DeviceQuantTensor& t) {
 }
 
 IntView int_view(const QuantizedTensor& q) {
-  const auto* codes = q.find_part<uint8_t>("codes");
+  const QuantGeometry g = geometry_of(q);
+  const int64_t G = q.settings.group_columns(g.cols), groups = g.rows * ((g.cols + G - 1) / G);
   const auto* scale = q.find_part<float>("scale");
   const auto* zero = q.find_part<float>("zero");
-  if (!codes || !scale || !zero || scale->size() != zero->size())
-    throw make_error(ErrorKind::kInvalidInput, "int tensor", "its codes, scale or zero parts are missing or differ in length");
-  IntView v;
-  static_cast<QuantGeometry&>(v) = geometry_of(q);
-  v.codes = codes->data();
-  v.scale = scale->data();
-  v.zero = zero->data();
-  v.groups = static_cast<int64_t>(scale->size());
-  return v;
+  if (!q.find_part<uint8_t>("codes") || !scale || !zero || static_cast<int64_t>(scale->size()) != groups || zero->size() != scale->size())
+    throw make_error(ErrorKind::kInvalidInput, "int tensor", "codes/scales do not match the shape");
+  return int_view(host_view(q));
 }
 
 uint64_t payload_hash(const QuantizedTensor& q) {
@@ -39,7 +34,6 @@ uint64_t payload_hash(const QuantizedTensor& q) {
   // shape, codes, then the slots of the payload layout it was defined on
   // (NF4's absmax_q, absmax_scale, a zero absmax_offset, tau_q, tau_scale,
   // all absent here), then scale and zero. Changing it refuses their bases.
-  IntView v = int_view(q);
   PayloadHasher h;
   h.mix(q.shape);
   h.mix(q.codes());
@@ -49,18 +43,18 @@ uint64_t payload_hash(const QuantizedTensor& q) {
   h.mix(&no_offset, sizeof no_offset);
   h.mix_empty();
   h.mix_empty();
-  h.mix(v.scale, static_cast<size_t>(v.groups) * sizeof(float));
-  h.mix(v.zero, static_cast<size_t>(v.groups) * sizeof(float));
+  h.mix(q.part<float>("scale"));
+  h.mix(q.part<float>("zero"));
   return h.value();
 }
 
 AffineGroups affine_groups(const QuantizedTensor& q) {
-  const IntView v = int_view(q);
+  const IntView v = int_view(q);  // checks the parts against the shape
   AffineGroups g;
   g.codes.resize(static_cast<size_t>(v.numel));
   unpack_codes(v.codes, v.numel, q.settings.bits, g.codes.data());
-  g.scale.assign(v.scale, v.scale + v.groups);
-  g.zero.assign(v.zero, v.zero + v.groups);
+  g.scale = q.part<float>("scale");
+  g.zero = q.part<float>("zero");
   return g;
 }
 

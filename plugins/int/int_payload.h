@@ -26,10 +26,10 @@ struct IntView : QuantGeometry {
   const uint8_t* codes = nullptr;
   const float* scale = nullptr;
   const float* zero = nullptr;
-  int64_t groups = 0;  // scale's length (host views; 0 from a DeviceQuantTensor)
 };
 IntView int_view(const DeviceQuantTensor& t);
-// From host vectors; Error(kInvalidInput) when a part is missing.
+// From host vectors (core's host_view); Error(kInvalidInput) when a part is
+// missing or its length does not match the shape.
 IntView int_view(const QuantizedTensor& q);
 
 uint64_t payload_hash(const QuantizedTensor& q);  // QuantFormat::payload_hash

@@ -29,20 +29,12 @@ Nf4View nf4_view(const DeviceQuantTensor& t) {
 }
 
 Nf4View nf4_view(const QuantizedTensor& q) {
-  auto data = [](const auto* v) { return v && !v->empty() ? v->data() : nullptr; };
-  Nf4View v;
-  static_cast<QuantGeometry&>(v) = geometry_of(q);
-  v.codes = data(q.find_part<uint8_t>("codes"));
-  v.absmax_q = data(q.find_part<uint8_t>("absmax_q"));
-  v.absmax_scale = data(q.find_part<float>("absmax_scale"));
-  const auto* offset = q.find_part<float>("absmax_offset");
-  v.absmax_offset = offset && offset->size() == 1 ? offset->front() : 0.0f;
-  v.tau_q = data(q.find_part<uint8_t>("tau_q"));
-  v.tau_scale = v.tau_q ? data(q.find_part<float>("tau_scale")) : nullptr;
-  if (!v.codes || !v.absmax_q || !v.absmax_scale || !offset || (v.tau_q && !v.tau_scale))
-    throw make_error(ErrorKind::kInvalidInput, "nf4 tensor", "its codes, absmax or tau parts are missing");
-  v.nblocks = static_cast<int64_t>(q.find_part<uint8_t>("absmax_q")->size());
-  return v;
+  const int64_t B = q.settings.block_size, numel = q.numel(), nblocks = (numel + B - 1) / B;
+  const auto* codes = q.find_part<uint8_t>("codes");
+  const auto* absmax_q = q.find_part<uint8_t>("absmax_q");
+  if (!codes || !absmax_q || static_cast<int64_t>(absmax_q->size()) != nblocks || static_cast<int64_t>(codes->size()) * 2 < numel)
+    throw make_error(ErrorKind::kInvalidInput, "nf4 tensor", "codes/scales do not match the shape");
+  return nf4_view(host_view(q));
 }
 
 uint64_t payload_hash(const QuantizedTensor& q) {
@@ -50,13 +42,13 @@ uint64_t payload_hash(const QuantizedTensor& q) {
   // shape, codes, absmax_q, absmax_scale, absmax_offset, tau_q, tau_scale,
   // then the two slots of the INT fields of the layout it was defined on,
   // absent here. Changing it refuses their bases.
-  const Nf4View v = nf4_view(q);
   PayloadHasher h;
   h.mix(q.shape);
   h.mix(q.codes());
   h.mix(q.part<uint8_t>("absmax_q"));
   h.mix(q.part<float>("absmax_scale"));
-  h.mix(&v.absmax_offset, sizeof v.absmax_offset);
+  const float offset = q.part<float>("absmax_offset").at(0);
+  h.mix(&offset, sizeof offset);
   if (const auto* tau_q = q.find_part<uint8_t>("tau_q")) h.mix(*tau_q);
   else h.mix_empty();
   if (const auto* tau_scale = q.find_part<float>("tau_scale")) h.mix(*tau_scale);

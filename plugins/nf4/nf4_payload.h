@@ -33,10 +33,10 @@ struct Nf4View : QuantGeometry {
   float absmax_offset = 0;
   const uint8_t* tau_q = nullptr;
   const float* tau_scale = nullptr;
-  int64_t nblocks = 0;  // absmax_q's length (host views; 0 from a DeviceQuantTensor)
 };
 Nf4View nf4_view(const DeviceQuantTensor& t);
-// From host vectors; Error(kInvalidInput) when codes or absmax are missing.
+// From host vectors (core's host_view); Error(kInvalidInput) when a part is
+// missing or its length does not match the shape.
 Nf4View nf4_view(const QuantizedTensor& q);
 
 uint64_t payload_hash(const QuantizedTensor& q);  // QuantFormat::payload_hash

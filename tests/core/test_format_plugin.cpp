@@ -36,17 +36,13 @@ std::vector<irq::PayloadPart> row8_parts(const std::vector<int64_t>& shape, cons
 
 // w ~ (code - 128) * row_scale[r] + mean, in float32, that order.
 void row8_quantize(const irq::QuantJob& job, irq::QuantizedTensor* out, irq::LayerQuantStats* stats) {
-  const irq::QuantGeometry g = [&] {
-    irq::QuantizedTensor shape_only;
-    shape_only.shape = job.shape;
-    return irq::geometry_of(shape_only);
-  }();
-  double sum = 0;
-  for (int64_t k = 0; k < g.numel; ++k) sum += job.weight[k];
-  const float mean = static_cast<float>(sum / static_cast<double>(g.numel));
   out->settings = job.settings;
   out->shape = job.shape;
   out->parts.clear();
+  const irq::QuantGeometry g = irq::geometry_of(*out);
+  double sum = 0;
+  for (int64_t k = 0; k < g.numel; ++k) sum += job.weight[k];
+  const float mean = static_cast<float>(sum / static_cast<double>(g.numel));
   auto& codes = out->part<uint8_t>("codes");
   codes.resize(static_cast<size_t>(g.numel));
   auto& scale = out->part<float>("row_scale");
@@ -95,11 +91,7 @@ void register_row8() {
   f.quantize = row8_quantize;
   f.quantize_ref = row8_quantize;
   f.dequantize = [](const irq::QuantizedTensor& q, float* out) {
-    irq::DeviceQuantTensor t;
-    static_cast<irq::QuantGeometry&>(t) = irq::geometry_of(q);
-    t.add("codes", q.part<uint8_t>("codes").data());
-    t.add("row_scale", q.part<float>("row_scale").data());
-    t.add("mean", nullptr, q.part<float>("mean").at(0));
+    const irq::DeviceQuantTensor t = irq::host_view(q);
     row8_rows(t, 0, t.rows, out);
   };
   f.dequantize_rows = row8_rows;

@@ -1,5 +1,5 @@
 // The quantization formats built into this program (plugins/<name>/, listed
-// in plugins/CMakeLists.txt IRQ_FORMATS), registered in the engine's format
+// in plugins/formats.cmake IRQ_FORMATS), registered in the engine's format
 // table (quant/quant_format.h). Front ends call one of these once at start.
 #pragma once
 

@@ -6,6 +6,7 @@
 
 #include "cli/event_stream.h"
 #include "common/error.h"
+#include "common/join.h"
 #include "common/exit_codes.h"
 #include "dist/dist_env.h"
 #include "io/hub_cache.h"
@@ -54,8 +55,7 @@ namespace {
 // An option's help may say {quant_methods}: the registered formats' methods ("nf4, int2, ...").
 std::string with_methods(std::string text) {
   const std::string key = "{quant_methods}";
-  std::string methods;
-  for (const auto& m : quant_method_names()) methods += (methods.empty() ? "" : ", ") + m;
+  const std::string methods = join(quant_method_names());
   for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), methods);
   return text;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/join.h"
 #include "eval/task_text.h"
 #include "io/json_file.h"
 
@@ -138,9 +139,9 @@ const std::vector<TaskSpec>& task_specs() {
 const TaskSpec& task_spec(const std::string& name) {
   for (const auto& s : task_specs())
     if (s.name == name) return s;
-  std::string known;
-  for (const auto& s : task_specs()) known += (known.empty() ? "" : ", ") + s.name;
-  throw make_error(ErrorKind::kUsage, "--tasks", "unknown task '" + name + "' (known: " + known + ")");
+  std::vector<std::string> known;
+  for (const auto& s : task_specs()) known.push_back(s.name);
+  throw make_error(ErrorKind::kUsage, "--tasks", "unknown task '" + name + "' (known: " + join(known) + ")");
 }
 
 TaskDoc make_task_doc(const std::string& task, const nlohmann::json& r, const std::string& where) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/join.h"
 #include "quant/quant_format.h"
 
 namespace irq {
@@ -44,17 +45,16 @@ const std::vector<std::string>& ablation_variants() {
 AblationGrid make_ablation_grid(const std::vector<int>& bits, const std::vector<std::string>& methods) {
   if (bits.empty() || methods.empty()) throw make_error(ErrorKind::kUsage, "experiment ablation", "--bits and --methods must name at least one each");
   AblationGrid g;
-  std::string known;
-  for (const auto& name : quant_format_names()) known += (known.empty() ? "" : ", ") + name;
+  const std::string known = join(quant_format_names());
   for (const auto& m : methods) {
     const QuantFormat* f = find_quant_format(m);
     if (!f || f->name != m) throw make_error(ErrorKind::kUsage, "--methods", "unknown method '" + m + "' (" + known + ")");
     for (int b : bits) {
       if (b < 2 || b > 8) throw make_error(ErrorKind::kUsage, "--bits", std::to_string(b) + " is not between 2 and 8");
       if (std::find(f->bits.begin(), f->bits.end(), b) == f->bits.end()) {
-        std::string widths;
-        for (int w : f->bits) widths += (widths.empty() ? "" : ", ") + std::to_string(w);
-        g.skipped.push_back(m + " at " + std::to_string(b) + " bits: the " + m + " format has " + widths + " bits");
+        std::vector<std::string> widths;
+        for (int w : f->bits) widths.push_back(std::to_string(w));
+        g.skipped.push_back(m + " at " + std::to_string(b) + " bits: the " + m + " format has " + join(widths) + " bits");
         continue;
       }
       const std::string quant = method_name(*f, b);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/join.h"
 #include "jobs/cli_words.h"
 #include "export/format_exporter.h"
 #include "export/export_target.h"
@@ -110,12 +111,7 @@ std::vector<std::string> export_formats() {
   return formats;
 }
 
-std::string export_formats_text() {
-  const auto formats = export_formats();
-  std::string text;
-  for (size_t i = 0; i < formats.size(); ++i) text += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
-  return text;
-}
+std::string export_formats_text() { return join(export_formats(), ", ", " or "); }
 
 int64_t run_export(const ExportRequest& r, ProgressSink* progress, const CancelToken* cancel) {
   const auto formats = export_formats();

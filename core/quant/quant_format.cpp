@@ -4,22 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
-#include <mutex>
 
 #include "common/error.h"
+#include "common/join.h"
+#include "common/named_registry.h"
 
 namespace irq {
 
 namespace {
 
-struct Table {
-  std::mutex mutex;
-  std::vector<std::unique_ptr<QuantFormat>> formats;  // rows never move: callers keep pointers
-};
-
-Table& table() {
-  static Table t;
+NamedRegistry<QuantFormat>& table() {
+  static NamedRegistry<QuantFormat> t;
   return t;
 }
 
@@ -84,50 +79,30 @@ std::string method_name(const QuantFormat& format, int bits) {
   return format.bits.size() == 1 ? format.name : format.name + std::to_string(bits);
 }
 
-void register_quant_format(QuantFormat format) {
-  auto& t = table();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  for (auto& row : t.formats)
-    if (row->name == format.name) {
-      *row = std::move(format);  // the full row replaces a description-only one, in place
-      return;
-    }
-  t.formats.push_back(std::make_unique<QuantFormat>(std::move(format)));
-}
+void register_quant_format(QuantFormat format) { table().put(std::move(format)); }  // the full row replaces a description-only one
 
 const QuantFormat* find_quant_format(const std::string& method) {
-  auto& t = table();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  for (const auto& row : t.formats) {
-    if (row->name == method) return row.get();
-    for (int b : row->bits)
-      if (method_name(*row, b) == method) return row.get();
-  }
-  return nullptr;
+  return table().find_if([&](const QuantFormat& f) {
+    if (f.name == method) return true;
+    for (int b : f.bits)
+      if (method_name(f, b) == method) return true;
+    return false;
+  });
 }
 
 const QuantFormat& require_quant_format(const std::string& method) {
   if (const QuantFormat* f = find_quant_format(method)) return *f;
-  std::string have;
-  for (const auto& n : quant_format_names()) have += (have.empty() ? "" : ", ") + n;
+  const std::string have = join(quant_format_names());
   throw make_error(ErrorKind::kUnsupported, "quantization method '" + method + "'",
                    "no format provides it (formats in this build: " + (have.empty() ? std::string("none registered") : have) + ")");
 }
 
-std::vector<std::string> quant_format_names() {
-  auto& t = table();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  std::vector<std::string> names;
-  for (const auto& row : t.formats) names.push_back(row->name);
-  return names;
-}
+std::vector<std::string> quant_format_names() { return table().names(); }
 
 std::vector<std::string> quant_method_names() {
-  auto& t = table();
-  std::lock_guard<std::mutex> lock(t.mutex);
   std::vector<std::string> names;
-  for (const auto& row : t.formats)
-    for (int b : row->bits) names.push_back(method_name(*row, b));
+  for (const QuantFormat* f : table().entries())
+    for (int b : f->bits) names.push_back(method_name(*f, b));
   return names;
 }
 

@@ -8,17 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/join.h"
 #include "quant/quant_format.h"
 
 namespace irq {
 
 namespace {
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
-  return out;
-}
 
 // "NF4", "INT4": the format's name in capitals, with the bits when it has several widths.
 std::string display_name(const QuantFormat& f, int bits) {
@@ -36,7 +31,7 @@ QuantSettings QuantSettings::for_method(const std::string& method) {
     for (int b : f->bits)
       if (method_name(*f, b) == method) bits = b;
   if (!f || bits == 0)
-    throw make_error(ErrorKind::kUsage, "--method " + method, "unknown quantization method (" + joined(quant_method_names()) + ")");
+    throw make_error(ErrorKind::kUsage, "--method " + method, "unknown quantization method (" + join(quant_method_names()) + ")");
   QuantSettings s;
   s.method = method;
   s.bits = bits;
@@ -60,7 +55,7 @@ void QuantSettings::validate() const {
       std::vector<std::string> with;
       for (const auto& m : quant_method_names())
         if (require_quant_format(m).gptq) with.push_back(m);
-      throw bad("GPTQ quantizes to INT-k (" + joined(with) + "), not " + method);
+      throw bad("GPTQ quantizes to INT-k (" + join(with) + "), not " + method);
     }
     if (gptq.calib.empty()) throw bad("GPTQ needs calibration text (--calib FILE)");
     if (gptq.nsamples < 1 || gptq.nsamples > 1000000) throw bad("GPTQ nsamples must be in [1, 1000000], got " + std::to_string(gptq.nsamples));

@@ -4,6 +4,7 @@
 #include "train/recipe.h"
 
 #include "common/error.h"
+#include "common/join.h"
 
 namespace irq {
 
@@ -69,9 +70,7 @@ std::vector<std::string> recipe_names() {
 const Recipe& find_recipe(const std::string& name) {
   for (const auto& r : recipes())
     if (r.name == name) return r;
-  std::string known;
-  for (const auto& n : recipe_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(ErrorKind::kUsage, "unknown recipe '" + name + "' (known: " + known + ")");
+  throw Error(ErrorKind::kUsage, "unknown recipe '" + name + "' (known: " + join(recipe_names()) + ")");
 }
 
 }  // namespace irq
